@@ -1,0 +1,5 @@
+export * from './schemas.ts'
+export * from './messages.ts'
+export * from './codec.ts'
+export * from './replay.ts'
+export * from './proof.ts'

@@ -1,0 +1,151 @@
+import { z } from 'zod'
+import {
+  errorSchema,
+  findProofSchema,
+  findReplyProofSchema,
+  identifyProofSchema,
+  identifyResultProofSchema,
+  idSchema,
+  peerFileSchema,
+  sectionASchema,
+  sectionBSchema,
+  sectionCSchema,
+  sessionProofSchema,
+  signalDataSchema,
+  signalProofSchema,
+  threadMessageProofSchema,
+} from './schemas.ts'
+
+/** Where a message may travel: the finder WebSocket, or a peer session's control channel. */
+export type Channel = 'finder' | 'peer'
+
+const empty = z.strictObject({})
+const hex64 = z.string().regex(/^[0-9a-f]{64}$/)
+const time = z.number().int().nonnegative()
+
+/**
+ * The message catalogue (PROTOCOL §8): for each type, the channels it may use and the body of
+ * each kind it comes in. A kind that is absent is rejected for that type.
+ */
+export const CATALOGUE = {
+  'session-create': {
+    channels: ['finder'],
+    request: z.strictObject({ proof: sessionProofSchema }),
+    result: z.strictObject({ expires: time, location: idSchema }),
+  },
+  'session-keep-alive': {
+    channels: ['finder'],
+    request: empty,
+    result: z.strictObject({ expires: time }),
+  },
+  'session-delete': { channels: ['finder'], request: empty, result: empty },
+  'peer-file-get': {
+    channels: ['finder'],
+    request: z.strictObject({ contactId: hex64 }),
+    result: z.strictObject({ peer: z.strictObject({ A: sectionASchema }) }),
+  },
+  'peer-location-find': {
+    channels: ['finder'],
+    request: z.strictObject({ proof: findProofSchema }),
+    result: z.strictObject({ locations: z.number().int().min(0).max(16) }),
+    notify: z.strictObject({ proof: findReplyProofSchema }),
+  },
+  'peer-location-signal': {
+    channels: ['finder'],
+    notify: z.strictObject({ proof: signalProofSchema }),
+  },
+  'peer-identify': {
+    channels: ['peer'],
+    request: z.strictObject({ proof: identifyProofSchema }),
+    result: z.strictObject({ proof: identifyResultProofSchema }),
+  },
+  'peer-keep-alive': { channels: ['peer'], request: empty, result: empty },
+  'session-signal': {
+    channels: ['peer'],
+    notify: z.strictObject({ signal: signalDataSchema }),
+  },
+  'session-close': {
+    channels: ['peer'],
+    notify: z.strictObject({ reason: z.string().max(200) }),
+  },
+  'peer-file-update': {
+    channels: ['peer'],
+    notify: z.strictObject({
+      peer: z.strictObject({ B: sectionBSchema.optional(), C: sectionCSchema.optional() }),
+    }),
+  },
+  'thread-message': {
+    channels: ['peer'],
+    request: z.strictObject({ proof: threadMessageProofSchema }),
+    result: empty,
+  },
+  receipt: {
+    channels: ['peer'],
+    notify: z.strictObject({
+      thread: idSchema,
+      msgIds: z.array(idSchema).min(1).max(200),
+      state: z.enum(['delivered', 'read']),
+    }),
+  },
+} as const satisfies Record<
+  string,
+  {
+    channels: readonly Channel[]
+    request?: z.ZodType
+    result?: z.ZodType
+    notify?: z.ZodType
+  }
+>
+
+export type MessageType = keyof typeof CATALOGUE
+export type Kind = 'request' | 'result' | 'notify'
+
+type Entry<T extends MessageType> = (typeof CATALOGUE)[T]
+type Body<T extends MessageType, K extends Kind> = K extends keyof Entry<T>
+  ? Entry<T>[K] extends z.ZodType
+    ? z.infer<Entry<T>[K]>
+    : never
+  : never
+
+interface Envelope<T extends MessageType, K extends Kind> {
+  v: 1
+  kind: K
+  type: T
+  id: string
+}
+
+export type RequestOf<T extends MessageType> = Envelope<T, 'request'> & Body<T, 'request'>
+export type ResultOf<T extends MessageType> = Envelope<T, 'result'> & Body<T, 'result'>
+export type NotifyOf<T extends MessageType> = Envelope<T, 'notify'> & Body<T, 'notify'>
+/** A failed request's answer; `type` is "error" when the request could not even be read. */
+export interface ErrorResult {
+  v: 1
+  kind: 'result'
+  type: MessageType | 'error'
+  id: string
+  error: z.infer<typeof errorSchema>
+}
+
+type Distribute<T extends MessageType> = T extends MessageType
+  ?
+      | ([Body<T, 'request'>] extends [never] ? never : RequestOf<T>)
+      | ([Body<T, 'result'>] extends [never] ? never : ResultOf<T>)
+      | ([Body<T, 'notify'>] extends [never] ? never : NotifyOf<T>)
+  : never
+
+/** Every well-formed message, as the decoder hands it out. */
+export type WireMessage = Distribute<MessageType> | ErrorResult
+
+export type RequestType = {
+  [T in MessageType]: 'request' extends keyof Entry<T> ? T : never
+}[MessageType]
+export type NotifyType = {
+  [T in MessageType]: 'notify' extends keyof Entry<T> ? T : never
+}[MessageType]
+
+/** The body (without envelope) a request, result or notify of type T carries. */
+export type RequestBody<T extends MessageType> = Body<T, 'request'>
+export type ResultBody<T extends MessageType> = Body<T, 'result'>
+export type NotifyBody<T extends MessageType> = Body<T, 'notify'>
+
+export const peerFileWire = peerFileSchema

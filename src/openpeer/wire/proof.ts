@@ -1,0 +1,47 @@
+import { OpenPeerError } from '../errors.ts'
+import { randomId, toHex, sha256 } from '../identity/encoding.ts'
+import { jcs } from '../identity/jcs.ts'
+import type { PublicJwk } from '../identity/keys.ts'
+import { signJson, verifyJson, type Signed } from '../identity/sign.ts'
+import type { ReplayCache } from './replay.ts'
+
+/** Lifetimes (PROTOCOL §8): finder and find proofs ≤ 5 min, identify ≤ 24 h. */
+export const PROOF_LIFETIME = { finder: 5 * 60_000, identify: 24 * 3600_000 } as const
+/** Clocks disagree; a proof may claim this much more lifetime than the limit. */
+export const CLOCK_SKEW = 60_000
+
+export type Proof<T> = Signed<T & { nonce: string; expires: number }>
+
+/** Signs `body` with a fresh nonce and an expiry `lifetime` ms from now. */
+export function makeProof<T extends object>(
+  key: CryptoKey,
+  body: T,
+  lifetime: number = 2 * 60_000,
+  now = Date.now(),
+): Promise<Proof<T>> {
+  return signJson(key, { ...body, nonce: randomId(), expires: now + lifetime })
+}
+
+/**
+ * Checks a proof in the order that leaks least: expiry, lifetime, signature, then the nonce (so
+ * a forged proof cannot fill the replay cache).
+ */
+export async function checkProof(
+  proof: { nonce: string; expires: number; sig: string },
+  signer: PublicJwk,
+  opts: { replay: ReplayCache; maxLifetime: number; now?: number; what?: string },
+): Promise<void> {
+  const now = opts.now ?? Date.now()
+  const what = opts.what ?? 'proof'
+  if (proof.expires < now) throw new OpenPeerError('ERR_EXPIRED', `${what} has expired`)
+  if (proof.expires > now + opts.maxLifetime + CLOCK_SKEW) {
+    throw new OpenPeerError('ERR_EXPIRED', `${what} claims too long a lifetime`)
+  }
+  await verifyJson(signer, proof, what)
+  opts.replay.check(proof.nonce, proof.expires)
+}
+
+/** sha256(JCS(proof)), hex: how a reply names the exact request it answers. */
+export async function digestOf(value: unknown): Promise<string> {
+  return toHex(await sha256(jcs(value)))
+}
