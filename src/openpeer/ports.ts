@@ -1,0 +1,113 @@
+import type { IdentityKeys } from './identity/keys.ts'
+import type { PeerFile } from './identity/peer-file.ts'
+
+/**
+ * What the host injects (ARCHITECTURE rule 2). The browser glue passes IndexedDB repositories,
+ * the global WebSocket and simple-peer over the browser's RTCPeerConnection; Node tests and the
+ * super-peer pass in-memory stores, `ws` and simple-peer over node-datachannel.
+ */
+
+/** The minimal WebSocket surface the finder client uses (browser WebSocket and `ws` both fit). */
+export interface SocketLike {
+  readonly readyState: number
+  send(data: string): void
+  close(code?: number, reason?: string): void
+  onopen: ((ev: unknown) => void) | null
+  onclose: ((ev: { code: number; reason: string }) => void) | null
+  onerror: ((ev: unknown) => void) | null
+  onmessage: ((ev: { data: unknown }) => void) | null
+}
+
+/** simple-peer's options that we use. */
+export interface PeerOptions {
+  initiator: boolean
+  trickle: boolean
+  config: { iceServers: IceServer[]; iceTransportPolicy?: 'all' | 'relay' }
+  channelName?: string
+  objectMode?: boolean
+}
+
+export interface IceServer {
+  urls: string | string[]
+  username?: string | undefined
+  credential?: string | undefined
+}
+
+/** The surface of a simple-peer instance (`@thaunknown/simple-peer`) the session relies on. */
+export interface PeerLike {
+  readonly connected: boolean
+  readonly destroyed: boolean
+  initiator: boolean
+  offerOptions: Record<string, unknown>
+  _pc: RTCPeerConnection
+  signal(data: unknown): void
+  send(data: string | Uint8Array): void
+  negotiate(): void
+  destroy(err?: Error): void
+  on(event: 'signal', fn: (data: unknown) => void): this
+  on(event: 'connect' | 'close' | 'negotiated', fn: () => void): this
+  on(event: 'data', fn: (data: Uint8Array | string) => void): this
+  on(event: 'error', fn: (err: Error & { code?: string }) => void): this
+  removeAllListeners(event?: string): this
+}
+
+export interface StoredIdentity {
+  keys: IdentityKeys
+  file: Required<PeerFile>
+  contactId: string
+  uri: string
+  /** this running client's location id: stable across reloads of the same profile */
+  locationId: string
+  locationLabel: string
+}
+
+export interface KeyStore {
+  load(): Promise<StoredIdentity | undefined>
+  save(identity: StoredIdentity): Promise<void>
+}
+
+export interface ContactRecord {
+  contactId: string
+  uri: string
+  /** A always; B when we may find them; C when we know who they are */
+  file: PeerFile
+  added: number
+}
+
+export interface ContactStore {
+  list(): Promise<ContactRecord[]>
+  get(contactId: string): Promise<ContactRecord | undefined>
+  put(contact: ContactRecord): Promise<void>
+}
+
+export interface OutboxItem {
+  contactId: string
+  thread: string
+  msgId: string
+  body: string
+  sent: number
+}
+
+/** Outgoing messages stay here until the delivered receipt (PROTOCOL §5.8). */
+export interface OutboxStore {
+  list(): Promise<OutboxItem[]>
+  put(item: OutboxItem): Promise<void>
+  delete(msgId: string): Promise<void>
+}
+
+/** Remembers received message ids so a resent message is acknowledged but not shown twice. */
+export interface InboxStore {
+  /** true when msgId was not seen before (and is now recorded) */
+  markSeen(msgId: string): Promise<boolean>
+}
+
+export interface ClientPorts {
+  keys: KeyStore
+  contacts: ContactStore
+  outbox: OutboxStore
+  inbox: InboxStore
+  createSocket(url: string): SocketLike
+  createPeer(opts: PeerOptions): PeerLike
+  fetch(url: string, init?: { signal?: AbortSignal }): Promise<{ ok: boolean; status: number; json(): Promise<unknown> }>
+  now?: () => number
+}

@@ -1,0 +1,109 @@
+import { OpenPeerError } from '../errors.ts'
+import { constantTimeEqual } from '../identity/encoding.ts'
+import type { IdentityKeys } from '../identity/keys.ts'
+import { verifyPeerFile, type PeerFile, type SectionA, type VerifiedPeerFile } from '../identity/peer-file.ts'
+import { PROOF_LIFETIME, checkProof, digestOf, makeProof } from '../wire/proof.ts'
+import type { RequestBody, ResultBody } from '../wire/messages.ts'
+import type { ReplayCache } from '../wire/replay.ts'
+
+export interface LocalIdentity {
+  keys: IdentityKeys
+  file: Required<PeerFile>
+  contactId: string
+  uri: string
+  location: { id: string; label: string }
+}
+
+type Fingerprints = { local: string; remote: string }
+export type IdentifyProof = RequestBody<'peer-identify'>['proof']
+export type IdentifyResultProof = ResultBody<'peer-identify'>['proof']
+
+const IDENTIFY_LIFETIME = 10 * 60_000
+
+/** The remote's claim must mirror what we see: their local is our remote and vice versa. */
+function checkMirrored(claimed: Fingerprints, live: Fingerprints): void {
+  if (claimed.local !== live.remote || claimed.remote !== live.local) {
+    throw new OpenPeerError('ERR_FINGERPRINT', 'DTLS fingerprints do not match the signed identity: someone is in the middle')
+  }
+}
+
+export function makeIdentify(
+  me: LocalIdentity,
+  opts: { context: string; findSecret?: string | undefined; fingerprints: Fingerprints },
+): Promise<IdentifyProof> {
+  return makeProof(
+    me.keys.sign.privateKey,
+    {
+      context: opts.context,
+      ...(opts.findSecret ? { findSecret: opts.findSecret } : {}),
+      peer: me.file,
+      location: me.location,
+      fingerprints: opts.fingerprints,
+    },
+    IDENTIFY_LIFETIME,
+  )
+}
+
+/**
+ * Target side of peer-identify: the initiator must be the contact that sent the find, over
+ * this very DTLS connection, and hold our current find secret (or be known to `authorize`).
+ */
+export async function checkIdentify(
+  proof: IdentifyProof,
+  opts: {
+    me: LocalIdentity
+    expectedContactId: string
+    context: string
+    live: Fingerprints
+    replay: ReplayCache
+    /** true when the initiator may connect without presenting our find secret */
+    known: (contactId: string) => boolean
+  },
+): Promise<VerifiedPeerFile> {
+  const verified = await verifyPeerFile(proof.peer, opts.expectedContactId)
+  await checkProof(proof, proof.peer.A.signKey, {
+    replay: opts.replay,
+    maxLifetime: PROOF_LIFETIME.identify,
+    what: 'peer-identify proof',
+  })
+  if (proof.context !== opts.context) throw new OpenPeerError('ERR_SIGNATURE', 'peer-identify is for another session')
+  checkMirrored(proof.fingerprints, opts.live)
+  const secretOk = proof.findSecret !== undefined && constantTimeEqual(proof.findSecret, opts.me.file.B.findSecret)
+  if (!secretOk && !opts.known(verified.contactId)) {
+    throw new OpenPeerError('ERR_FIND_DENIED', 'the find secret is not (or no longer) valid')
+  }
+  return verified
+}
+
+export async function makeIdentifyResult(
+  me: LocalIdentity,
+  request: IdentifyProof,
+  fingerprints: Fingerprints,
+): Promise<IdentifyResultProof> {
+  return makeProof(
+    me.keys.sign.privateKey,
+    { digest: await digestOf(request), peer: me.file, location: me.location, fingerprints },
+    IDENTIFY_LIFETIME,
+  )
+}
+
+/** Initiator side: the answer comes from the contact we meant, for our request, on this link. */
+export async function checkIdentifyResult(
+  proof: IdentifyResultProof,
+  opts: { expectedA: SectionA; expectedContactId: string; request: IdentifyProof; live: Fingerprints; replay: ReplayCache },
+): Promise<VerifiedPeerFile> {
+  const verified = await verifyPeerFile(proof.peer, opts.expectedContactId)
+  if (verified.file.A.sig !== opts.expectedA.sig) {
+    throw new OpenPeerError('ERR_CONTACT_MISMATCH', 'peer-identify answered with another section A')
+  }
+  await checkProof(proof, opts.expectedA.signKey, {
+    replay: opts.replay,
+    maxLifetime: PROOF_LIFETIME.identify,
+    what: 'peer-identify result',
+  })
+  if (proof.digest !== (await digestOf(opts.request))) {
+    throw new OpenPeerError('ERR_SIGNATURE', 'peer-identify result answers another request')
+  }
+  checkMirrored(proof.fingerprints, opts.live)
+  return verified
+}

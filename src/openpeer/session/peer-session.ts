@@ -1,0 +1,303 @@
+import { OpenPeerError, abortError } from '../errors.ts'
+import { Emitter } from '../events.ts'
+import type { SectionA, VerifiedPeerFile } from '../identity/peer-file.ts'
+import type { PeerLike } from '../ports.ts'
+import type { NotifyBody, NotifyType, RequestBody, RequestType, ResultBody } from '../wire/messages.ts'
+import type { ReplayCache } from '../wire/replay.ts'
+import { liveFingerprints } from './fingerprint.ts'
+import {
+  checkIdentify,
+  checkIdentifyResult,
+  makeIdentify,
+  makeIdentifyResult,
+  type IdentifyProof,
+  type LocalIdentity,
+} from './identify.ts'
+import { ControlRpc, type IncomingNotify, type IncomingRequest } from './rpc.ts'
+import { pathOf, type ConnectionPath } from './path.ts'
+
+export type SessionState = 'signalling' | 'identifying' | 'open' | 'closed'
+
+export interface SessionTimings {
+  connectTimeout: number
+  identifyTimeout: number
+  keepAlive: number
+  deadAfter: number
+}
+
+export const DEFAULT_TIMINGS: SessionTimings = {
+  connectTimeout: 30_000,
+  identifyTimeout: 15_000,
+  keepAlive: 15_000,
+  deadAfter: 45_000,
+}
+
+export interface PeerSessionOptions {
+  me: () => LocalIdentity
+  peer: PeerLike
+  context: string
+  /** 'initiator' sent the find and proves itself first; 'target' answered it */
+  role: 'initiator' | 'target'
+  remote: { contactId: string; A: SectionA; locationId: string }
+  /** the target's find secret, presented by the initiator in peer-identify */
+  findSecret?: string | undefined
+  known: (contactId: string) => boolean
+  replay: ReplayCache
+  /** signalling before the session is up goes through the finder */
+  sendSignal: (signal: unknown) => void
+  timings?: Partial<SessionTimings>
+}
+
+export interface PeerSessionEvents extends Record<string, unknown> {
+  identified: { peer: VerifiedPeerFile; location: { id: string; label: string } }
+  closed: { error?: OpenPeerError | undefined }
+  notify: IncomingNotify
+}
+
+/**
+ * One authenticated connection to one remote location (PROTOCOL §5.4–5.5). Nothing but
+ * peer-identify passes before both sides have proven who they are over this very DTLS link;
+ * after that, renegotiation and ICE restarts travel the control channel, never the finder.
+ */
+export class PeerSession extends Emitter<PeerSessionEvents> {
+  state: SessionState = 'signalling'
+  readonly startedAt = Date.now()
+  remotePeer: VerifiedPeerFile | undefined
+  remoteLocation: { id: string; label: string } | undefined
+  private readonly rpc: ControlRpc
+  private readonly timings: SessionTimings
+  private timers: ReturnType<typeof setTimeout>[] = []
+  private lastSeen = Date.now()
+  private requestHandler: ((m: IncomingRequest) => Promise<object>) | undefined
+
+  constructor(private readonly opts: PeerSessionOptions) {
+    super()
+    this.timings = { ...DEFAULT_TIMINGS, ...opts.timings }
+    this.rpc = new ControlRpc((text) => opts.peer.send(text), {
+      request: (m) => this.handleRequest(m),
+      notify: (m) => this.onNotify(m),
+      malformed: (error) => {
+        // Before identify any garbage is an attack on the gate; after it, a bug to report.
+        if (this.state !== 'open') this.close(error)
+      },
+    })
+    const { peer } = opts
+    peer.on('signal', (data) => this.onLocalSignal(data))
+    peer.on('connect', () => void this.onConnect())
+    peer.on('data', (data) => {
+      this.lastSeen = Date.now()
+      this.rpc.receive(data)
+    })
+    peer.on('close', () => this.close(new OpenPeerError('ERR_SESSION_CLOSED', 'the peer connection closed')))
+    peer.on('error', (err) =>
+      this.close(new OpenPeerError('ERR_SESSION_CLOSED', `peer connection failed: ${err.code ?? err.message}`, { cause: err })),
+    )
+    this.after(this.timings.connectTimeout, () => {
+      if (this.state === 'signalling') this.close(new OpenPeerError('ERR_TIMEOUT', 'the peer connection did not open in time'))
+    })
+  }
+
+  get context(): string {
+    return this.opts.context
+  }
+  get role(): 'initiator' | 'target' {
+    return this.opts.role
+  }
+  get remoteContactId(): string {
+    return this.opts.remote.contactId
+  }
+  get remoteLocationId(): string {
+    return this.opts.remote.locationId
+  }
+  get connection(): RTCPeerConnection {
+    return this.opts.peer._pc
+  }
+
+  /** Signal data that arrived through the finder (answer, offer, trickled candidates). */
+  signal(data: unknown): void {
+    if (this.state === 'closed') return
+    try {
+      this.opts.peer.signal(data)
+    } catch (cause) {
+      this.close(new OpenPeerError('ERR_SESSION_CLOSED', 'cannot apply signal', { cause }))
+    }
+  }
+
+  /** Serves the requests an open session receives beyond the session's own (threads, …). */
+  serve(handler: (m: IncomingRequest) => Promise<object>): void {
+    this.requestHandler = handler
+  }
+
+  request<T extends RequestType>(type: T, body: RequestBody<T>, opts: { signal?: AbortSignal; timeout?: number } = {}): Promise<ResultBody<T>> {
+    if (this.state !== 'open') return Promise.reject(new OpenPeerError('ERR_SESSION_CLOSED', 'the session is not open'))
+    return this.rpc.request(type, body, opts)
+  }
+
+  notify<T extends NotifyType>(type: T, body: NotifyBody<T>): void {
+    if (this.state !== 'open') throw new OpenPeerError('ERR_SESSION_CLOSED', 'the session is not open')
+    this.rpc.notify(type, body)
+  }
+
+  /** Renegotiates over the control channel; resolves once the new offer/answer settled. */
+  renegotiate(opts: { signal?: AbortSignal; iceRestart?: boolean } = {}): Promise<void> {
+    if (this.state !== 'open') return Promise.reject(new OpenPeerError('ERR_SESSION_CLOSED', 'the session is not open'))
+    const { peer } = this.opts
+    const signal = AbortSignal.any([AbortSignal.timeout(15_000), opts.signal].filter((s): s is AbortSignal => !!s))
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => reject(abortError(signal))
+      signal.addEventListener('abort', onAbort, { once: true })
+      peer.on('negotiated', () => {
+        signal.removeEventListener('abort', onAbort)
+        if (opts.iceRestart) peer.offerOptions = {}
+        resolve()
+      })
+      if (opts.iceRestart && peer.initiator) peer.offerOptions = { iceRestart: true }
+      if (opts.iceRestart && !peer.initiator) {
+        // Only the offerer can restart ICE: ask it to, through the same renegotiation request.
+        this.rpc.notify('session-signal', { signal: { type: 'renegotiate', renegotiate: true } })
+      } else peer.negotiate()
+    })
+  }
+
+  async path(): Promise<ConnectionPath> {
+    return pathOf(this.opts.peer._pc)
+  }
+
+  close(error?: OpenPeerError): void {
+    if (this.state === 'closed') return
+    const wasOpen = this.state === 'open'
+    this.state = 'closed'
+    for (const t of this.timers) clearTimeout(t)
+    this.timers = []
+    if (wasOpen && !error) {
+      try {
+        this.rpc.notify('session-close', { reason: 'closed' })
+      } catch {
+        // best effort
+      }
+    }
+    this.rpc.close(error ?? new OpenPeerError('ERR_SESSION_CLOSED', 'the session was closed'))
+    const { peer } = this.opts
+    peer.removeAllListeners('data')
+    peer.removeAllListeners('signal')
+    // Let the session-close frame leave before the channel goes.
+    setTimeout(() => peer.destroy(), wasOpen ? 50 : 0)
+    this.emit('closed', { error })
+  }
+
+  private after(ms: number, fn: () => void): void {
+    this.timers.push(setTimeout(fn, ms))
+  }
+
+  private onLocalSignal(data: unknown): void {
+    if (this.state === 'closed') return
+    if (this.state === 'open') {
+      this.rpc.notify('session-signal', { signal: data as NotifyBody<'session-signal'>['signal'] })
+    } else this.opts.sendSignal(data)
+  }
+
+  private async onConnect(): Promise<void> {
+    if (this.state !== 'signalling') return
+    this.state = 'identifying'
+    this.after(this.timings.identifyTimeout, () => {
+      if (this.state === 'identifying') this.close(new OpenPeerError('ERR_TIMEOUT', 'peer-identify did not complete in time'))
+    })
+    if (this.opts.role !== 'initiator') return
+    try {
+      const live = liveFingerprints(this.opts.peer._pc)
+      const request = await makeIdentify(this.opts.me(), {
+        context: this.opts.context,
+        findSecret: this.opts.findSecret,
+        fingerprints: live,
+      })
+      const result = await this.rpc.request('peer-identify', { proof: request }, { timeout: this.timings.identifyTimeout })
+      const peer = await checkIdentifyResult(result.proof, {
+        expectedA: this.opts.remote.A,
+        expectedContactId: this.opts.remote.contactId,
+        request,
+        live,
+        replay: this.opts.replay,
+      })
+      if (result.proof.location.id !== this.opts.remote.locationId) {
+        throw new OpenPeerError('ERR_SIGNATURE', 'peer-identify answered from another location')
+      }
+      this.admit(peer, result.proof.location)
+    } catch (err) {
+      this.close(err instanceof OpenPeerError ? err : new OpenPeerError('ERR_INTERNAL', 'peer-identify failed', { cause: err }))
+    }
+  }
+
+  private admit(peer: VerifiedPeerFile, location: { id: string; label: string }): void {
+    if (this.state !== 'identifying') return
+    this.remotePeer = peer
+    this.remoteLocation = location
+    this.state = 'open'
+    this.lastSeen = Date.now()
+    this.keepAlive()
+    this.emit('identified', { peer, location })
+  }
+
+  private keepAlive(): void {
+    const tick = (): void => {
+      if (this.state !== 'open') return
+      if (Date.now() - this.lastSeen > this.timings.deadAfter) {
+        return this.close(new OpenPeerError('ERR_TIMEOUT', 'the peer went silent'))
+      }
+      this.rpc.request('peer-keep-alive', {}, { timeout: this.timings.deadAfter }).catch(() => {
+        // silence is judged by lastSeen above, not by one lost keep-alive
+      })
+      this.after(this.timings.keepAlive, tick)
+    }
+    this.after(this.timings.keepAlive, tick)
+  }
+
+  private async handleRequest(message: IncomingRequest): Promise<object> {
+    if (message.type === 'peer-identify') return this.onIdentify(message.proof)
+    if (this.state !== 'open') {
+      const error = new OpenPeerError('ERR_NOT_IDENTIFIED', `${message.type} before peer-identify`)
+      queueMicrotask(() => this.close(error))
+      throw error
+    }
+    if (message.type === 'peer-keep-alive') return {}
+    if (!this.requestHandler) throw new OpenPeerError('ERR_NOT_FOUND', `${message.type} is not served here`)
+    return this.requestHandler(message)
+  }
+
+  private async onIdentify(proof: IdentifyProof): Promise<object> {
+    if (this.opts.role !== 'target' || this.state !== 'identifying') {
+      throw new OpenPeerError('ERR_CONFLICT', 'unexpected peer-identify')
+    }
+    const me = this.opts.me()
+    const live = liveFingerprints(this.opts.peer._pc)
+    try {
+      const peer = await checkIdentify(proof, {
+        me,
+        expectedContactId: this.opts.remote.contactId,
+        context: this.opts.context,
+        live,
+        replay: this.opts.replay,
+        known: this.opts.known,
+      })
+      if (proof.location.id !== this.opts.remote.locationId) {
+        throw new OpenPeerError('ERR_SIGNATURE', 'peer-identify from another location than the find')
+      }
+      const result = await makeIdentifyResult(me, proof, live)
+      // Admit after the result is queued, so our next frame cannot overtake it.
+      queueMicrotask(() => this.admit(peer, proof.location))
+      return { proof: result }
+    } catch (err) {
+      const error = err instanceof OpenPeerError ? err : new OpenPeerError('ERR_INTERNAL', 'peer-identify failed', { cause: err })
+      setTimeout(() => this.close(error), 50)
+      throw error
+    }
+  }
+
+  private onNotify(message: IncomingNotify): void {
+    if (this.state !== 'open') {
+      return this.close(new OpenPeerError('ERR_NOT_IDENTIFIED', `${message.type} before peer-identify`))
+    }
+    if (message.type === 'session-signal') return this.signal(message.signal)
+    if (message.type === 'session-close') return this.close(new OpenPeerError('ERR_SESSION_CLOSED', `remote closed: ${message.reason}`))
+    this.emit('notify', message)
+  }
+}
