@@ -71,6 +71,8 @@ export interface ContactRecord {
   uri: string
   /** A always; B when we may find them; C when we know who they are */
   file: PeerFile
+  /** the secret that lets us ring them: from their signed B, or from the invite link they gave */
+  findSecret?: string | undefined
   added: number
 }
 

@@ -101,9 +101,11 @@ export type MessageType = keyof typeof CATALOGUE
 export type Kind = 'request' | 'result' | 'notify'
 
 type Entry<T extends MessageType> = (typeof CATALOGUE)[T]
+// zod infers an empty strict object as Record<string, never>, which would poison the envelope.
+type Clean<B> = B extends Record<string, never> ? Record<never, never> : B
 type Body<T extends MessageType, K extends Kind> = K extends keyof Entry<T>
   ? Entry<T>[K] extends z.ZodType
-    ? z.infer<Entry<T>[K]>
+    ? Clean<z.infer<Entry<T>[K]>>
     : never
   : never
 

@@ -1,0 +1,334 @@
+import { OpenPeerError, isOpenPeerError } from '../errors.ts'
+import { Emitter } from '../events.ts'
+import { formatInvite, parseInvite } from '../identity/invite.ts'
+import { verifyPeerFile, type VerifiedPeerFile } from '../identity/peer-file.ts'
+import type { ClientPorts, ContactRecord, OutboxItem, StoredIdentity } from '../ports.ts'
+import { SessionManager } from '../session/manager.ts'
+import type { PeerSession, SessionTimings } from '../session/peer-session.ts'
+import { Rendezvous } from '../session/rendezvous.ts'
+import { Threads } from '../threads/threads.ts'
+import { ReplayCache } from '../wire/replay.ts'
+import { Contacts } from './contacts.ts'
+import { FinderPool } from './finders.ts'
+import * as identities from './identity.ts'
+import { ContactStates } from './contact-states.ts'
+import type { ClientEvents, ContactView, IdentityInfo } from './types.ts'
+
+export interface OpenPeerClientOptions {
+  /** the home finder's domain (host[:port]) for a new identity; an existing one keeps its own */
+  domain: string
+  locationLabel?: string
+  timings?: Partial<SessionTimings>
+  finder?: { minDelay?: number; maxDelay?: number }
+  /** how often offline contacts are rung again, ms */
+  retryEvery?: number
+  /** how long acceptInvite waits for the session, ms */
+  inviteTimeout?: number
+}
+
+/**
+ * The Open Peer client (the facade the app and the super-peer use). Create it with host ports,
+ * `load()` or `createIdentity()`, then `start()`; `stop()` undoes everything and may be repeated.
+ */
+export class OpenPeerClient extends Emitter<ClientEvents> {
+  private stored: StoredIdentity | undefined
+  private info: IdentityInfo | undefined
+  private readonly contactBook: Contacts
+  private readonly replay = new ReplayCache()
+  private readonly sessions: SessionManager
+  private pool: FinderPool | undefined
+  private rendezvous: Rendezvous | undefined
+  private readonly threads: Threads
+  private readonly states: ContactStates
+  private retryTimer: ReturnType<typeof setInterval> | undefined
+  private running = false
+
+  constructor(
+    private readonly ports: ClientPorts,
+    private readonly opts: OpenPeerClientOptions,
+  ) {
+    super()
+    this.contactBook = new Contacts(ports.contacts)
+    this.sessions = new SessionManager(() => this.me())
+    this.states = new ContactStates(this.sessions, this.contactBook, (view) => this.emit('contact:state', view))
+    this.threads = new Threads({
+      me: () => this.me(),
+      outbox: ports.outbox,
+      inbox: ports.inbox,
+      sessionOf: (id) => this.sessions.ofContact(id)[0],
+      uriOf: (id) => this.contactBook.get(id)?.uri,
+      onReceived: (m) => this.emit('message:received', m),
+      onState: (s) => this.emit('message:state', s),
+      onError: (error) => this.report(error, 'message delivery'),
+    })
+    this.sessions.on('open', (s) => this.onSessionOpen(s))
+    this.sessions.on('closed', ({ session, error }) => this.onSessionClosed(session, error))
+  }
+
+  /** Loads a stored identity and contacts; undefined on a first run. */
+  async load(): Promise<IdentityInfo | undefined> {
+    const stored = await this.ports.keys.load()
+    await this.contactBook.load()
+    if (stored) await this.setIdentity(stored)
+    return this.info
+  }
+
+  async createIdentity(name: string): Promise<IdentityInfo> {
+    if (this.stored) throw new OpenPeerError('ERR_CONFLICT', 'an identity exists already')
+    const stored = await identities.createIdentity(this.ports.keys, {
+      name,
+      domain: this.opts.domain,
+      locationLabel: this.opts.locationLabel ?? 'browser',
+    })
+    await this.setIdentity(stored)
+    return this.info as IdentityInfo
+  }
+
+  identity(): IdentityInfo | undefined {
+    return this.info
+  }
+
+  /** Connects to the home finder and starts reaching contacts. */
+  start(): void {
+    if (this.running) return
+    const stored = this.requireIdentity()
+    this.running = true
+    const pool = (this.pool = new FinderPool({
+      ports: this.ports,
+      me: () => this.me(),
+      home: stored.file.A.domain,
+      ...this.opts.finder,
+    }))
+    this.rendezvous = new Rendezvous({
+      me: () => this.me(),
+      createPeer: this.ports.createPeer,
+      iceServers: () => pool.iceServers(),
+      replay: this.replay,
+      known: (id) => this.contactBook.has(id),
+      onSession: (s) => this.adopt(s),
+      onError: (error) => this.report(error, 'rendezvous'),
+      ...(this.opts.timings ? { timings: this.opts.timings } : {}),
+    })
+    pool.on('state', (e) => {
+      if (e.domain === stored.file.A.domain) this.emit('finder:state', e)
+    })
+    pool.on('registered', () => this.ringAll())
+    pool.on('request', ({ finder, message }) => this.rendezvous?.onFindRequest(finder, message))
+    pool.on('notify', ({ message }) => this.rendezvous?.onNotify(message))
+    pool.start()
+    this.retryTimer = setInterval(() => this.ringAll(), this.opts.retryEvery ?? 30_000)
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return
+    this.running = false
+    clearInterval(this.retryTimer)
+    this.rendezvous?.stop()
+    this.sessions.closeAll()
+    this.pool?.stop()
+    this.states.clear()
+  }
+
+  finderState(): 'connecting' | 'online' | 'offline' {
+    return this.pool?.state() ?? 'offline'
+  }
+
+  /** Browser came back online: skip the backoff wait. */
+  retryNow(): void {
+    this.pool?.retryNow()
+    this.ringAll()
+  }
+
+  inviteLink(origin: string): string {
+    const me = this.requireIdentity()
+    return formatInvite(origin, { domain: me.file.A.domain, contactId: me.contactId, findSecret: me.file.B.findSecret })
+  }
+
+  contacts(): ContactView[] {
+    return this.contactBook.list().map((c) => this.states.view(c))
+  }
+
+  /** Opens an invite link: fetches and checks the inviter's card, rings them, resolves once connected. */
+  async acceptInvite(text: string, opts: { signal?: AbortSignal } = {}): Promise<ContactView> {
+    const me = this.requireIdentity()
+    const invite = parseInvite(text)
+    if (invite.contactId === me.contactId) throw new OpenPeerError('ERR_INVITE', 'this is your own invite link')
+    const existing = this.contactBook.get(invite.contactId)
+    if (existing && this.sessions.ofContact(invite.contactId).length) return this.states.view(existing)
+    const pool = this.requirePool()
+    const signal = AbortSignal.any(
+      [AbortSignal.timeout(this.opts.inviteTimeout ?? 20_000), opts.signal].filter((s): s is AbortSignal => !!s),
+    )
+    const finder = await pool.get(invite.domain, { signal })
+    const { peer } = await finder.request('peer-file-get', { contactId: invite.contactId }, { signal }).catch((err: unknown) => {
+      throw isOpenPeerError(err, 'ERR_NOT_FOUND')
+        ? new OpenPeerError('ERR_NOT_FOUND', `nobody with this invite is known at ${invite.domain}`)
+        : err
+    })
+    const card = await verifyPeerFile({ A: peer.A }, invite.contactId)
+    const opened = this.waitForSession(invite.contactId, signal)
+    opened.catch(() => undefined)
+    try {
+      await this.rendezvous?.find(finder, { ...invite, A: peer.A }, { signal })
+    } catch (err) {
+      if (isOpenPeerError(err, 'ERR_FIND_DENIED')) {
+        throw new OpenPeerError('ERR_FIND_DENIED', 'this invite link was reset by its owner and no longer works')
+      }
+      if (isOpenPeerError(err, 'ERR_NOT_FOUND')) {
+        await this.upsert(card, invite.findSecret)
+        throw new OpenPeerError('ERR_UNAVAILABLE', 'they are not online right now; you will be connected when they are')
+      }
+      throw err
+    }
+    this.states.finding(invite.contactId, 20_000)
+    await this.upsert(card, invite.findSecret)
+    if (!this.sessions.ofContact(invite.contactId).length) await opened
+    return this.states.view(this.contactBook.get(invite.contactId) as ContactRecord)
+  }
+
+  async sendMessage(contactId: string, body: string): Promise<OutboxItem> {
+    this.requireIdentity()
+    return this.threads.send(contactId, body)
+  }
+
+  markRead(contactId: string, msgIds: string[]): Promise<void> {
+    return this.threads.markRead(contactId, msgIds)
+  }
+
+  /** Rotates the find secret: old invite links stop working; connected contacts get the new B. */
+  async resetInvites(): Promise<void> {
+    const next = await identities.rotateFindSecret(this.ports.keys, this.requireIdentity())
+    await this.setIdentity(next)
+    await this.pool?.reregister()
+    for (const s of this.sessions.all()) {
+      try {
+        s.notify('peer-file-update', { peer: { B: next.file.B } })
+      } catch {
+        // closed meanwhile: it gets the new B in its next peer-identify
+      }
+    }
+  }
+
+  /** Renegotiates (or restarts ICE on) every session with a contact, over the peer link. */
+  async renegotiate(contactId: string, opts: { iceRestart?: boolean; signal?: AbortSignal } = {}): Promise<void> {
+    const sessions = this.sessions.ofContact(contactId)
+    if (!sessions.length) throw new OpenPeerError('ERR_SESSION_CLOSED', 'not connected to this contact')
+    await Promise.all(sessions.map((s) => s.renegotiate(opts)))
+  }
+
+  private me(): ReturnType<typeof identities.localOf> {
+    return identities.localOf(this.requireIdentity())
+  }
+
+  private requireIdentity(): StoredIdentity {
+    if (!this.stored) throw new OpenPeerError('ERR_NOT_FOUND', 'no identity yet: create one first')
+    return this.stored
+  }
+
+  private requirePool(): FinderPool {
+    if (!this.pool) throw new OpenPeerError('ERR_UNAVAILABLE', 'the client is not started')
+    return this.pool
+  }
+
+  private async setIdentity(stored: StoredIdentity): Promise<void> {
+    this.stored = stored
+    this.info = await identities.infoOf(stored)
+  }
+
+  private async upsert(peer: VerifiedPeerFile, findSecret?: string): Promise<void> {
+    const { record, added, changed } = await this.contactBook.upsert(peer, { findSecret })
+    if (added) this.emit('contact:added', this.states.view(record))
+    else if (changed) this.emit('contact:updated', this.states.view(record))
+    if (changed) this.states.changed(record.contactId)
+  }
+
+  private waitForSession(contactId: string, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const off = this.sessions.on('open', (s) => {
+        if (s.remoteContactId !== contactId) return
+        off()
+        resolve()
+      })
+      signal.addEventListener(
+        'abort',
+        () => {
+          off()
+          reject(new OpenPeerError('ERR_TIMEOUT', 'the contact did not answer in time'))
+        },
+        { once: true },
+      )
+    })
+  }
+
+  private ringAll(): void {
+    if (!this.running || this.pool?.state() !== 'online') return
+    for (const c of this.contactBook.list()) void this.ring(c)
+  }
+
+  private async ring(contact: ContactRecord): Promise<void> {
+    if (!contact.findSecret || this.states.state(contact.contactId) !== 'offline') return
+    this.states.finding(contact.contactId, 15_000)
+    try {
+      const finder = await this.requirePool().get(contact.file.A.domain)
+      await this.rendezvous?.find(finder, { contactId: contact.contactId, A: contact.file.A, findSecret: contact.findSecret })
+    } catch (err) {
+      this.states.found(contact.contactId)
+      // Offline contacts are the normal case; a revoked secret means they must ring us.
+      if (isOpenPeerError(err) && !['ERR_NOT_FOUND', 'ERR_FINDER_UNREACHABLE', 'ERR_TIMEOUT'].includes(err.code)) {
+        this.report(err, `ringing ${contact.contactId.slice(0, 8)}`)
+      }
+    }
+  }
+
+  private adopt(session: PeerSession): void {
+    // Before the manager hears of it: the contact must be in the book when the session opens.
+    session.on('identified', ({ peer }) => {
+      void this.upsert(peer).catch((err: unknown) => this.report(err, 'saving a contact'))
+    })
+    this.sessions.add(session)
+    this.states.changed(session.remoteContactId)
+    session.serve(async (m) => {
+      if (m.type === 'thread-message') return this.threads.onRequest(session, m)
+      throw new OpenPeerError('ERR_NOT_FOUND', `${m.type} is not served here`)
+    })
+    session.on('notify', (m) => {
+      if (this.threads.onNotify(session, m)) return
+      if (m.type === 'peer-file-update' && session.remotePeer) {
+        const A = session.remotePeer.file.A
+        verifyPeerFile({ A, ...m.peer }, session.remoteContactId)
+          .then((p) => this.upsert(p))
+          .catch((err: unknown) => this.report(err as OpenPeerError, 'peer-file-update'))
+      }
+    })
+    session.on('closed', ({ error }) => {
+      this.states.changed(session.remoteContactId)
+      if (error?.security) this.report(error, 'peer session')
+    })
+  }
+
+  private onSessionOpen(session: PeerSession): void {
+    const contactId = session.remoteContactId
+    this.states.found(contactId)
+    this.emit('session:open', { contactId, locationId: session.remoteLocationId, role: session.role })
+    void this.states.refreshPath(session)
+    void this.threads.flush(contactId)
+  }
+
+  private onSessionClosed(session: PeerSession, error: OpenPeerError | undefined): void {
+    const contactId = session.remoteContactId
+    this.emit('session:closed', { contactId, locationId: session.remoteLocationId, error })
+    this.states.changed(contactId)
+    // They may only have reloaded: ring again soon rather than at the next periodic round.
+    const contact = this.contactBook.get(contactId)
+    if (this.running && contact) setTimeout(() => void this.ring(contact), 1_500 + Math.random() * 1_500)
+  }
+
+  private report(error: unknown, during: string): void {
+    const e = error instanceof OpenPeerError ? error : new OpenPeerError('ERR_INTERNAL', String(error))
+    this.emit(e.security ? 'security:alert' : 'client:error', { error: e, during })
+  }
+}
+
+export function createOpenPeerClient(ports: ClientPorts, opts: OpenPeerClientOptions): OpenPeerClient {
+  return new OpenPeerClient(ports, opts)
+}

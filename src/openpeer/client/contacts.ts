@@ -1,0 +1,66 @@
+import { OpenPeerError } from '../errors.ts'
+import type { VerifiedPeerFile } from '../identity/peer-file.ts'
+import type { ContactRecord, ContactStore } from '../ports.ts'
+
+/**
+ * The contact book in memory, written through to the ContactStore port. Sections B and C only
+ * ever move forward (by `updated`): a replayed old card cannot roll back a rotated secret.
+ */
+export class Contacts {
+  private readonly map = new Map<string, ContactRecord>()
+  constructor(private readonly store: ContactStore) {}
+
+  async load(): Promise<void> {
+    for (const c of await this.store.list()) this.map.set(c.contactId, c)
+  }
+
+  get(contactId: string): ContactRecord | undefined {
+    return this.map.get(contactId)
+  }
+
+  has(contactId: string): boolean {
+    return this.map.has(contactId)
+  }
+
+  list(): ContactRecord[] {
+    return [...this.map.values()].sort((a, b) => a.added - b.added)
+  }
+
+  /** Adds or updates from a verified peer file; returns whether it was new or changed. */
+  async upsert(
+    peer: VerifiedPeerFile,
+    extra: { findSecret?: string | undefined } = {},
+  ): Promise<{ record: ContactRecord; added: boolean; changed: boolean }> {
+    const old = this.map.get(peer.contactId)
+    const newer = <T extends { updated: number }>(a: T | undefined, b: T | undefined): T | undefined =>
+      !a ? b : !b ? a : b.updated > a.updated ? b : a
+    const B = newer(old?.file.B, peer.file.B)
+    const C = newer(old?.file.C, peer.file.C)
+    const record: ContactRecord = {
+      contactId: peer.contactId,
+      uri: peer.uri,
+      file: { A: peer.file.A, ...(B ? { B } : {}), ...(C ? { C } : {}) },
+      findSecret: B?.findSecret ?? extra.findSecret ?? old?.findSecret,
+      added: old?.added ?? Date.now(),
+    }
+    const changed =
+      !old ||
+      old.file.B?.sig !== record.file.B?.sig ||
+      old.file.C?.sig !== record.file.C?.sig ||
+      old.findSecret !== record.findSecret
+    if (changed) {
+      // In memory at once (before any await), so a session opening right now sees the name.
+      this.map.set(record.contactId, record)
+      try {
+        await this.store.put(record)
+      } catch (cause) {
+        throw new OpenPeerError('ERR_STORAGE', 'the contact could not be saved', { cause })
+      }
+    }
+    return { record: this.map.get(record.contactId) ?? record, added: !old, changed }
+  }
+}
+
+export function displayNameOf(record: ContactRecord): string {
+  return record.file.C?.name ?? `Contact ${record.contactId.slice(0, 8)}`
+}

@@ -1,0 +1,219 @@
+import { OpenPeerError, abortError } from '../errors.ts'
+import { Emitter } from '../events.ts'
+import { Bootstrapper } from '../finder/bootstrap.ts'
+import { FinderConnection, type FinderState } from '../finder/connection.ts'
+import type { ClientPorts, IceServer } from '../ports.ts'
+import type { LocalIdentity } from '../session/identify.ts'
+import type { NotifyOf, RequestOf } from '../wire/messages.ts'
+import { makeProof } from '../wire/proof.ts'
+import type { Bootstrap } from '../wire/schemas.ts'
+
+export interface FinderPoolEvents extends Record<string, unknown> {
+  state: { domain: string; state: FinderState; error?: OpenPeerError | undefined }
+  registered: { domain: string; finder: FinderConnection }
+  request: { finder: FinderConnection; message: RequestOf<'peer-location-find'> }
+  notify: { finder: FinderConnection; message: NotifyOf<'peer-location-find'> | NotifyOf<'peer-location-signal'> }
+}
+
+interface Entry {
+  domain: string
+  conn?: FinderConnection
+  bootstrap?: Bootstrap
+  registered: boolean
+  state: FinderState
+  timer?: ReturnType<typeof setTimeout>
+  attempt: number
+}
+
+export interface FinderPoolOptions {
+  ports: Pick<ClientPorts, 'createSocket' | 'fetch'>
+  me: () => LocalIdentity
+  home: string
+  minDelay?: number
+  maxDelay?: number
+}
+
+/**
+ * One registered finder connection per domain: the home finder (registered with B, so we can
+ * be found) and the finders of other domains we ring (federation; registered without B, only
+ * so that replies can reach us). Owns bootstrap retries, registration and keep-alives.
+ */
+export class FinderPool extends Emitter<FinderPoolEvents> {
+  private readonly entries = new Map<string, Entry>()
+  private readonly bootstrapper: Bootstrapper
+  private stopped = false
+
+  constructor(private readonly opts: FinderPoolOptions) {
+    super()
+    this.bootstrapper = new Bootstrapper(opts.ports.fetch)
+  }
+
+  start(): void {
+    this.stopped = false
+    this.entry(this.opts.home)
+  }
+
+  stop(): void {
+    this.stopped = true
+    for (const e of this.entries.values()) {
+      clearTimeout(e.timer)
+      e.conn?.stop()
+    }
+    this.entries.clear()
+  }
+
+  state(domain = this.opts.home): FinderState {
+    return this.entries.get(domain)?.state ?? 'offline'
+  }
+
+  iceServers(): IceServer[] {
+    return this.entries.get(this.opts.home)?.bootstrap?.iceServers ?? []
+  }
+
+  /** A registered connection to `domain`'s finder, waiting (bounded by `signal`) until there is one. */
+  async get(domain: string, opts: { signal?: AbortSignal } = {}): Promise<FinderConnection> {
+    if (this.stopped) throw new OpenPeerError('ERR_FINDER_UNREACHABLE', 'the client is stopped')
+    const entry = this.entry(domain)
+    if (entry.registered && entry.conn) return entry.conn
+    const signal = AbortSignal.any(
+      [AbortSignal.timeout(10_000), opts.signal].filter((s): s is AbortSignal => !!s),
+    )
+    return new Promise<FinderConnection>((resolve, reject) => {
+      const off = this.on('registered', (e) => {
+        if (e.domain !== domain) return
+        cleanup()
+        resolve(e.finder)
+      })
+      const offState = this.on('state', (e) => {
+        // An unreachable finder of an invite should fail fast, not wait out the timeout.
+        if (e.domain === domain && e.state === 'offline' && e.error && domain !== this.opts.home) {
+          cleanup()
+          reject(e.error)
+        }
+      })
+      const onAbort = (): void => {
+        cleanup()
+        const err = abortError(signal)
+        reject(
+          err.code === 'ERR_TIMEOUT'
+            ? new OpenPeerError('ERR_FINDER_UNREACHABLE', `the finder of ${domain} cannot be reached`)
+            : err,
+        )
+      }
+      const cleanup = (): void => {
+        off()
+        offState()
+        signal.removeEventListener('abort', onAbort)
+      }
+      if (signal.aborted) return onAbort()
+      signal.addEventListener('abort', onAbort, { once: true })
+    })
+  }
+
+  /** Registers again everywhere (after the find secret or the display name changed). */
+  async reregister(): Promise<void> {
+    await Promise.all(
+      [...this.entries.values()].filter((e) => e.conn?.online).map((e) => this.register(e)),
+    )
+  }
+
+  retryNow(): void {
+    for (const e of this.entries.values()) {
+      if (e.conn) e.conn.retryNow()
+      else if (!e.timer) void this.connect(e)
+    }
+  }
+
+  private entry(domain: string): Entry {
+    let entry = this.entries.get(domain)
+    if (!entry) {
+      entry = { domain, registered: false, state: 'offline', attempt: 0 }
+      this.entries.set(domain, entry)
+      void this.connect(entry)
+    }
+    return entry
+  }
+
+  private setState(entry: Entry, state: FinderState, error?: OpenPeerError): void {
+    entry.state = state
+    this.emit('state', { domain: entry.domain, state, error })
+  }
+
+  private async connect(entry: Entry): Promise<void> {
+    entry.timer = undefined
+    this.setState(entry, 'connecting')
+    try {
+      entry.bootstrap = await this.bootstrapper.get(entry.domain)
+    } catch (err) {
+      if (this.stopped || this.entries.get(entry.domain) !== entry) return
+      const error = err instanceof OpenPeerError ? err : new OpenPeerError('ERR_FINDER_UNREACHABLE', 'bootstrap failed')
+      this.setState(entry, 'offline', error)
+      const min = this.opts.minDelay ?? 500
+      const delay = Math.random() * Math.min(this.opts.maxDelay ?? 30_000, min * 2 ** entry.attempt++) + min / 2
+      entry.timer = setTimeout(() => void this.connect(entry), delay)
+      return
+    }
+    if (this.stopped || this.entries.get(entry.domain) !== entry) return
+    const conn = new FinderConnection({
+      url: entry.bootstrap.finders[0] ?? '',
+      createSocket: this.opts.ports.createSocket,
+      ...(this.opts.minDelay !== undefined ? { minDelay: this.opts.minDelay } : {}),
+      ...(this.opts.maxDelay !== undefined ? { maxDelay: this.opts.maxDelay } : {}),
+    })
+    entry.conn = conn
+    let keepAlive: ReturnType<typeof setInterval> | undefined
+    conn.on('open', () => {
+      void this.register(entry).then(() => {
+        clearInterval(keepAlive)
+        const every = Math.min(60_000, (entry.bootstrap?.limits.registrationTtl ?? 300_000) / 3)
+        keepAlive = setInterval(() => {
+          if (entry.registered) conn.request('session-keep-alive', {}).catch(() => void this.register(entry))
+        }, every)
+      })
+    })
+    conn.on('state', ({ state, error }) => {
+      if (state === 'online') return // "online" for us means registered, reported by register()
+      entry.registered = false
+      clearInterval(keepAlive)
+      this.setState(entry, state, error)
+    })
+    conn.on('request', (message) => this.emit('request', { finder: conn, message }))
+    conn.on('notify', (message) => {
+      if (message.type === 'peer-location-find' || message.type === 'peer-location-signal') {
+        this.emit('notify', { finder: conn, message: message as FinderPoolEvents['notify']['message'] })
+      }
+    })
+    conn.start()
+  }
+
+  private async register(entry: Entry): Promise<void> {
+    const conn = entry.conn
+    if (!conn) return
+    const me = this.opts.me()
+    const home = entry.domain === this.opts.home
+    try {
+      const proof = await makeProof(me.keys.sign.privateKey, {
+        finder: entry.domain,
+        location: me.location,
+        peer: home ? { A: me.file.A, B: me.file.B } : { A: me.file.A },
+      })
+      await conn.request('session-create', { proof })
+      entry.registered = true
+      entry.attempt = 0
+      this.setState(entry, 'online')
+      this.emit('registered', { domain: entry.domain, finder: conn })
+    } catch (err) {
+      entry.registered = false
+      const error = err instanceof OpenPeerError ? err : new OpenPeerError('ERR_INTERNAL', 'registration failed')
+      this.setState(entry, 'offline', error)
+      // Try again later, paced like reconnects, while the socket stays up.
+      const min = this.opts.minDelay ?? 500
+      const delay = Math.random() * Math.min(this.opts.maxDelay ?? 30_000, min * 2 ** entry.attempt++) + min / 2
+      clearTimeout(entry.timer)
+      entry.timer = setTimeout(() => {
+        entry.timer = undefined
+        if (conn.online && !entry.registered && !this.stopped) void this.register(entry)
+      }, delay)
+    }
+  }
+}

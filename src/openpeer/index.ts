@@ -1,0 +1,30 @@
+/**
+ * Open Peer Web's protocol client: the only import path for the rest of the app. No React, no
+ * DOM: hosts inject WebSocket, WebRTC and storage through `ClientPorts`.
+ */
+export { createOpenPeerClient, OpenPeerClient, type OpenPeerClientOptions } from './client/client.ts'
+export type { ClientEvents, ContactState, ContactView, IdentityInfo, MessageState } from './client/types.ts'
+export type { ReceivedMessage } from './threads/threads.ts'
+export { BODY_MAX } from './threads/threads.ts'
+export { threadIdFor } from './threads/thread-id.ts'
+export type { FinderState } from './finder/connection.ts'
+export type { ConnectionPath } from './session/path.ts'
+export type { SessionTimings } from './session/peer-session.ts'
+export { OpenPeerError, isOpenPeerError, SECURITY_CODES, type ErrorCode } from './errors.ts'
+export type {
+  ClientPorts,
+  ContactRecord,
+  ContactStore,
+  InboxStore,
+  KeyStore,
+  OutboxItem,
+  OutboxStore,
+  PeerLike,
+  PeerOptions,
+  SocketLike,
+  StoredIdentity,
+} from './ports.ts'
+export { parseInvite, formatInvite, type Invite } from './identity/invite.ts'
+export { parsePeerUri, formatPeerUri } from './identity/uri.ts'
+export { checkDisplayName, NAME_MAX } from './identity/peer-file.ts'
+export { createMemoryStores } from './memory.ts'

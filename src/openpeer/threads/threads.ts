@@ -1,0 +1,161 @@
+import { OpenPeerError } from '../errors.ts'
+import { randomId } from '../identity/encoding.ts'
+import { signJson, verifyJson } from '../identity/sign.ts'
+import type { InboxStore, OutboxItem, OutboxStore } from '../ports.ts'
+import type { PeerSession } from '../session/peer-session.ts'
+import type { IncomingNotify } from '../session/rpc.ts'
+import type { RequestOf } from '../wire/messages.ts'
+import { threadIdFor } from './thread-id.ts'
+
+export const BODY_MAX = 16_000
+
+export interface ReceivedMessage {
+  contactId: string
+  thread: string
+  msgId: string
+  body: string
+  sent: number
+  received: number
+}
+
+export interface ThreadsDeps {
+  me: () => { uri: string; contactId: string; keys: { sign: CryptoKeyPair } }
+  outbox: OutboxStore
+  inbox: InboxStore
+  /** the open session to deliver over, if any */
+  sessionOf: (contactId: string) => PeerSession | undefined
+  uriOf: (contactId: string) => string | undefined
+  onReceived: (message: ReceivedMessage) => void
+  onState: (update: { contactId: string; msgId: string; state: 'delivered' | 'read' }) => void
+  onError: (error: OpenPeerError) => void
+}
+
+/**
+ * Signed 1:1 messages with delivered/read receipts (PROTOCOL §5.8). A message sits in the
+ * persisted outbox until the receiver's delivered answer, and leaves by itself when the
+ * contact's session opens again.
+ */
+export class Threads {
+  private readonly inflight = new Set<string>()
+  private readonly unsentReads = new Map<string, Set<string>>()
+
+  constructor(private readonly deps: ThreadsDeps) {}
+
+  async send(contactId: string, body: string): Promise<OutboxItem> {
+    if (!body.trim()) throw new OpenPeerError('ERR_BAD_MESSAGE', 'an empty message is not sent')
+    if (body.length > BODY_MAX) throw new OpenPeerError('ERR_TOO_LARGE', `a message has at most ${BODY_MAX} characters`)
+    if (!this.deps.uriOf(contactId)) throw new OpenPeerError('ERR_NOT_FOUND', 'no such contact')
+    const item: OutboxItem = {
+      contactId,
+      thread: await threadIdFor(this.deps.me().contactId, contactId),
+      msgId: randomId(),
+      body,
+      sent: Date.now(),
+    }
+    try {
+      await this.deps.outbox.put(item)
+    } catch (cause) {
+      throw new OpenPeerError('ERR_STORAGE', 'the message could not be saved; it was not sent', { cause })
+    }
+    void this.deliver(item)
+    return item
+  }
+
+  /** Sends everything waiting for this contact, oldest first (on session open). */
+  async flush(contactId: string): Promise<void> {
+    const items = (await this.deps.outbox.list()).filter((i) => i.contactId === contactId).sort((a, b) => a.sent - b.sent)
+    for (const item of items) {
+      if (!(await this.deliver(item))) break
+    }
+    const reads = this.unsentReads.get(contactId)
+    if (reads?.size) await this.markRead(contactId, [...reads])
+  }
+
+  async markRead(contactId: string, msgIds: string[]): Promise<void> {
+    if (msgIds.length === 0) return
+    const session = this.deps.sessionOf(contactId)
+    const pending = this.unsentReads.get(contactId) ?? new Set<string>()
+    if (!session) {
+      for (const id of msgIds) pending.add(id)
+      this.unsentReads.set(contactId, pending)
+      return
+    }
+    const thread = await threadIdFor(this.deps.me().contactId, contactId)
+    for (let i = 0; i < msgIds.length; i += 200) {
+      const batch = msgIds.slice(i, i + 200)
+      session.notify('receipt', { thread, msgIds: batch, state: 'read' })
+      for (const id of batch) pending.delete(id)
+    }
+  }
+
+  /** thread-message from an identified session. */
+  async onRequest(session: PeerSession, message: RequestOf<'thread-message'>): Promise<object> {
+    const { proof } = message
+    const remote = session.remotePeer
+    if (!remote) throw new OpenPeerError('ERR_NOT_IDENTIFIED', 'thread-message before identify')
+    await verifyJson(remote.file.A.signKey, proof, 'thread message signature')
+    const me = this.deps.me()
+    if (proof.from !== remote.uri || proof.to !== me.uri) {
+      throw new OpenPeerError('ERR_CONTACT_MISMATCH', 'thread message is from or to someone else')
+    }
+    if (proof.thread !== (await threadIdFor(me.contactId, remote.contactId))) {
+      throw new OpenPeerError('ERR_BAD_MESSAGE', 'thread message names another thread')
+    }
+    let fresh: boolean
+    try {
+      fresh = await this.deps.inbox.markSeen(proof.msgId)
+    } catch (cause) {
+      // Not acknowledging makes the sender keep it: better than acknowledging what we lost.
+      throw new OpenPeerError('ERR_STORAGE', 'cannot store the message', { cause })
+    }
+    if (fresh) {
+      this.deps.onReceived({
+        contactId: remote.contactId,
+        thread: proof.thread,
+        msgId: proof.msgId,
+        body: proof.body,
+        sent: proof.sent,
+        received: Date.now(),
+      })
+    }
+    return {}
+  }
+
+  onNotify(session: PeerSession, message: IncomingNotify): boolean {
+    if (message.type !== 'receipt') return false
+    for (const msgId of message.msgIds) {
+      this.deps.onState({ contactId: session.remoteContactId, msgId, state: message.state })
+    }
+    return true
+  }
+
+  private async deliver(item: OutboxItem): Promise<boolean> {
+    const session = this.deps.sessionOf(item.contactId)
+    const to = this.deps.uriOf(item.contactId)
+    if (!session || !to) return false
+    if (this.inflight.has(item.msgId)) return true
+    this.inflight.add(item.msgId)
+    try {
+      const me = this.deps.me()
+      const proof = await signJson(me.keys.sign.privateKey, {
+        thread: item.thread,
+        msgId: item.msgId,
+        from: me.uri,
+        to,
+        sent: item.sent,
+        body: item.body,
+        mime: 'text/plain' as const,
+      })
+      await session.request('thread-message', { proof })
+      await this.deps.outbox.delete(item.msgId)
+      this.deps.onState({ contactId: item.contactId, msgId: item.msgId, state: 'delivered' })
+      return true
+    } catch (err) {
+      // It stays in the outbox; the next session open sends it again.
+      if (err instanceof OpenPeerError && err.code !== 'ERR_SESSION_CLOSED' && err.code !== 'ERR_TIMEOUT') this.deps.onError(err)
+      return false
+    } finally {
+      this.inflight.delete(item.msgId)
+    }
+  }
+}

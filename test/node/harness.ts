@@ -1,0 +1,69 @@
+import Peer from '@thaunknown/simple-peer'
+import WebSocket from 'ws'
+import { createFinderServer, type FinderServer, type FinderServerOptions } from '../../server/index.ts'
+import {
+  createMemoryStores,
+  createOpenPeerClient,
+  type ClientEvents,
+  type ClientPorts,
+  type OpenPeerClient,
+  type PeerLike,
+  type SocketLike,
+} from '../../src/openpeer/index.ts'
+
+/** Node host ports: `ws` for the finder, simple-peer over node-datachannel for WebRTC. */
+export function nodePorts(overrides: Partial<ClientPorts> = {}): ClientPorts {
+  return {
+    ...createMemoryStores(),
+    createSocket: (url) => new WebSocket(url) as unknown as SocketLike,
+    createPeer: (opts) => new Peer({ ...opts, config: { ...opts.config, iceServers: [] } }) as unknown as PeerLike,
+    fetch: (url, init) => fetch(url, init),
+    ...overrides,
+  }
+}
+
+export async function startFinder(opts: FinderServerOptions = {}): Promise<{ server: FinderServer; domain: string }> {
+  const server = await createFinderServer({ port: 0, host: '127.0.0.1', log: () => {}, distDir: '/nonexistent', ...opts })
+  return { server, domain: `127.0.0.1:${server.address().port}` }
+}
+
+export async function makeClient(
+  name: string,
+  domain: string,
+  ports: Partial<ClientPorts> = {},
+): Promise<OpenPeerClient> {
+  const client = createOpenPeerClient(nodePorts(ports), {
+    domain,
+    locationLabel: `node ${name}`,
+    finder: { minDelay: 100, maxDelay: 1_000 },
+    timings: { keepAlive: 1_000, deadAfter: 5_000 },
+  })
+  await client.createIdentity(name)
+  client.start()
+  await until(client, 'finder:state', (e) => e.state === 'online', 10_000)
+  return client
+}
+
+/** Resolves with the first event of `type` that satisfies `pred` (or rejects after `ms`). */
+export function until<K extends keyof ClientEvents>(
+  client: OpenPeerClient,
+  type: K,
+  pred: (e: ClientEvents[K]) => boolean = () => true,
+  ms = 15_000,
+): Promise<ClientEvents[K]> {
+  if (type === 'finder:state' && client.finderState() === 'online' && pred({ state: 'online' } as ClientEvents[K])) {
+    return Promise.resolve({ domain: '', state: 'online' } as ClientEvents[K])
+  }
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off()
+      reject(new Error(`timed out waiting for ${String(type)}`))
+    }, ms)
+    const off = client.on(type, (e) => {
+      if (!pred(e)) return
+      clearTimeout(timer)
+      off()
+      resolve(e)
+    })
+  })
+}
