@@ -67,3 +67,36 @@ export function until<K extends keyof ClientEvents>(
     })
   })
 }
+
+/**
+ * A socket that plays a malicious finder from the client's side: every frame the finder pushes
+ * passes through `tamper` before the client sees it.
+ */
+export function tamperingSocket(tamper: (frame: Record<string, unknown>) => Promise<Record<string, unknown>> | Record<string, unknown>) {
+  return (url: string): SocketLike => {
+    const ws = new WebSocket(url)
+    const facade: SocketLike = {
+      get readyState() {
+        return ws.readyState
+      },
+      send: (data) => ws.send(data),
+      close: (code, reason) => ws.close(code, reason),
+      onopen: null,
+      onclose: null,
+      onerror: null,
+      onmessage: null,
+    }
+    let chain = Promise.resolve()
+    ws.onopen = (e) => facade.onopen?.(e)
+    ws.onclose = (e) => facade.onclose?.(e)
+    ws.onerror = (e) => facade.onerror?.(e)
+    ws.onmessage = (e) => {
+      // Kept in order, as a real finder's frames would be.
+      chain = chain.then(async () => {
+        const frame = JSON.parse(String(e.data)) as Record<string, unknown>
+        facade.onmessage?.({ data: JSON.stringify(await tamper(frame)) })
+      })
+    }
+    return facade
+  }
+}

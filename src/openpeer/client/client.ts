@@ -242,21 +242,28 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     if (changed) this.states.changed(record.contactId)
   }
 
+  /** Resolves when a session with the contact opens; fails fast on a security failure. */
   private waitForSession(contactId: string, signal: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
+      const done = (): void => {
+        off()
+        offAlert()
+        signal.removeEventListener('abort', onAbort)
+      }
       const off = this.sessions.on('open', (s) => {
         if (s.remoteContactId !== contactId) return
-        off()
+        done()
         resolve()
       })
-      signal.addEventListener(
-        'abort',
-        () => {
-          off()
-          reject(new OpenPeerError('ERR_TIMEOUT', 'the contact did not answer in time'))
-        },
-        { once: true },
-      )
+      const offAlert = this.on('security:alert', ({ error }) => {
+        done()
+        reject(error)
+      })
+      const onAbort = (): void => {
+        done()
+        reject(new OpenPeerError('ERR_TIMEOUT', 'the contact did not answer in time'))
+      }
+      signal.addEventListener('abort', onAbort, { once: true })
     })
   }
 

@@ -69,6 +69,8 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
   private timers: ReturnType<typeof setTimeout>[] = []
   private lastSeen = Date.now()
   private requestHandler: ((m: IncomingRequest) => Promise<object>) | undefined
+  /** why identify failed on our side: the close reports it, whatever closes the link first */
+  private failure: OpenPeerError | undefined
 
   constructor(private readonly opts: PeerSessionOptions) {
     super()
@@ -165,6 +167,7 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
 
   close(error?: OpenPeerError): void {
     if (this.state === 'closed') return
+    error = this.failure ?? error
     const wasOpen = this.state === 'open'
     this.state = 'closed'
     for (const t of this.timers) clearTimeout(t)
@@ -287,6 +290,8 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
       return { proof: result }
     } catch (err) {
       const error = err instanceof OpenPeerError ? err : new OpenPeerError('ERR_INTERNAL', 'peer-identify failed', { cause: err })
+      this.failure = error
+      // Closed a little later so the coded error result reaches the other side first.
       setTimeout(() => this.close(error), 50)
       throw error
     }

@@ -52,7 +52,7 @@ export function decode(raw: unknown, channel: Channel): WireMessage {
   const idOk = idSchema.safeParse(id).success
   const messageId = idOk ? (id as string) : undefined
   if (v !== 1) {
-    const e = new OpenPeerError('ERR_VERSION', `version ${String(v).slice(0, 20)} is not supported (this side speaks 1)`)
+    const e = new OpenPeerError('ERR_VERSION', `version ${typeof v === 'object' && v !== null ? typeof v : String(v).slice(0, 20)} is not supported (this side speaks 1)`)
     throw Object.assign(e, { messageId })
   }
   if (typeof kind !== 'string' || !KINDS.has(kind)) throw bad('kind must be request, result or notify', messageId)
@@ -66,7 +66,7 @@ export function decode(raw: unknown, channel: Channel): WireMessage {
     return { v: 1, kind: 'result', type: type as MessageType | 'error', id: id as string, error: parsed.data }
   }
   if (typeof type !== 'string' || !Object.hasOwn(CATALOGUE, type)) {
-    throw bad(`unknown type ${JSON.stringify(String(type).slice(0, 40))}`, messageId)
+    throw bad(`unknown type ${JSON.stringify(typeof type === 'string' ? type.slice(0, 40) : typeof type)}`, messageId)
   }
   const entry = CATALOGUE[type as MessageType] as {
     channels: readonly Channel[]

@@ -1,0 +1,37 @@
+import type { ReplayCache, WireMessage } from '../src/openpeer/wire/index.ts'
+import type { Limits } from './limits.ts'
+import type { Registration, Registry } from './registry.ts'
+
+/** What a protocol handler sees of one finder socket. */
+export interface Connection {
+  /** random per-socket id; the registry names sockets by it */
+  readonly session: string
+  /** the domain this socket's finder answers for: session proofs must name it */
+  readonly domain: string
+  readonly closed: boolean
+  /** Sends a message built here; false when the socket is gone. */
+  send(message: WireMessage): boolean
+  /** Sends an already encoded frame (a fork sends one encoding to many sockets). */
+  sendText(text: string): boolean
+}
+
+/** Shared state of one finder server, handed to every handler. */
+export interface FinderContext {
+  registry: Registry
+  replay: ReplayCache
+  limits: Limits
+  /** session id → live socket on this server */
+  sockets: Map<string, Connection>
+  log: (line: string) => void
+}
+
+/** The live socket behind a registration, if it is connected to this server. */
+export function socketOf(ctx: FinderContext, reg: { session: string }): Connection | undefined {
+  const conn = ctx.sockets.get(reg.session)
+  return conn && !conn.closed ? conn : undefined
+}
+
+/** Registrations whose socket is still here: a stale entry must never swallow a fork. */
+export function reachable(ctx: FinderContext, regs: Registration[]): Registration[] {
+  return regs.filter((reg) => socketOf(ctx, reg) !== undefined)
+}

@@ -1,0 +1,143 @@
+import { OpenPeerError } from '../src/openpeer/errors.ts'
+import {
+  constantTimeEqual,
+  findSecretProof,
+  parsePeerUri,
+  randomId,
+  verifyJson,
+  verifySectionA,
+} from '../src/openpeer/identity/index.ts'
+import {
+  PROOF_LIFETIME,
+  checkProof,
+  encode,
+  type NotifyOf,
+  type RequestOf,
+  type ResultBody,
+  type WireMessage,
+} from '../src/openpeer/wire/index.ts'
+import { reachable, socketOf, type Connection, type FinderContext } from './context.ts'
+import type { Registration } from './registry.ts'
+
+/** Routes outlive the find proof a little: signalling continues after the proof expired. */
+const ROUTE_GRACE = 5 * 60_000
+
+/** The sender's live registration, or 403: only registered locations may find or be found. */
+export async function registered(ctx: FinderContext, conn: Connection): Promise<Registration> {
+  const reg = await ctx.registry.get(conn.session)
+  if (!reg) throw new OpenPeerError('ERR_FORBIDDEN', 'register first (session-create)')
+  return reg
+}
+
+/** Locations whose registered B matches the proof: a stale or rotated B rings nobody. */
+async function holdersOf(
+  targets: Registration[],
+  proof: RequestOf<'peer-location-find'>['proof'],
+): Promise<Registration[]> {
+  const expected = new Map<string, Promise<string>>()
+  const out: Registration[] = []
+  for (const reg of targets) {
+    if (!reg.B) continue
+    const secret = reg.B.findSecret
+    let want = expected.get(secret)
+    if (!want) expected.set(secret, (want = findSecretProof(secret, proof.nonce, proof.expires)))
+    if (constantTimeEqual(await want, proof.findSecretProof)) out.push(reg)
+  }
+  return out
+}
+
+/**
+ * peer-location-find request (PROTOCOL §5.3): checks that the initiator is who it says and holds
+ * the target's find secret, then forks the proof, unchanged, to every matching location of the
+ * target and remembers where the replies go.
+ */
+export async function findRequest(
+  ctx: FinderContext,
+  conn: Connection,
+  msg: RequestOf<'peer-location-find'>,
+): Promise<ResultBody<'peer-location-find'>> {
+  const { proof } = msg
+  const me = await registered(ctx, conn)
+  const fromId = await verifySectionA(proof.from)
+  if (fromId !== me.contactId || proof.fromLocation !== me.locationId) {
+    throw new OpenPeerError('ERR_FORBIDDEN', 'a find must come from the registered location')
+  }
+  await checkProof(proof, proof.from.signKey, {
+    replay: ctx.replay,
+    maxLifetime: PROOF_LIFETIME.finder,
+    what: 'find proof',
+  })
+  const target = parsePeerUri(proof.to).contactId
+  let locations = reachable(ctx, await ctx.registry.locations(target))
+  if (target === me.contactId) {
+    // Finding one's own other devices is fine; ringing oneself is not.
+    locations = locations.filter((reg) => reg.session !== conn.session)
+    if (locations.length === 0) {
+      throw new OpenPeerError('ERR_BAD_MESSAGE', 'a location cannot find itself')
+    }
+  }
+  if (locations.length === 0) {
+    throw new OpenPeerError('ERR_NOT_FOUND', 'contact is offline or unknown')
+  }
+  if (!locations.some((reg) => reg.B)) {
+    throw new OpenPeerError('ERR_FIND_DENIED', 'contact is not findable')
+  }
+  const holders = await holdersOf(locations, proof)
+  if (holders.length === 0) {
+    throw new OpenPeerError('ERR_FIND_DENIED', 'find secret proof does not match')
+  }
+  await ctx.registry.addRoute(
+    {
+      context: proof.context,
+      initiatorSession: conn.session,
+      initiatorLocation: me.locationId,
+      initiatorContactId: me.contactId,
+      targetContactId: target,
+      expires: proof.expires + ROUTE_GRACE,
+    },
+    { maxPerSession: ctx.limits.routesPerSocket },
+  )
+  const fork: WireMessage = {
+    v: 1,
+    kind: 'request',
+    type: 'peer-location-find',
+    id: randomId(),
+    proof,
+  }
+  const text = encode(fork, 'finder')
+  let sent = 0
+  for (const reg of holders) if (socketOf(ctx, reg)?.sendText(text)) sent += 1
+  // Every matching socket closed while we were checking: to the initiator that is "offline".
+  if (sent === 0) throw new OpenPeerError('ERR_NOT_FOUND', 'contact is offline or unknown')
+  return { locations: sent }
+}
+
+/**
+ * peer-location-find notify: a target location's signed reply, routed back to the initiator by
+ * `context`. The finder checks who signed it, never what the sealed part says.
+ */
+export async function findReply(
+  ctx: FinderContext,
+  conn: Connection,
+  msg: NotifyOf<'peer-location-find'>,
+): Promise<void> {
+  const { proof } = msg
+  const route = await ctx.registry.route(proof.context)
+  if (!route) throw new OpenPeerError('ERR_NOT_FOUND', 'no find is open for this context')
+  const me = await registered(ctx, conn)
+  if (me.contactId !== route.targetContactId || proof.location !== me.locationId) {
+    throw new OpenPeerError('ERR_FORBIDDEN', 'only a location of the found contact may reply')
+  }
+  await verifyJson(me.A.signKey, proof, 'find reply signature')
+  const initiator = ctx.sockets.get(route.initiatorSession)
+  const forward: WireMessage = {
+    v: 1,
+    kind: 'notify',
+    type: 'peer-location-find',
+    id: randomId(),
+    proof,
+  }
+  if (!initiator?.send(forward)) {
+    throw new OpenPeerError('ERR_NOT_FOUND', 'the initiator has gone')
+  }
+}

@@ -1,0 +1,187 @@
+// @vitest-environment node
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { request as httpRequest } from 'node:http'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
+import { bootstrapSchema } from '../src/openpeer/wire/index.ts'
+import { startFinder, type TestFinder } from './test-server.ts'
+
+let dist: string
+let finder: TestFinder
+let bare: TestFinder
+
+/** A raw request, so paths like /../ reach the server unnormalised. */
+function raw(
+  url: string,
+  pathname: string,
+  opts: { method?: string; headers?: Record<string, string> } = {},
+): Promise<{
+  status: number
+  headers: Record<string, string | string[] | undefined>
+  body: string
+}> {
+  const { hostname, port } = new URL(url)
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      { hostname, port, path: pathname, method: opts.method ?? 'GET', headers: opts.headers },
+      (res) => {
+        let body = ''
+        res.setEncoding('utf8')
+        res.on('data', (chunk: string) => (body += chunk))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
+      },
+    )
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+beforeAll(async () => {
+  const root = await mkdtemp(path.join(tmpdir(), 'finder-'))
+  dist = path.join(root, 'dist')
+  await mkdir(path.join(dist, 'assets'), { recursive: true })
+  await writeFile(path.join(root, 'secret.txt'), 'top secret')
+  await writeFile(path.join(dist, 'index.html'), '<!doctype html><title>Open Peer</title>')
+  await writeFile(path.join(dist, 'assets', 'app-abc123.js'), 'console.log(1)')
+  await writeFile(path.join(dist, 'assets', 'app-abc123.css'), 'body{}')
+  await writeFile(path.join(dist, 'sw.js'), 'self.x=1')
+  await writeFile(path.join(dist, 'manifest.webmanifest'), '{}')
+  await writeFile(path.join(dist, 'icon.svg'), '<svg/>')
+  await writeFile(path.join(dist, '.env'), 'SECRET=1')
+  finder = await startFinder({
+    distDir: dist,
+    iceServers: [{ urls: 'stun:stun.example.org:3478' }],
+  })
+  bare = await startFinder({ distDir: path.join(root, 'nothing-here') })
+})
+afterAll(async () => {
+  await Promise.all([finder.server.close(), bare.server.close()])
+  await rm(path.dirname(dist), { recursive: true, force: true })
+})
+
+describe('bootstrapper', () => {
+  it('answers valid bootstrap JSON built from the Host header, for any origin', async () => {
+    const res = await fetch(`${finder.url}/.well-known/openpeer-services-get`)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('access-control-allow-origin')).toBe('*')
+    expect(res.headers.get('cache-control')).toBe('no-cache')
+    const body = bootstrapSchema.parse(await res.json())
+    expect(body.domain).toBe(finder.domain)
+    expect(body.finders).toEqual([`ws://${finder.domain}/finder`])
+    expect(body.iceServers).toEqual([{ urls: 'stun:stun.example.org:3478' }])
+    expect(body.limits).toEqual({
+      finderFrame: 16384,
+      peerFrame: 65536,
+      proofLifetime: 300000,
+      locationsPerContact: 16,
+      registrationTtl: 600000,
+    })
+  })
+
+  it('uses wss behind a TLS proxy, lowercases the host and refuses a bad one', async () => {
+    const viaProxy = await raw(finder.url, '/.well-known/openpeer-services-get', {
+      headers: { Host: 'Peer.Example.org', 'X-Forwarded-Proto': 'https' },
+    })
+    const body = bootstrapSchema.parse(JSON.parse(viaProxy.body))
+    expect(body.domain).toBe('peer.example.org')
+    expect(body.finders).toEqual(['wss://peer.example.org/finder'])
+    const bad = await raw(finder.url, '/.well-known/openpeer-services-get', {
+      headers: { Host: 'bad host!' },
+    })
+    expect(bad.status).toBe(400)
+  })
+
+  it('announces the configured domain when one is set', async () => {
+    const fixed = await startFinder({ domain: 'finder.example.org' })
+    try {
+      const body = bootstrapSchema.parse(
+        await (await fetch(`${fixed.url}/.well-known/openpeer-services-get`)).json(),
+      )
+      expect(body.domain).toBe('finder.example.org')
+      expect(body.finders).toEqual([`ws://${fixed.domain}/finder`])
+    } finally {
+      await fixed.server.close()
+    }
+  })
+})
+
+describe('static hosting', () => {
+  it('serves index.html for app routes and /, revalidated', async () => {
+    for (const route of ['/', '/contacts/abc', '/i/x']) {
+      const res = await fetch(`${finder.url}${route}`)
+      expect(res.status).toBe(200)
+      expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8')
+      expect(res.headers.get('cache-control')).toBe('no-cache')
+      expect(await res.text()).toContain('<title>Open Peer</title>')
+    }
+  })
+
+  it('caches hashed assets forever and names their types', async () => {
+    const js = await fetch(`${finder.url}/assets/app-abc123.js`)
+    expect(js.headers.get('cache-control')).toBe('public, max-age=31536000, immutable')
+    expect(js.headers.get('content-type')).toBe('text/javascript; charset=utf-8')
+    expect(await js.text()).toBe('console.log(1)')
+    const css = await fetch(`${finder.url}/assets/app-abc123.css`)
+    expect(css.headers.get('content-type')).toBe('text/css; charset=utf-8')
+    const svg = await fetch(`${finder.url}/icon.svg`)
+    expect(svg.headers.get('content-type')).toBe('image/svg+xml')
+    for (const file of ['/sw.js', '/manifest.webmanifest']) {
+      expect((await fetch(`${finder.url}${file}`)).headers.get('cache-control')).toBe('no-cache')
+    }
+    const manifest = await fetch(`${finder.url}/manifest.webmanifest`)
+    expect(manifest.headers.get('content-type')).toBe('application/manifest+json')
+  })
+
+  it('answers 404 for a missing file rather than the app', async () => {
+    expect((await fetch(`${finder.url}/assets/missing-123.js`)).status).toBe(404)
+  })
+
+  it('never serves outside distDir, nor dotfiles', async () => {
+    for (const p of [
+      '/../secret.txt',
+      '/%2e%2e/secret.txt',
+      '/assets/..%2f..%2fsecret.txt',
+      '/..%5csecret.txt',
+      '/.env',
+    ]) {
+      const res = await raw(finder.url, p)
+      expect(res.body).not.toContain('top secret')
+      expect(res.body).not.toContain('SECRET')
+    }
+    expect((await raw(finder.url, '/%2e%2e/secret.txt')).status).toBe(404)
+    expect((await raw(finder.url, '/%E0%A4%A')).status).toBe(400)
+  })
+
+  it('supports HEAD and refuses other methods with 405', async () => {
+    const head = await raw(finder.url, '/assets/app-abc123.js', { method: 'HEAD' })
+    expect(head.status).toBe(200)
+    expect(head.headers['content-length']).toBe('14')
+    expect(head.body).toBe('')
+    const post = await raw(finder.url, '/', { method: 'POST' })
+    expect(post.status).toBe(405)
+    expect(post.headers.allow).toBe('GET, HEAD')
+  })
+
+  it('answers 503 when the app is not built, while the finder still works', async () => {
+    const res = await fetch(`${bare.url}/`)
+    expect(res.status).toBe(503)
+    expect(await res.text()).toBe('App not built: run npm run build')
+    expect((await fetch(`${bare.url}/.well-known/openpeer-services-get`)).status).toBe(200)
+    const ws = new WebSocket(bare.finderUrl)
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject))
+    ws.close()
+  })
+})
+
+describe('upgrades', () => {
+  it('accepts WebSockets only on /finder', async () => {
+    const ws = new WebSocket(`ws://${finder.domain}/elsewhere`)
+    const outcome = await new Promise((resolve) => {
+      ws.once('open', () => resolve('open'))
+      ws.once('error', () => resolve('refused'))
+    })
+    expect(outcome).toBe('refused')
+  })
+})

@@ -1,0 +1,166 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { Duplex } from 'node:stream'
+import { fileURLToPath } from 'node:url'
+import { WebSocketServer } from 'ws'
+import {
+  MAX_FRAME,
+  ReplayCache,
+  bootstrapSchema,
+  domainSchema,
+} from '../src/openpeer/wire/index.ts'
+import {
+  BOOTSTRAP_PATH,
+  FINDER_PATH,
+  createBootstrapHandler,
+  hostDomain,
+  type IceServer,
+} from './bootstrap.ts'
+import { FinderConnection } from './connection.ts'
+import type { FinderContext } from './context.ts'
+import { IpLimits } from './ip-limits.ts'
+import { resolveLimits, type Limits } from './limits.ts'
+import { listen } from './listen.ts'
+import { createMemoryRegistry, type Registry } from './registry.ts'
+import { createStaticHandler, plain } from './static.ts'
+
+export type { Limits } from './limits.ts'
+export type { Registration, Registry, Route } from './registry.ts'
+export { createMemoryRegistry } from './registry.ts'
+
+export interface FinderServerOptions {
+  /** default 10443; 0 picks a free port */
+  port?: number
+  /** default: every interface ('::', or '0.0.0.0' where IPv6 is missing) */
+  host?: string
+  /** the domain this finder answers for; default: each request's Host header */
+  domain?: string
+  /** the built app to serve; default <repo>/dist */
+  distDir?: string
+  registry?: Registry
+  limits?: Partial<Limits>
+  iceServers?: IceServer[]
+  log?: (line: string) => void
+}
+
+export interface FinderServer {
+  address(): { port: number; host: string }
+  /** http URL of the app and bootstrapper (localhost when bound to every interface) */
+  url: string
+  /** Closes every socket (1001), then the HTTP server. Idempotent. */
+  close(): Promise<void>
+}
+
+const DEFAULT_DIST = fileURLToPath(new URL('../dist', import.meta.url))
+
+function refuse(socket: Duplex, status: number, text: string): void {
+  const body = `${text}\n`
+  socket.once('finish', () => socket.destroy())
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  )
+}
+
+/** The finder: bootstrapper, finder WebSocket and static app on one HTTP port. */
+export async function createFinderServer(opts: FinderServerOptions = {}): Promise<FinderServer> {
+  const limits = resolveLimits(opts.limits)
+  const log = opts.log ?? ((line: string) => console.error(line))
+  if (opts.domain !== undefined && !domainSchema.safeParse(opts.domain).success) {
+    throw new TypeError(`domain "${opts.domain}" is not host[:port] in lowercase`)
+  }
+  const iceServers = bootstrapSchema.shape.iceServers.parse(opts.iceServers ?? [])
+  const ctx: FinderContext = {
+    registry: opts.registry ?? createMemoryRegistry({ knownPeerFiles: limits.knownPeerFiles }),
+    replay: new ReplayCache(),
+    limits,
+    sockets: new Map(),
+    log,
+  }
+  const connections = new Set<FinderConnection>()
+  const ipLimits = new IpLimits(limits)
+  const serveStatic = createStaticHandler(opts.distDir ?? DEFAULT_DIST)
+  const serveBootstrap = createBootstrapHandler({ domain: opts.domain, iceServers, limits })
+  let closing: Promise<void> | undefined
+
+  const http = createServer((req: IncomingMessage, res: ServerResponse) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      return plain(res, 405, 'Method not allowed', { Allow: 'GET, HEAD' })
+    }
+    const pathname = (req.url ?? '/').split('?')[0]
+    if (pathname === BOOTSTRAP_PATH) return serveBootstrap(req, res)
+    serveStatic(req, res).catch((e: unknown) => {
+      log(`finder: static ${pathname} failed: ${String(e)}`)
+      if (!res.headersSent) plain(res, 500, 'Internal error')
+      else res.destroy()
+    })
+  })
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME.finder })
+  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => {})
+    if (closing || (req.url ?? '').split('?')[0] !== FINDER_PATH) return void socket.destroy()
+    const domain = opts.domain ?? hostDomain(req)
+    if (!domain) return refuse(socket, 400, 'Bad Request')
+    const ip = req.socket.remoteAddress ?? 'unknown'
+    const ipBucket = ipLimits.admit(ip)
+    if (!ipBucket) return refuse(socket, 429, 'Too Many Requests')
+    // The raw socket closes in every case (handshake refused, client gone, finder closing).
+    socket.once('close', () => ipLimits.release(ip))
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const conn = new FinderConnection(ws, domain, ipBucket, ctx, () => connections.delete(conn))
+      connections.add(conn)
+      if (closing) conn.close(1001, 'finder shutting down')
+    })
+  })
+
+  const timers = [
+    setInterval(
+      () => {
+        for (const conn of connections) conn.heartbeat()
+      },
+      limits.heartbeatInterval || 2 ** 31 - 1,
+    ),
+    setInterval(
+      () => {
+        ctx.registry
+          .sweep(Date.now())
+          .catch((e: unknown) => log(`finder: sweep failed: ${String(e)}`))
+      },
+      limits.sweepInterval || 2 ** 31 - 1,
+    ),
+  ]
+  for (const timer of timers) timer.unref()
+
+  await listen(http, opts.port ?? 10443, opts.host)
+  const address = () => {
+    const info = http.address() as AddressInfo
+    return { port: info.port, host: info.address }
+  }
+  const { host, port } = address()
+  const wildcard = host === '::' || host === '0.0.0.0'
+  const urlHost = wildcard ? 'localhost' : host.includes(':') ? `[${host}]` : host
+
+  async function shutdown(): Promise<void> {
+    for (const timer of timers) clearInterval(timer)
+    const open = [...connections]
+    for (const conn of open) conn.close(1001, 'finder shutting down')
+    // Give clients a moment to answer the close frame, then cut whoever did not.
+    let grace: NodeJS.Timeout | undefined
+    await Promise.race([
+      Promise.all(open.map((conn) => conn.done)),
+      new Promise((resolve) => (grace = setTimeout(resolve, limits.closeGrace))),
+    ])
+    clearTimeout(grace)
+    for (const conn of connections) conn.terminate()
+    await new Promise<void>((resolve) => wss.close(() => resolve()))
+    http.closeAllConnections()
+    await new Promise<void>((resolve) => http.close(() => resolve()))
+  }
+
+  return {
+    address,
+    url: `http://${urlHost}:${port}`,
+    close: () => (closing ??= shutdown()),
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * Every bound the finder enforces, in one place so tests can shrink them and docs/finder.md can
+ * list them. The wire limits (frame size, proof lifetime) come from the shared wire code.
+ */
+export interface Limits {
+  /** how long a registration lives without a keep-alive (ms) */
+  registrationTtl: number
+  /** live locations one contact may register at once (PROTOCOL §8) */
+  locationsPerContact: number
+  /** per-socket token bucket: sustained messages per second, and burst */
+  socketRate: number
+  socketBurst: number
+  /** per-IP token bucket shared by all sockets of that address */
+  ipRate: number
+  ipBurst: number
+  /** concurrent finder sockets per IP address; more are refused with HTTP 429 */
+  socketsPerIp: number
+  /** refused frames (refilling at refusalRate/s) a socket may send before it is closed 1008 */
+  refusalsBeforeClose: number
+  refusalRate: number
+  /** ws ping interval; a socket that has not answered the previous ping is terminated */
+  heartbeatInterval: number
+  /** how often expired registrations and routes are swept (ms) */
+  sweepInterval: number
+  /** peer files remembered for peer-file-get (LRU) */
+  knownPeerFiles: number
+  /** open find routes one socket may hold; the oldest goes first */
+  routesPerSocket: number
+  /** bytes queued to a socket before it is treated as dead (slow reader) */
+  maxBufferedBytes: number
+  /** how long close() waits for clients to answer the close frame before terminating (ms) */
+  closeGrace: number
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  registrationTtl: 10 * 60_000,
+  locationsPerContact: 16,
+  socketRate: 20,
+  socketBurst: 50,
+  ipRate: 200,
+  ipBurst: 400,
+  socketsPerIp: 64,
+  refusalsBeforeClose: 200,
+  refusalRate: 5,
+  heartbeatInterval: 30_000,
+  sweepInterval: 30_000,
+  knownPeerFiles: 10_000,
+  routesPerSocket: 64,
+  maxBufferedBytes: 1024 * 1024,
+  closeGrace: 1000,
+}
+
+export function resolveLimits(overrides: Partial<Limits> = {}): Limits {
+  const limits = { ...DEFAULT_LIMITS }
+  for (const [key, value] of Object.entries(overrides) as [keyof Limits, unknown][]) {
+    // A typo'd or NaN limit would silently disable a protection; refuse it loudly instead.
+    if (!(key in DEFAULT_LIMITS) || typeof value !== 'number' || !(value >= 0)) {
+      throw new TypeError(`limits.${String(key)} must be a non-negative number`)
+    }
+    limits[key] = value
+  }
+  return limits
+}
+
+/** Classic token bucket: `rate` tokens per second, at most `burst` saved up. */
+export class TokenBucket {
+  private tokens: number
+  private last: number
+  constructor(
+    private readonly rate: number,
+    private readonly burst: number,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.tokens = burst
+    this.last = now()
+  }
+
+  private refill(): void {
+    const now = this.now()
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.rate)
+    this.last = now
+  }
+
+  /** True when a token is available, without spending it. */
+  has(): boolean {
+    this.refill()
+    return this.tokens >= 1
+  }
+
+  /** Spends a token if there is one. */
+  take(): boolean {
+    this.refill()
+    if (this.tokens < 1) return false
+    this.tokens -= 1
+    return true
+  }
+}

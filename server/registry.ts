@@ -1,0 +1,192 @@
+import { OpenPeerError } from '../src/openpeer/errors.ts'
+import type { SectionA, SectionB } from '../src/openpeer/identity/index.ts'
+
+/**
+ * The finder's state as plain data. Sockets never enter it: a registration names the socket by
+ * its `session` id, which the server maps to a live socket, so a shared (e.g. Redis) registry can
+ * replace the in-memory one without touching the protocol code. Every method is async for that
+ * reason.
+ */
+export interface Registration {
+  /** per-socket session id (random, never sent to clients) */
+  session: string
+  contactId: string
+  locationId: string
+  label: string
+  A: SectionA
+  B?: SectionB | undefined
+  expires: number
+}
+
+/** Where replies and signals for one find `context` go. */
+export interface Route {
+  context: string
+  initiatorSession: string
+  initiatorLocation: string
+  initiatorContactId: string
+  targetContactId: string
+  expires: number
+}
+
+export interface Registry {
+  /**
+   * Records `reg`, replacing the session's own earlier registration and any registration of the
+   * same (contact, location) held by another session (a reloaded page). Throws ERR_CONFLICT when
+   * the contact would exceed `maxLocations`. Returns what was replaced.
+   */
+  register(reg: Registration, opts: { maxLocations: number }): Promise<Registration[]>
+  /** Drops the session's registration, if any, and returns it. */
+  unregister(session: string): Promise<Registration | undefined>
+  /** The session's live registration. */
+  get(session: string): Promise<Registration | undefined>
+  /** Moves the session's registration expiry; undefined if it has none. */
+  keepAlive(session: string, expires: number): Promise<Registration | undefined>
+  /** Live registrations of a contact. */
+  locations(contactId: string): Promise<Registration[]>
+  /** Remembers a verified section A for peer-file-get. */
+  rememberPeerFile(contactId: string, A: SectionA): Promise<void>
+  knownPeerFile(contactId: string): Promise<SectionA | undefined>
+  /** Adds or refreshes a route; ERR_CONFLICT if the context belongs to another initiator. */
+  addRoute(route: Route, opts: { maxPerSession: number }): Promise<void>
+  route(context: string): Promise<Route | undefined>
+  /** Drops every route the session initiated. */
+  dropRoutes(session: string): Promise<void>
+  /** Removes what expired before `now`; returns the registrations removed. */
+  sweep(now: number): Promise<Registration[]>
+}
+
+export function createMemoryRegistry(opts: { knownPeerFiles?: number } = {}): Registry {
+  const knownMax = opts.knownPeerFiles ?? 10_000
+  const bySession = new Map<string, Registration>()
+  // contactId → locationId → session
+  const byContact = new Map<string, Map<string, string>>()
+  const known = new Map<string, SectionA>()
+  const routes = new Map<string, Route>()
+  const routesBySession = new Map<string, Set<string>>()
+
+  function remove(session: string): Registration | undefined {
+    const reg = bySession.get(session)
+    if (!reg) return undefined
+    bySession.delete(session)
+    const locations = byContact.get(reg.contactId)
+    if (locations?.get(reg.locationId) === session) locations.delete(reg.locationId)
+    if (locations?.size === 0) byContact.delete(reg.contactId)
+    return reg
+  }
+
+  function live(reg: Registration | undefined): Registration | undefined {
+    return reg && reg.expires >= Date.now() ? reg : undefined
+  }
+
+  function removeRoute(context: string): void {
+    const route = routes.get(context)
+    if (!route) return
+    routes.delete(context)
+    const set = routesBySession.get(route.initiatorSession)
+    set?.delete(context)
+    if (set?.size === 0) routesBySession.delete(route.initiatorSession)
+  }
+
+  return {
+    async register(reg, { maxLocations }) {
+      const locations = byContact.get(reg.contactId)
+      const holder = locations?.get(reg.locationId)
+      const own = bySession.get(reg.session)
+      // Count the contact's locations as they will be once this session's old entry is gone.
+      let count = locations?.size ?? 0
+      if (holder === undefined) count += 1
+      if (own && own.contactId === reg.contactId && own.locationId !== reg.locationId) count -= 1
+      if (count > maxLocations) {
+        throw new OpenPeerError(
+          'ERR_CONFLICT',
+          `a contact may be online at ${maxLocations} locations at most`,
+        )
+      }
+      const replaced: Registration[] = []
+      const mine = remove(reg.session)
+      if (mine) replaced.push(mine)
+      if (holder !== undefined && holder !== reg.session) {
+        const theirs = remove(holder)
+        if (theirs) replaced.push(theirs)
+      }
+      bySession.set(reg.session, reg)
+      let map = byContact.get(reg.contactId)
+      if (!map) byContact.set(reg.contactId, (map = new Map()))
+      map.set(reg.locationId, reg.session)
+      return replaced
+    },
+
+    async unregister(session) {
+      return remove(session)
+    },
+
+    async get(session) {
+      return live(bySession.get(session))
+    },
+
+    async keepAlive(session, expires) {
+      const reg = live(bySession.get(session))
+      if (reg) reg.expires = Math.max(reg.expires, expires)
+      return reg
+    },
+
+    async locations(contactId) {
+      const out: Registration[] = []
+      for (const session of byContact.get(contactId)?.values() ?? []) {
+        const reg = live(bySession.get(session))
+        if (reg) out.push(reg)
+      }
+      return out
+    },
+
+    async rememberPeerFile(contactId, A) {
+      // Map order is insertion order: re-inserting marks it most recently used.
+      known.delete(contactId)
+      known.set(contactId, A)
+      while (known.size > knownMax) known.delete(known.keys().next().value as string)
+    },
+
+    async knownPeerFile(contactId) {
+      const A = known.get(contactId)
+      if (A) {
+        known.delete(contactId)
+        known.set(contactId, A)
+      }
+      return A
+    },
+
+    async addRoute(route, { maxPerSession }) {
+      const existing = routes.get(route.context)
+      if (existing && existing.initiatorSession !== route.initiatorSession) {
+        throw new OpenPeerError('ERR_CONFLICT', 'this find context is in use by another initiator')
+      }
+      removeRoute(route.context)
+      routes.set(route.context, route)
+      let set = routesBySession.get(route.initiatorSession)
+      if (!set) routesBySession.set(route.initiatorSession, (set = new Set()))
+      set.add(route.context)
+      while (set.size > maxPerSession) removeRoute(set.values().next().value as string)
+    },
+
+    async route(context) {
+      const route = routes.get(context)
+      return route && route.expires >= Date.now() ? route : undefined
+    },
+
+    async dropRoutes(session) {
+      for (const context of [...(routesBySession.get(session) ?? [])]) removeRoute(context)
+    },
+
+    async sweep(now) {
+      const removed: Registration[] = []
+      for (const [session, reg] of bySession) {
+        if (reg.expires < now) {
+          remove(session)
+          removed.push(reg)
+        }
+      }
+      for (const [context, route] of routes) if (route.expires < now) removeRoute(context)
+      return removed
+    },
+  }
+}

@@ -1,0 +1,87 @@
+import { OpenPeerError } from '../src/openpeer/errors.ts'
+import { formatPeerUri, verifyJson, verifySectionA } from '../src/openpeer/identity/index.ts'
+import {
+  PROOF_LIFETIME,
+  checkProof,
+  type RequestOf,
+  type ResultBody,
+} from '../src/openpeer/wire/index.ts'
+import type { Connection, FinderContext } from './context.ts'
+
+/**
+ * session-create (PROTOCOL §5.2): the proof must be signed by the key of the section A it
+ * carries, be fresh and unused, and name this finder. A section B, if present, makes the
+ * location findable by whoever holds the same B.
+ */
+export async function sessionCreate(
+  ctx: FinderContext,
+  conn: Connection,
+  msg: RequestOf<'session-create'>,
+): Promise<ResultBody<'session-create'>> {
+  const { proof } = msg
+  const { A, B } = proof.peer
+  const contactId = await verifySectionA(A)
+  if (proof.finder !== conn.domain) {
+    throw new OpenPeerError('ERR_FORBIDDEN', 'proof is for another finder')
+  }
+  await checkProof(proof, A.signKey, {
+    replay: ctx.replay,
+    maxLifetime: PROOF_LIFETIME.finder,
+    what: 'session proof',
+  })
+  if (B) {
+    await verifyJson(A.signKey, B, 'section B signature')
+    if (B.contact !== formatPeerUri({ domain: A.domain, contactId })) {
+      throw new OpenPeerError('ERR_CONTACT_MISMATCH', 'section B names another contact')
+    }
+  }
+  const expires = Date.now() + ctx.limits.registrationTtl
+  const session = conn.session
+  await ctx.registry.register(
+    {
+      session,
+      contactId,
+      locationId: proof.location.id,
+      label: proof.location.label,
+      A,
+      B,
+      expires,
+    },
+    { maxLocations: ctx.limits.locationsPerContact },
+  )
+  await ctx.registry.rememberPeerFile(contactId, A)
+  // The socket may have closed while we were verifying: its close handler already ran.
+  if (conn.closed) {
+    await ctx.registry.unregister(session)
+    throw new OpenPeerError('ERR_SESSION_CLOSED', 'socket closed')
+  }
+  return { expires, location: proof.location.id }
+}
+
+export async function sessionKeepAlive(
+  ctx: FinderContext,
+  conn: Connection,
+): Promise<ResultBody<'session-keep-alive'>> {
+  const expires = Date.now() + ctx.limits.registrationTtl
+  const reg = await ctx.registry.keepAlive(conn.session, expires)
+  if (!reg) throw new OpenPeerError('ERR_FORBIDDEN', 'register first (session-create)')
+  return { expires: reg.expires }
+}
+
+export async function sessionDelete(
+  ctx: FinderContext,
+  conn: Connection,
+): Promise<ResultBody<'session-delete'>> {
+  await ctx.registry.unregister(conn.session)
+  return {}
+}
+
+/** Section A of any contact that ever registered here: public, so no registration needed. */
+export async function peerFileGet(
+  ctx: FinderContext,
+  msg: RequestOf<'peer-file-get'>,
+): Promise<ResultBody<'peer-file-get'>> {
+  const A = await ctx.registry.knownPeerFile(msg.contactId)
+  if (!A) throw new OpenPeerError('ERR_NOT_FOUND', 'no peer file is known for this contact')
+  return { peer: { A } }
+}

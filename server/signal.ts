@@ -1,0 +1,55 @@
+import { OpenPeerError } from '../src/openpeer/errors.ts'
+import { randomId, verifyJson } from '../src/openpeer/identity/index.ts'
+import type { NotifyOf, WireMessage } from '../src/openpeer/wire/index.ts'
+import { reachable, type Connection, type FinderContext } from './context.ts'
+import { registered } from './find.ts'
+
+/**
+ * peer-location-signal notify: SDP and trickled candidates between the two ends of an open find,
+ * routed by `context`. Only the route's initiator location and the found contact's locations may
+ * use a route, each only towards the other side. Sealed payloads stay sealed.
+ */
+export async function signal(
+  ctx: FinderContext,
+  conn: Connection,
+  msg: NotifyOf<'peer-location-signal'>,
+): Promise<void> {
+  const { proof } = msg
+  const route = await ctx.registry.route(proof.context)
+  if (!route) throw new OpenPeerError('ERR_NOT_FOUND', 'no find is open for this context')
+  const me = await registered(ctx, conn)
+  if (proof.from !== me.locationId) {
+    throw new OpenPeerError('ERR_FORBIDDEN', 'a signal must come from the registered location')
+  }
+  const isInitiator =
+    conn.session === route.initiatorSession &&
+    me.contactId === route.initiatorContactId &&
+    me.locationId === route.initiatorLocation
+  let destination: Connection | undefined
+  if (isInitiator) {
+    const targets = reachable(ctx, await ctx.registry.locations(route.targetContactId))
+    const to = targets.find((reg) => reg.locationId === proof.to)
+    if (!to)
+      throw new OpenPeerError('ERR_FORBIDDEN', 'signal is not addressed to the found contact')
+    destination = ctx.sockets.get(to.session)
+  } else if (me.contactId === route.targetContactId) {
+    if (proof.to !== route.initiatorLocation) {
+      throw new OpenPeerError('ERR_FORBIDDEN', 'signal is not addressed to the initiator')
+    }
+    destination = ctx.sockets.get(route.initiatorSession)
+  } else {
+    throw new OpenPeerError('ERR_FORBIDDEN', 'this location is not a party to this find')
+  }
+  // Cheap for the finder, and it keeps junk off the other side's socket.
+  await verifyJson(me.A.signKey, proof, 'signal signature')
+  const forward: WireMessage = {
+    v: 1,
+    kind: 'notify',
+    type: 'peer-location-signal',
+    id: randomId(),
+    proof,
+  }
+  if (!destination?.send(forward)) {
+    throw new OpenPeerError('ERR_NOT_FOUND', 'the other side has gone')
+  }
+}

@@ -1,0 +1,106 @@
+import Peer from '@thaunknown/simple-peer'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { PublicJwk } from '../../src/openpeer/identity/keys.ts'
+import { seal } from '../../src/openpeer/identity/seal.ts'
+import { SECURITY_CODES, isOpenPeerError, type PeerLike } from '../../src/openpeer/index.ts'
+import { makeClient, startFinder, tamperingSocket, until } from './harness.ts'
+
+const cleanups: (() => Promise<void> | void)[] = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+
+type Frame = Record<string, unknown> & { type?: string; kind?: string; proof?: Record<string, unknown> }
+
+async function setup(bobPorts: Parameters<typeof makeClient>[2]) {
+  const { server, domain } = await startFinder()
+  cleanups.push(() => server.close())
+  const alice = await makeClient('Alice', domain)
+  const bob = await makeClient('Bob', domain, bobPorts)
+  cleanups.push(() => alice.stop(), () => bob.stop())
+  return { alice, bob }
+}
+
+function isFindReply(f: Frame): boolean {
+  return f.type === 'peer-location-find' && f.kind === 'notify'
+}
+
+describe('a finder in the middle is caught', () => {
+  it('rewriting a sealed payload fails the session with a coded security error', async () => {
+    const { alice, bob } = await setup({
+      createSocket: tamperingSocket((f: Frame) => {
+        if (!isFindReply(f) || !f.proof) return f
+        const sealed = f.proof.sealed as { ct: string }
+        const flipped = sealed.ct[10] === 'A' ? 'B' : 'A'
+        return { ...f, proof: { ...f.proof, sealed: { ...sealed, ct: sealed.ct.slice(0, 10) + flipped + sealed.ct.slice(11) } } }
+      }),
+    })
+    const alert = until(bob, 'security:alert')
+    const accepted = bob.acceptInvite(alice.inviteLink('http://app.test'), { signal: AbortSignal.timeout(4_000) }).then(
+      () => null,
+      (e: unknown) => e,
+    )
+    const { error } = await alert
+    expect(SECURITY_CODES.has(error.code)).toBe(true)
+    expect(isOpenPeerError(await accepted)).toBe(true)
+    expect(bob.contacts().every((c) => c.state !== 'connected')).toBe(true)
+  })
+
+  it('swapping in its own SDP (its own DTLS fingerprint) is refused: it cannot sign as the contact', async () => {
+    let mitm: PeerLike | undefined
+    const { alice, bob } = await setup({
+      createSocket: tamperingSocket(async (f: Frame) => {
+        if (!isFindReply(f) || !f.proof) return f
+        // The finder makes its own offer and seals it to Bob, keeping Alice's signature.
+        mitm = new Peer({ initiator: true, trickle: false, config: { iceServers: [] } }) as unknown as PeerLike
+        const offer = await new Promise<unknown>((resolve) => mitm!.on('signal', resolve))
+        const sealed = await seal(bobBoxKey(bob), { location: { id: String(f.proof.location), label: 'x' }, signal: offer }, 'find-reply')
+        return { ...f, proof: { ...f.proof, sealed } }
+      }),
+    })
+    cleanups.push(() => mitm?.destroy())
+    const alert = until(bob, 'security:alert')
+    const accepted = bob.acceptInvite(alice.inviteLink('http://app.test'), { signal: AbortSignal.timeout(4_000) }).then(
+      () => null,
+      (e: unknown) => e,
+    )
+    expect((await alert).error.code).toBe('ERR_SIGNATURE')
+    expect(isOpenPeerError(await accepted)).toBe(true)
+  })
+
+  it('a DTLS link whose fingerprint differs from the signed one fails peer-identify with ERR_FINGERPRINT', async () => {
+    // Bob's side sees another remote certificate than the one Alice signed for: as if a relay
+    // terminated DTLS in between. Alice's identify check must refuse him.
+    const { alice, bob } = await setup({
+      createPeer: (opts) => {
+        const peer = new Peer({ ...opts, config: { ...opts.config, iceServers: [] } }) as unknown as PeerLike
+        const pc = peer._pc
+        Object.defineProperty(peer, '_pc', {
+          value: new Proxy(pc, {
+            get(target, prop) {
+              if (prop === 'remoteDescription') {
+                const d = target.remoteDescription
+                return d && { type: d.type, sdp: d.sdp.replace(/(a=fingerprint:\S+ )([0-9A-F]{2})/, (_m, a: string, b: string) => a + (b === 'AA' ? 'BB' : 'AA')) }
+              }
+              const v = Reflect.get(target, prop, target) as unknown
+              return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v
+            },
+          }),
+        })
+        return peer
+      },
+    })
+    const alert = until(alice, 'security:alert')
+    const accepted = bob.acceptInvite(alice.inviteLink('http://app.test'), { signal: AbortSignal.timeout(5_000) }).then(
+      () => null,
+      (e: unknown) => e,
+    )
+    expect((await alert).error.code).toBe('ERR_FINGERPRINT')
+    expect(isOpenPeerError(await accepted)).toBe(true)
+  })
+})
+
+function bobBoxKey(bob: object): PublicJwk {
+  // Bob's box key is public (his section A): the finder saw it in the find request it forwarded.
+  return (bob as { stored: { file: { A: { boxKey: PublicJwk } } } }).stored.file.A.boxKey
+}
