@@ -26,7 +26,11 @@ export class SessionManager extends Emitter<SessionManagerEvents> {
       const key = keyOf(session.remoteContactId, session.remoteLocationId)
       const existing = this.open.get(key)
       if (existing && existing.state === 'open') {
-        const keep = this.initiatorKey(existing) <= this.initiatorKey(session) ? existing : session
+        // Same initiator twice means it reconnected (say, after a reload): the old link is dead
+        // even if we have not noticed yet, so the newer wins.
+        const a = this.initiatorKey(existing)
+        const b = this.initiatorKey(session)
+        const keep = a < b ? existing : session
         const drop = keep === existing ? session : existing
         if (drop === existing) this.open.set(key, session)
         drop.close()

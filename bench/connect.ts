@@ -1,0 +1,120 @@
+/**
+ * bench:connect — invite-open → "connected" latency in the real app, next to a raw
+ * RTCPeerConnection datachannel open between the same two pages with signalling passed by
+ * hand. Prints median and p95 of each and their ratio. Goal on loopback: app median ≤ 250 ms.
+ */
+import { existsSync } from 'node:fs'
+import type { Browser, Page } from 'playwright-core'
+import { createFinderServer } from '../server/index.ts'
+import { launch, stats } from './browser.ts'
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 20)
+
+async function user(browser: Browser, base: string, name: string): Promise<Page> {
+  const context = await browser.newContext({ baseURL: base, permissions: ['camera', 'microphone'] })
+  const page = await context.newPage()
+  await page.goto('/')
+  await page.getByRole('textbox', { name: 'Display name' }).fill(name)
+  await page.getByRole('button', { name: 'Continue' }).click()
+  await page.getByRole('status', { name: 'Finder status' }).filter({ hasText: 'online' }).waitFor()
+  return page
+}
+
+/** One app run: ms from opening the invite link to the inviter showing "connected" on the invitee. */
+async function appRun(browser: Browser, base: string, i: number): Promise<number> {
+  const [a, b] = await Promise.all([user(browser, base, `A${i}`), user(browser, base, `B${i}`)])
+  await a.getByRole('button', { name: 'Invite', exact: true }).click()
+  const link = await a.getByRole('textbox', { name: 'Invite link' }).inputValue()
+  const hash = new URL(link).hash
+  // Measured inside the page: a hash change triggers the invite, a MutationObserver sees "connected".
+  const ms = await b.evaluate(
+    (h) =>
+      new Promise<number>((resolve) => {
+        const t0 = performance.now()
+        const done = (): boolean => {
+          const list = document.querySelector('[aria-label="Contacts"]')
+          const item = list?.querySelector('[aria-label*="connected"]')
+          if (item) resolve(performance.now() - t0)
+          return !!item
+        }
+        new MutationObserver(done).observe(document.body, { subtree: true, childList: true, attributes: true })
+        location.hash = h
+      }),
+    hash,
+  )
+  await Promise.all([a.context().close(), b.context().close()])
+  return ms
+}
+
+/** Raw baseline: two pages, one RTCPeerConnection each, offer/answer/candidates passed by hand. */
+async function rawRun(browser: Browser, base: string): Promise<number> {
+  const ctxA = await browser.newContext({ baseURL: base, permissions: ['camera', 'microphone'] })
+  const ctxB = await browser.newContext({ baseURL: base, permissions: ['camera', 'microphone'] })
+  const [a, b] = await Promise.all([ctxA.newPage(), ctxB.newPage()])
+  await Promise.all([a.goto('/.well-known/openpeer-services-get'), b.goto('/.well-known/openpeer-services-get')])
+  const setup = (): void => {
+    const w = window as unknown as Record<string, unknown>
+    const pc = new RTCPeerConnection({ iceServers: [] })
+    w.pc = pc
+    w.cands = [] as RTCIceCandidateInit[]
+    pc.onicecandidate = (e) => e.candidate && (w.cands as RTCIceCandidateInit[]).push(e.candidate.toJSON())
+    w.gathered = new Promise<void>((r) => (pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && r()))
+  }
+  await Promise.all([a.evaluate(setup), b.evaluate(setup)])
+  const t0 = Date.now()
+  const offer = await a.evaluate(async () => {
+    const w = window as unknown as { pc: RTCPeerConnection; dc: RTCDataChannel; opened: Promise<number>; gathered: Promise<void> }
+    w.dc = w.pc.createDataChannel('bench')
+    w.opened = new Promise((r) => (w.dc.onopen = () => r(Date.now())))
+    await w.pc.setLocalDescription(await w.pc.createOffer())
+    await w.gathered
+    return w.pc.localDescription!.toJSON()
+  })
+  const answer = await b.evaluate(async (o) => {
+    const w = window as unknown as { pc: RTCPeerConnection; gathered: Promise<void> }
+    await w.pc.setRemoteDescription(o)
+    await w.pc.setLocalDescription(await w.pc.createAnswer())
+    await w.gathered
+    return w.pc.localDescription!.toJSON()
+  }, offer)
+  const openedAt = await a.evaluate(async (ans) => {
+    const w = window as unknown as { pc: RTCPeerConnection; opened: Promise<number> }
+    await w.pc.setRemoteDescription(ans)
+    return w.opened
+  }, answer)
+  await Promise.all([ctxA.close(), ctxB.close()])
+  return openedAt - t0
+}
+
+export async function benchConnect(): Promise<void> {
+  if (!existsSync('dist/index.html')) throw new Error('build the app first: npm run build')
+  const server = await createFinderServer({ port: 0, host: '127.0.0.1', log: () => {} })
+  const base = `http://127.0.0.1:${server.address().port}`
+  const browser = await launch()
+  try {
+    const app: number[] = []
+    const raw: number[] = []
+    // Interleaved, so machine load drifts affect both series alike.
+    for (let i = 0; i < RUNS; i++) {
+      raw.push(await rawRun(browser, base))
+      app.push(await appRun(browser, base, i))
+    }
+    const a = stats(app)
+    const r = stats(raw)
+    const f = (n: number): string => `${n.toFixed(0)} ms`
+    console.log(`bench:connect (${RUNS} runs, loopback)`)
+    console.log(`  raw datachannel open  median ${f(r.median)}  p95 ${f(r.p95)}`)
+    console.log(`  app invite→connected  median ${f(a.median)}  p95 ${f(a.p95)}  (goal: median ≤ 250 ms)`)
+    console.log(`  ratio app/raw         median ${(a.median / r.median).toFixed(2)}×  p95 ${(a.p95 / r.p95).toFixed(2)}×`)
+  } finally {
+    await browser.close()
+    await server.close()
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  benchConnect().catch((err: unknown) => {
+    console.error(err)
+    process.exit(1)
+  })
+}
