@@ -21,7 +21,12 @@ export async function launch(): Promise<Browser> {
   return chromium.launch({ executablePath, args: CHROMIUM_ARGS })
 }
 
-export function stats(samples: number[]): { median: number; p95: number; min: number; max: number } {
+export function stats(samples: number[]): {
+  median: number
+  p95: number
+  min: number
+  max: number
+} {
   const s = [...samples].sort((a, b) => a - b)
   const at = (q: number): number => s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)] ?? NaN
   return { median: at(0.5), p95: at(0.95), min: s[0] ?? NaN, max: s[s.length - 1] ?? NaN }

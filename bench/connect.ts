@@ -37,7 +37,11 @@ async function appRun(browser: Browser, base: string, i: number): Promise<number
           if (item) resolve(performance.now() - t0)
           return !!item
         }
-        new MutationObserver(done).observe(document.body, { subtree: true, childList: true, attributes: true })
+        new MutationObserver(done).observe(document.body, {
+          subtree: true,
+          childList: true,
+          attributes: true,
+        })
         location.hash = h
       }),
     hash,
@@ -51,19 +55,30 @@ async function rawRun(browser: Browser, base: string): Promise<number> {
   const ctxA = await browser.newContext({ baseURL: base, permissions: ['camera', 'microphone'] })
   const ctxB = await browser.newContext({ baseURL: base, permissions: ['camera', 'microphone'] })
   const [a, b] = await Promise.all([ctxA.newPage(), ctxB.newPage()])
-  await Promise.all([a.goto('/.well-known/openpeer-services-get'), b.goto('/.well-known/openpeer-services-get')])
+  await Promise.all([
+    a.goto('/.well-known/openpeer-services-get'),
+    b.goto('/.well-known/openpeer-services-get'),
+  ])
   const setup = (): void => {
     const w = window as unknown as Record<string, unknown>
     const pc = new RTCPeerConnection({ iceServers: [] })
     w.pc = pc
     w.cands = [] as RTCIceCandidateInit[]
-    pc.onicecandidate = (e) => e.candidate && (w.cands as RTCIceCandidateInit[]).push(e.candidate.toJSON())
-    w.gathered = new Promise<void>((r) => (pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && r()))
+    pc.onicecandidate = (e) =>
+      e.candidate && (w.cands as RTCIceCandidateInit[]).push(e.candidate.toJSON())
+    w.gathered = new Promise<void>(
+      (r) => (pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && r()),
+    )
   }
   await Promise.all([a.evaluate(setup), b.evaluate(setup)])
   const t0 = Date.now()
   const offer = await a.evaluate(async () => {
-    const w = window as unknown as { pc: RTCPeerConnection; dc: RTCDataChannel; opened: Promise<number>; gathered: Promise<void> }
+    const w = window as unknown as {
+      pc: RTCPeerConnection
+      dc: RTCDataChannel
+      opened: Promise<number>
+      gathered: Promise<void>
+    }
     w.dc = w.pc.createDataChannel('bench')
     w.opened = new Promise((r) => (w.dc.onopen = () => r(Date.now())))
     await w.pc.setLocalDescription(await w.pc.createOffer())
@@ -104,8 +119,12 @@ export async function benchConnect(): Promise<void> {
     const f = (n: number): string => `${n.toFixed(0)} ms`
     console.log(`bench:connect (${RUNS} runs, loopback)`)
     console.log(`  raw datachannel open  median ${f(r.median)}  p95 ${f(r.p95)}`)
-    console.log(`  app invite→connected  median ${f(a.median)}  p95 ${f(a.p95)}  (goal: median ≤ 250 ms)`)
-    console.log(`  ratio app/raw         median ${(a.median / r.median).toFixed(2)}×  p95 ${(a.p95 / r.p95).toFixed(2)}×`)
+    console.log(
+      `  app invite→connected  median ${f(a.median)}  p95 ${f(a.p95)}  (goal: median ≤ 250 ms)`,
+    )
+    console.log(
+      `  ratio app/raw         median ${(a.median / r.median).toFixed(2)}×  p95 ${(a.p95 / r.p95).toFixed(2)}×`,
+    )
   } finally {
     await browser.close()
     await server.close()

@@ -27,7 +27,13 @@ export async function benchFinder(): Promise<void> {
     host: '127.0.0.1',
     log: () => {},
     distDir: '/nonexistent',
-    limits: { socketRate: BIG, socketBurst: BIG, ipRate: BIG, ipBurst: BIG, locationsPerContact: 16 },
+    limits: {
+      socketRate: BIG,
+      socketBurst: BIG,
+      ipRate: BIG,
+      ipBurst: BIG,
+      locationsPerContact: 16,
+    },
   })
   const domain = `127.0.0.1:${server.address().port}`
   try {
@@ -49,16 +55,23 @@ export async function benchFinder(): Promise<void> {
     await b1!.request('session-create', await sessionCreateBody(bob, domain, 'bob-loc-1'))
     await b2!.request('session-create', await sessionCreateBody(bob, domain, 'bob-loc-2'))
 
-    const getRate = await perSecond(N, () => a!.request('peer-file-get', { contactId: bob.contactId }))
+    const getRate = await perSecond(N, () =>
+      a!.request('peer-file-get', { contactId: bob.contactId }),
+    )
 
-    const regs = await Promise.all(Array.from({ length: N / 5 }, () => sessionCreateBody(alice, domain, 'alice-loc-1')))
+    const regs = await Promise.all(
+      Array.from({ length: N / 5 }, () => sessionCreateBody(alice, domain, 'alice-loc-1')),
+    )
     const regRate = await perSecond(regs.length, (i) => a!.request('session-create', regs[i]!))
 
-    const finds = await Promise.all(Array.from({ length: N / 5 }, () => findRequestBody(alice, 'alice-loc-1', bob)))
+    const finds = await Promise.all(
+      Array.from({ length: N / 5 }, () => findRequestBody(alice, 'alice-loc-1', bob)),
+    )
     const findRate = await perSecond(finds.length, async (i) => {
       const ctx = finds[i]!.proof.context
       const isFork = (f: { type?: string; proof?: unknown }): boolean =>
-        f.type === 'peer-location-find' && (f.proof as { context?: string } | undefined)?.context === ctx
+        f.type === 'peer-location-find' &&
+        (f.proof as { context?: string } | undefined)?.context === ctx
       const forks = Promise.all([b1!.next(isFork), b2!.next(isFork)])
       await a!.request('peer-location-find', finds[i]!)
       await forks

@@ -1,7 +1,18 @@
 import { expect, test } from '@playwright/test'
-import { connect, contactItem, conversation, expectState, message, newUser, send } from './helpers.ts'
+import {
+  connect,
+  contactItem,
+  conversation,
+  expectState,
+  message,
+  newUser,
+  send,
+} from './helpers.ts'
 
-test('invite, connect and chat both ways with sent, delivered and read marks', async ({ browser, baseURL }) => {
+test('invite, connect and chat both ways with sent, delivered and read marks', async ({
+  browser,
+  baseURL,
+}) => {
   const alice = await newUser(browser, baseURL!, 'Alice')
   const bob = await newUser(browser, baseURL!, 'Bob')
   await connect(alice, bob)
@@ -19,7 +30,10 @@ test('invite, connect and chat both ways with sent, delivered and read marks', a
   await bob.context.close()
 })
 
-test('a reload keeps identity, contacts and history, and reconnects by itself', async ({ browser, baseURL }) => {
+test('a reload keeps identity, contacts and history, and reconnects by itself', async ({
+  browser,
+  baseURL,
+}) => {
   const alice = await newUser(browser, baseURL!, 'Alice')
   const bob = await newUser(browser, baseURL!, 'Bob')
   await connect(alice, bob)
@@ -38,7 +52,10 @@ test('a reload keeps identity, contacts and history, and reconnects by itself', 
   await bob.context.close()
 })
 
-test('messages written while the contact is offline wait and leave when it is back', async ({ browser, baseURL }) => {
+test('messages written while the contact is offline wait and leave when it is back', async ({
+  browser,
+  baseURL,
+}) => {
   const alice = await newUser(browser, baseURL!, 'Alice')
   const bob = await newUser(browser, baseURL!, 'Bob')
   await connect(alice, bob)
@@ -62,7 +79,9 @@ test('messages written while the contact is offline wait and leave when it is ba
 
 test('three contacts at once', async ({ browser, baseURL }) => {
   const alice = await newUser(browser, baseURL!, 'Alice')
-  const others = await Promise.all(['Bob', 'Carol', 'Dave'].map((n) => newUser(browser, baseURL!, n)))
+  const others = await Promise.all(
+    ['Bob', 'Carol', 'Dave'].map((n) => newUser(browser, baseURL!, n)),
+  )
   for (const other of others) await connect(alice, other)
   for (const other of others) await expectState(alice.page, other.name, 'connected')
   for (const other of others) {

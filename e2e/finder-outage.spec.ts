@@ -1,5 +1,14 @@
 import { expect, test } from '@playwright/test'
-import { connect, contactItem, expectState, finderStatus, message, newUser, OwnFinder, send } from './helpers.ts'
+import {
+  connect,
+  contactItem,
+  expectState,
+  finderStatus,
+  message,
+  newUser,
+  OwnFinder,
+  send,
+} from './helpers.ts'
 
 // This test runs its own finder (serving the app too) so it can kill and restart it.
 const finder = new OwnFinder(Number(process.env.E2E_OUTAGE_PORT ?? 10544))
@@ -8,7 +17,9 @@ test.afterAll(async () => {
   await finder.kill()
 })
 
-test('the finder dies mid-session: chat goes on; it comes back: a new invite works', async ({ browser }) => {
+test('the finder dies mid-session: chat goes on; it comes back: a new invite works', async ({
+  browser,
+}) => {
   await finder.start()
   const alice = await newUser(browser, finder.url, 'Alice')
   const bob = await newUser(browser, finder.url, 'Bob')

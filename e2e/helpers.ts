@@ -37,8 +37,15 @@ export function contactItem(page: Page, name: string) {
     .getByRole('button', { name: new RegExp(`^${name}\\b`) })
 }
 
-export async function expectState(page: Page, name: string, state: State, timeout = 20_000): Promise<void> {
-  await expect(contactItem(page, name)).toHaveAccessibleName(new RegExp(`\\b${state}\\b`), { timeout })
+export async function expectState(
+  page: Page,
+  name: string,
+  state: State,
+  timeout = 20_000,
+): Promise<void> {
+  await expect(contactItem(page, name)).toHaveAccessibleName(new RegExp(`\\b${state}\\b`), {
+    timeout,
+  })
 }
 
 /** Opens `inviter`'s link in `invitee` and waits until both see each other connected. */

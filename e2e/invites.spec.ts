@@ -14,10 +14,16 @@ test('a malformed invite shows a clear error, not a blank screen', async ({ brow
   await bob.context.close()
 })
 
-test('an invite opened before choosing a name works after choosing one', async ({ browser, baseURL }) => {
+test('an invite opened before choosing a name works after choosing one', async ({
+  browser,
+  baseURL,
+}) => {
   const alice = await newUser(browser, baseURL!, 'Alice')
   const link = await inviteLink(alice.page)
-  const context = await browser.newContext({ baseURL: baseURL!, permissions: ['camera', 'microphone'] })
+  const context = await browser.newContext({
+    baseURL: baseURL!,
+    permissions: ['camera', 'microphone'],
+  })
   const page = await context.newPage()
   await page.goto(link)
   await page.getByRole('textbox', { name: 'Display name' }).fill('Newcomer')
@@ -28,7 +34,10 @@ test('an invite opened before choosing a name works after choosing one', async (
   await context.close()
 })
 
-test('reset invite links: old links stop working, connected contacts keep reaching us', async ({ browser, baseURL }) => {
+test('reset invite links: old links stop working, connected contacts keep reaching us', async ({
+  browser,
+  baseURL,
+}) => {
   const alice = await newUser(browser, baseURL!, 'Alice')
   const bob = await newUser(browser, baseURL!, 'Bob')
   await connect(alice, bob)

@@ -2,8 +2,18 @@
  * Open Peer Web's protocol client: the only import path for the rest of the app. No React, no
  * DOM: hosts inject WebSocket, WebRTC and storage through `ClientPorts`.
  */
-export { createOpenPeerClient, OpenPeerClient, type OpenPeerClientOptions } from './client/client.ts'
-export type { ClientEvents, ContactState, ContactView, IdentityInfo, MessageState } from './client/types.ts'
+export {
+  createOpenPeerClient,
+  OpenPeerClient,
+  type OpenPeerClientOptions,
+} from './client/client.ts'
+export type {
+  ClientEvents,
+  ContactState,
+  ContactView,
+  IdentityInfo,
+  MessageState,
+} from './client/types.ts'
 export type { ReceivedMessage } from './threads/threads.ts'
 export { BODY_MAX } from './threads/threads.ts'
 export { threadIdFor } from './threads/thread-id.ts'

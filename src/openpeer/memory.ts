@@ -1,4 +1,12 @@
-import type { ContactRecord, ContactStore, InboxStore, KeyStore, OutboxItem, OutboxStore, StoredIdentity } from './ports.ts'
+import type {
+  ContactRecord,
+  ContactStore,
+  InboxStore,
+  KeyStore,
+  OutboxItem,
+  OutboxStore,
+  StoredIdentity,
+} from './ports.ts'
 
 /**
  * In-memory stores for Node hosts (tests, a super-peer without a disk) and for the app's

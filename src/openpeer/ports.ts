@@ -110,6 +110,9 @@ export interface ClientPorts {
   inbox: InboxStore
   createSocket(url: string): SocketLike
   createPeer(opts: PeerOptions): PeerLike
-  fetch(url: string, init?: { signal?: AbortSignal }): Promise<{ ok: boolean; status: number; json(): Promise<unknown> }>
+  fetch(
+    url: string,
+    init?: { signal?: AbortSignal },
+  ): Promise<{ ok: boolean; status: number; json(): Promise<unknown> }>
   now?: () => number
 }

@@ -1,6 +1,10 @@
 import Peer from '@thaunknown/simple-peer'
 import WebSocket from 'ws'
-import { createFinderServer, type FinderServer, type FinderServerOptions } from '../../server/index.ts'
+import {
+  createFinderServer,
+  type FinderServer,
+  type FinderServerOptions,
+} from '../../server/index.ts'
 import {
   createMemoryStores,
   createOpenPeerClient,
@@ -16,14 +20,23 @@ export function nodePorts(overrides: Partial<ClientPorts> = {}): ClientPorts {
   return {
     ...createMemoryStores(),
     createSocket: (url) => new WebSocket(url) as unknown as SocketLike,
-    createPeer: (opts) => new Peer({ ...opts, config: { ...opts.config, iceServers: [] } }) as unknown as PeerLike,
+    createPeer: (opts) =>
+      new Peer({ ...opts, config: { ...opts.config, iceServers: [] } }) as unknown as PeerLike,
     fetch: (url, init) => fetch(url, init),
     ...overrides,
   }
 }
 
-export async function startFinder(opts: FinderServerOptions = {}): Promise<{ server: FinderServer; domain: string }> {
-  const server = await createFinderServer({ port: 0, host: '127.0.0.1', log: () => {}, distDir: '/nonexistent', ...opts })
+export async function startFinder(
+  opts: FinderServerOptions = {},
+): Promise<{ server: FinderServer; domain: string }> {
+  const server = await createFinderServer({
+    port: 0,
+    host: '127.0.0.1',
+    log: () => {},
+    distDir: '/nonexistent',
+    ...opts,
+  })
   return { server, domain: `127.0.0.1:${server.address().port}` }
 }
 
@@ -51,7 +64,11 @@ export function until<K extends keyof ClientEvents>(
   pred: (e: ClientEvents[K]) => boolean = () => true,
   ms = 15_000,
 ): Promise<ClientEvents[K]> {
-  if (type === 'finder:state' && client.finderState() === 'online' && pred({ state: 'online' } as ClientEvents[K])) {
+  if (
+    type === 'finder:state' &&
+    client.finderState() === 'online' &&
+    pred({ state: 'online' } as ClientEvents[K])
+  ) {
     return Promise.resolve({ domain: '', state: 'online' } as ClientEvents[K])
   }
   return new Promise((resolve, reject) => {
@@ -72,7 +89,11 @@ export function until<K extends keyof ClientEvents>(
  * A socket that plays a malicious finder from the client's side: every frame the finder pushes
  * passes through `tamper` before the client sees it.
  */
-export function tamperingSocket(tamper: (frame: Record<string, unknown>) => Promise<Record<string, unknown>> | Record<string, unknown>) {
+export function tamperingSocket(
+  tamper: (
+    frame: Record<string, unknown>,
+  ) => Promise<Record<string, unknown>> | Record<string, unknown>,
+) {
   return (url: string): SocketLike => {
     const ws = new WebSocket(url)
     const facade: SocketLike = {

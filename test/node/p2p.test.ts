@@ -7,12 +7,19 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
 })
 
-async function pair(): Promise<{ alice: OpenPeerClient; bob: OpenPeerClient; close: () => Promise<void> }> {
+async function pair(): Promise<{
+  alice: OpenPeerClient
+  bob: OpenPeerClient
+  close: () => Promise<void>
+}> {
   const { server, domain } = await startFinder()
   cleanups.push(() => server.close())
   const alice = await makeClient('Alice', domain)
   const bob = await makeClient('Bob', domain)
-  cleanups.push(() => alice.stop(), () => bob.stop())
+  cleanups.push(
+    () => alice.stop(),
+    () => bob.stop(),
+  )
   const link = alice.inviteLink('http://app.test')
   const seenByAlice = until(alice, 'contact:state', (v) => v.state === 'connected')
   const contact = await bob.acceptInvite(link)

@@ -10,14 +10,21 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
 })
 
-type Frame = Record<string, unknown> & { type?: string; kind?: string; proof?: Record<string, unknown> }
+type Frame = Record<string, unknown> & {
+  type?: string
+  kind?: string
+  proof?: Record<string, unknown>
+}
 
 async function setup(bobPorts: Parameters<typeof makeClient>[2]) {
   const { server, domain } = await startFinder()
   cleanups.push(() => server.close())
   const alice = await makeClient('Alice', domain)
   const bob = await makeClient('Bob', domain, bobPorts)
-  cleanups.push(() => alice.stop(), () => bob.stop())
+  cleanups.push(
+    () => alice.stop(),
+    () => bob.stop(),
+  )
   return { alice, bob }
 }
 
@@ -32,14 +39,22 @@ describe('a finder in the middle is caught', () => {
         if (!isFindReply(f) || !f.proof) return f
         const sealed = f.proof.sealed as { ct: string }
         const flipped = sealed.ct[10] === 'A' ? 'B' : 'A'
-        return { ...f, proof: { ...f.proof, sealed: { ...sealed, ct: sealed.ct.slice(0, 10) + flipped + sealed.ct.slice(11) } } }
+        return {
+          ...f,
+          proof: {
+            ...f.proof,
+            sealed: { ...sealed, ct: sealed.ct.slice(0, 10) + flipped + sealed.ct.slice(11) },
+          },
+        }
       }),
     })
     const alert = until(bob, 'security:alert')
-    const accepted = bob.acceptInvite(alice.inviteLink('http://app.test'), { signal: AbortSignal.timeout(4_000) }).then(
-      () => null,
-      (e: unknown) => e,
-    )
+    const accepted = bob
+      .acceptInvite(alice.inviteLink('http://app.test'), { signal: AbortSignal.timeout(4_000) })
+      .then(
+        () => null,
+        (e: unknown) => e,
+      )
     const { error } = await alert
     expect(SECURITY_CODES.has(error.code)).toBe(true)
     expect(isOpenPeerError(await accepted)).toBe(true)
@@ -52,18 +67,28 @@ describe('a finder in the middle is caught', () => {
       createSocket: tamperingSocket(async (f: Frame) => {
         if (!isFindReply(f) || !f.proof) return f
         // The finder makes its own offer and seals it to Bob, keeping Alice's signature.
-        mitm = new Peer({ initiator: true, trickle: false, config: { iceServers: [] } }) as unknown as PeerLike
+        mitm = new Peer({
+          initiator: true,
+          trickle: false,
+          config: { iceServers: [] },
+        }) as unknown as PeerLike
         const offer = await new Promise<unknown>((resolve) => mitm!.on('signal', resolve))
-        const sealed = await seal(bobBoxKey(bob), { location: { id: String(f.proof.location), label: 'x' }, signal: offer }, 'find-reply')
+        const sealed = await seal(
+          bobBoxKey(bob),
+          { location: { id: String(f.proof.location), label: 'x' }, signal: offer },
+          'find-reply',
+        )
         return { ...f, proof: { ...f.proof, sealed } }
       }),
     })
     cleanups.push(() => mitm?.destroy())
     const alert = until(bob, 'security:alert')
-    const accepted = bob.acceptInvite(alice.inviteLink('http://app.test'), { signal: AbortSignal.timeout(4_000) }).then(
-      () => null,
-      (e: unknown) => e,
-    )
+    const accepted = bob
+      .acceptInvite(alice.inviteLink('http://app.test'), { signal: AbortSignal.timeout(4_000) })
+      .then(
+        () => null,
+        (e: unknown) => e,
+      )
     expect((await alert).error.code).toBe('ERR_SIGNATURE')
     expect(isOpenPeerError(await accepted)).toBe(true)
   })
@@ -73,14 +98,25 @@ describe('a finder in the middle is caught', () => {
     // terminated DTLS in between. Alice's identify check must refuse him.
     const { alice, bob } = await setup({
       createPeer: (opts) => {
-        const peer = new Peer({ ...opts, config: { ...opts.config, iceServers: [] } }) as unknown as PeerLike
+        const peer = new Peer({
+          ...opts,
+          config: { ...opts.config, iceServers: [] },
+        }) as unknown as PeerLike
         const pc = peer._pc
         Object.defineProperty(peer, '_pc', {
           value: new Proxy(pc, {
             get(target, prop) {
               if (prop === 'remoteDescription') {
                 const d = target.remoteDescription
-                return d && { type: d.type, sdp: d.sdp.replace(/(a=fingerprint:\S+ )([0-9A-F]{2})/, (_m, a: string, b: string) => a + (b === 'AA' ? 'BB' : 'AA')) }
+                return (
+                  d && {
+                    type: d.type,
+                    sdp: d.sdp.replace(
+                      /(a=fingerprint:\S+ )([0-9A-F]{2})/,
+                      (_m, a: string, b: string) => a + (b === 'AA' ? 'BB' : 'AA'),
+                    ),
+                  }
+                )
               }
               const v = Reflect.get(target, prop, target) as unknown
               return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v
@@ -91,10 +127,12 @@ describe('a finder in the middle is caught', () => {
       },
     })
     const alert = until(alice, 'security:alert')
-    const accepted = bob.acceptInvite(alice.inviteLink('http://app.test'), { signal: AbortSignal.timeout(5_000) }).then(
-      () => null,
-      (e: unknown) => e,
-    )
+    const accepted = bob
+      .acceptInvite(alice.inviteLink('http://app.test'), { signal: AbortSignal.timeout(5_000) })
+      .then(
+        () => null,
+        (e: unknown) => e,
+      )
     expect((await alert).error.code).toBe('ERR_FINGERPRINT')
     expect(isOpenPeerError(await accepted)).toBe(true)
   })

@@ -50,7 +50,9 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     super()
     this.contactBook = new Contacts(ports.contacts)
     this.sessions = new SessionManager(() => this.me())
-    this.states = new ContactStates(this.sessions, this.contactBook, (view) => this.emit('contact:state', view))
+    this.states = new ContactStates(this.sessions, this.contactBook, (view) =>
+      this.emit('contact:state', view),
+    )
     this.threads = new Threads({
       me: () => this.me(),
       outbox: ports.outbox,
@@ -141,7 +143,11 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
 
   inviteLink(origin: string): string {
     const me = this.requireIdentity()
-    return formatInvite(origin, { domain: me.file.A.domain, contactId: me.contactId, findSecret: me.file.B.findSecret })
+    return formatInvite(origin, {
+      domain: me.file.A.domain,
+      contactId: me.contactId,
+      findSecret: me.file.B.findSecret,
+    })
   }
 
   contacts(): ContactView[] {
@@ -152,19 +158,28 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
   async acceptInvite(text: string, opts: { signal?: AbortSignal } = {}): Promise<ContactView> {
     const me = this.requireIdentity()
     const invite = parseInvite(text)
-    if (invite.contactId === me.contactId) throw new OpenPeerError('ERR_INVITE', 'this is your own invite link')
+    if (invite.contactId === me.contactId)
+      throw new OpenPeerError('ERR_INVITE', 'this is your own invite link')
     const existing = this.contactBook.get(invite.contactId)
-    if (existing && this.sessions.ofContact(invite.contactId).length) return this.states.view(existing)
+    if (existing && this.sessions.ofContact(invite.contactId).length)
+      return this.states.view(existing)
     const pool = this.requirePool()
     const signal = AbortSignal.any(
-      [AbortSignal.timeout(this.opts.inviteTimeout ?? 20_000), opts.signal].filter((s): s is AbortSignal => !!s),
+      [AbortSignal.timeout(this.opts.inviteTimeout ?? 20_000), opts.signal].filter(
+        (s): s is AbortSignal => !!s,
+      ),
     )
     const finder = await pool.get(invite.domain, { signal })
-    const { peer } = await finder.request('peer-file-get', { contactId: invite.contactId }, { signal }).catch((err: unknown) => {
-      throw isOpenPeerError(err, 'ERR_NOT_FOUND')
-        ? new OpenPeerError('ERR_NOT_FOUND', `nobody with this invite is known at ${invite.domain}`)
-        : err
-    })
+    const { peer } = await finder
+      .request('peer-file-get', { contactId: invite.contactId }, { signal })
+      .catch((err: unknown) => {
+        throw isOpenPeerError(err, 'ERR_NOT_FOUND')
+          ? new OpenPeerError(
+              'ERR_NOT_FOUND',
+              `nobody with this invite is known at ${invite.domain}`,
+            )
+          : err
+      })
     const card = await verifyPeerFile({ A: peer.A }, invite.contactId)
     const opened = this.waitForSession(invite.contactId, signal)
     opened.catch(() => undefined)
@@ -172,11 +187,17 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
       await this.rendezvous?.find(finder, { ...invite, A: peer.A }, { signal })
     } catch (err) {
       if (isOpenPeerError(err, 'ERR_FIND_DENIED')) {
-        throw new OpenPeerError('ERR_FIND_DENIED', 'this invite link was reset by its owner and no longer works')
+        throw new OpenPeerError(
+          'ERR_FIND_DENIED',
+          'this invite link was reset by its owner and no longer works',
+        )
       }
       if (isOpenPeerError(err, 'ERR_NOT_FOUND')) {
         await this.upsert(card, invite.findSecret)
-        throw new OpenPeerError('ERR_UNAVAILABLE', 'they are not online right now; you will be connected when they are')
+        throw new OpenPeerError(
+          'ERR_UNAVAILABLE',
+          'they are not online right now; you will be connected when they are',
+        )
       }
       throw err
     }
@@ -210,9 +231,13 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
   }
 
   /** Renegotiates (or restarts ICE on) every session with a contact, over the peer link. */
-  async renegotiate(contactId: string, opts: { iceRestart?: boolean; signal?: AbortSignal } = {}): Promise<void> {
+  async renegotiate(
+    contactId: string,
+    opts: { iceRestart?: boolean; signal?: AbortSignal } = {},
+  ): Promise<void> {
     const sessions = this.sessions.ofContact(contactId)
-    if (!sessions.length) throw new OpenPeerError('ERR_SESSION_CLOSED', 'not connected to this contact')
+    if (!sessions.length)
+      throw new OpenPeerError('ERR_SESSION_CLOSED', 'not connected to this contact')
     await Promise.all(sessions.map((s) => s.renegotiate(opts)))
   }
 
@@ -277,11 +302,18 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     this.states.finding(contact.contactId, 15_000)
     try {
       const finder = await this.requirePool().get(contact.file.A.domain)
-      await this.rendezvous?.find(finder, { contactId: contact.contactId, A: contact.file.A, findSecret: contact.findSecret })
+      await this.rendezvous?.find(finder, {
+        contactId: contact.contactId,
+        A: contact.file.A,
+        findSecret: contact.findSecret,
+      })
     } catch (err) {
       this.states.found(contact.contactId)
       // Offline contacts are the normal case; a revoked secret means they must ring us.
-      if (isOpenPeerError(err) && !['ERR_NOT_FOUND', 'ERR_FINDER_UNREACHABLE', 'ERR_TIMEOUT'].includes(err.code)) {
+      if (
+        isOpenPeerError(err) &&
+        !['ERR_NOT_FOUND', 'ERR_FINDER_UNREACHABLE', 'ERR_TIMEOUT'].includes(err.code)
+      ) {
         this.report(err, `ringing ${contact.contactId.slice(0, 8)}`)
       }
     }
@@ -316,7 +348,11 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
   private onSessionOpen(session: PeerSession): void {
     const contactId = session.remoteContactId
     this.states.found(contactId)
-    this.emit('session:open', { contactId, locationId: session.remoteLocationId, role: session.role })
+    this.emit('session:open', {
+      contactId,
+      locationId: session.remoteLocationId,
+      role: session.role,
+    })
     void this.states.refreshPath(session)
     void this.threads.flush(contactId)
   }
@@ -327,15 +363,20 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     this.states.changed(contactId)
     // They may only have reloaded: ring again soon rather than at the next periodic round.
     const contact = this.contactBook.get(contactId)
-    if (this.running && contact) setTimeout(() => void this.ring(contact), 1_500 + Math.random() * 1_500)
+    if (this.running && contact)
+      setTimeout(() => void this.ring(contact), 1_500 + Math.random() * 1_500)
   }
 
   private report(error: unknown, during: string): void {
-    const e = error instanceof OpenPeerError ? error : new OpenPeerError('ERR_INTERNAL', String(error))
+    const e =
+      error instanceof OpenPeerError ? error : new OpenPeerError('ERR_INTERNAL', String(error))
     this.emit(e.security ? 'security:alert' : 'client:error', { error: e, during })
   }
 }
 
-export function createOpenPeerClient(ports: ClientPorts, opts: OpenPeerClientOptions): OpenPeerClient {
+export function createOpenPeerClient(
+  ports: ClientPorts,
+  opts: OpenPeerClientOptions,
+): OpenPeerClient {
   return new OpenPeerClient(ports, opts)
 }

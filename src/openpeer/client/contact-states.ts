@@ -22,7 +22,8 @@ export class ContactStates {
 
   state(contactId: string): ContactState {
     if (this.sessions.ofContact(contactId).length) return 'connected'
-    if (this.findingTimers.has(contactId) || this.sessions.connecting(contactId)) return 'connecting'
+    if (this.findingTimers.has(contactId) || this.sessions.connecting(contactId))
+      return 'connecting'
     return 'offline'
   }
 

@@ -32,8 +32,10 @@ export class Contacts {
     extra: { findSecret?: string | undefined } = {},
   ): Promise<{ record: ContactRecord; added: boolean; changed: boolean }> {
     const old = this.map.get(peer.contactId)
-    const newer = <T extends { updated: number }>(a: T | undefined, b: T | undefined): T | undefined =>
-      !a ? b : !b ? a : b.updated > a.updated ? b : a
+    const newer = <T extends { updated: number }>(
+      a: T | undefined,
+      b: T | undefined,
+    ): T | undefined => (!a ? b : !b ? a : b.updated > a.updated ? b : a)
     const B = newer(old?.file.B, peer.file.B)
     const C = newer(old?.file.C, peer.file.C)
     const record: ContactRecord = {

@@ -12,7 +12,10 @@ export interface FinderPoolEvents extends Record<string, unknown> {
   state: { domain: string; state: FinderState; error?: OpenPeerError | undefined }
   registered: { domain: string; finder: FinderConnection }
   request: { finder: FinderConnection; message: RequestOf<'peer-location-find'> }
-  notify: { finder: FinderConnection; message: NotifyOf<'peer-location-find'> | NotifyOf<'peer-location-signal'> }
+  notify: {
+    finder: FinderConnection
+    message: NotifyOf<'peer-location-find'> | NotifyOf<'peer-location-signal'>
+  }
 }
 
 interface Entry {
@@ -96,7 +99,10 @@ export class FinderPool extends Emitter<FinderPoolEvents> {
         const err = abortError(signal)
         reject(
           err.code === 'ERR_TIMEOUT'
-            ? new OpenPeerError('ERR_FINDER_UNREACHABLE', `the finder of ${domain} cannot be reached`)
+            ? new OpenPeerError(
+                'ERR_FINDER_UNREACHABLE',
+                `the finder of ${domain} cannot be reached`,
+              )
             : err,
         )
       }
@@ -146,10 +152,14 @@ export class FinderPool extends Emitter<FinderPoolEvents> {
       entry.bootstrap = await this.bootstrapper.get(entry.domain)
     } catch (err) {
       if (this.stopped || this.entries.get(entry.domain) !== entry) return
-      const error = err instanceof OpenPeerError ? err : new OpenPeerError('ERR_FINDER_UNREACHABLE', 'bootstrap failed')
+      const error =
+        err instanceof OpenPeerError
+          ? err
+          : new OpenPeerError('ERR_FINDER_UNREACHABLE', 'bootstrap failed')
       this.setState(entry, 'offline', error)
       const min = this.opts.minDelay ?? 500
-      const delay = Math.random() * Math.min(this.opts.maxDelay ?? 30_000, min * 2 ** entry.attempt++) + min / 2
+      const delay =
+        Math.random() * Math.min(this.opts.maxDelay ?? 30_000, min * 2 ** entry.attempt++) + min / 2
       entry.timer = setTimeout(() => void this.connect(entry), delay)
       return
     }
@@ -167,7 +177,8 @@ export class FinderPool extends Emitter<FinderPoolEvents> {
         clearInterval(keepAlive)
         const every = Math.min(60_000, (entry.bootstrap?.limits.registrationTtl ?? 300_000) / 3)
         keepAlive = setInterval(() => {
-          if (entry.registered) conn.request('session-keep-alive', {}).catch(() => void this.register(entry))
+          if (entry.registered)
+            conn.request('session-keep-alive', {}).catch(() => void this.register(entry))
         }, every)
       })
     })
@@ -180,7 +191,10 @@ export class FinderPool extends Emitter<FinderPoolEvents> {
     conn.on('request', (message) => this.emit('request', { finder: conn, message }))
     conn.on('notify', (message) => {
       if (message.type === 'peer-location-find' || message.type === 'peer-location-signal') {
-        this.emit('notify', { finder: conn, message: message as FinderPoolEvents['notify']['message'] })
+        this.emit('notify', {
+          finder: conn,
+          message: message as FinderPoolEvents['notify']['message'],
+        })
       }
     })
     conn.start()
@@ -204,11 +218,15 @@ export class FinderPool extends Emitter<FinderPoolEvents> {
       this.emit('registered', { domain: entry.domain, finder: conn })
     } catch (err) {
       entry.registered = false
-      const error = err instanceof OpenPeerError ? err : new OpenPeerError('ERR_INTERNAL', 'registration failed')
+      const error =
+        err instanceof OpenPeerError
+          ? err
+          : new OpenPeerError('ERR_INTERNAL', 'registration failed')
       this.setState(entry, 'offline', error)
       // Try again later, paced like reconnects, while the socket stays up.
       const min = this.opts.minDelay ?? 500
-      const delay = Math.random() * Math.min(this.opts.maxDelay ?? 30_000, min * 2 ** entry.attempt++) + min / 2
+      const delay =
+        Math.random() * Math.min(this.opts.maxDelay ?? 30_000, min * 2 ** entry.attempt++) + min / 2
       clearTimeout(entry.timer)
       entry.timer = setTimeout(() => {
         entry.timer = undefined

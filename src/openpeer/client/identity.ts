@@ -34,14 +34,21 @@ export async function save(store: KeyStore, identity: StoredIdentity): Promise<v
 }
 
 /** A new find secret: every invite link given out so far stops working (PROTOCOL §3 B). */
-export async function rotateFindSecret(store: KeyStore, identity: StoredIdentity): Promise<StoredIdentity> {
+export async function rotateFindSecret(
+  store: KeyStore,
+  identity: StoredIdentity,
+): Promise<StoredIdentity> {
   const B = await createSectionB(identity.keys, identity.uri)
   const next = { ...identity, file: { ...identity.file, B } }
   await save(store, next)
   return next
 }
 
-export async function rename(store: KeyStore, identity: StoredIdentity, name: string): Promise<StoredIdentity> {
+export async function rename(
+  store: KeyStore,
+  identity: StoredIdentity,
+  name: string,
+): Promise<StoredIdentity> {
   const C = await createSectionC(identity.keys, identity.uri, name)
   const next = { ...identity, file: { ...identity.file, C } }
   await save(store, next)

@@ -28,14 +28,28 @@ export class Bootstrapper {
     return hit && this.now() - hit.at < BOOTSTRAP_TTL ? hit.value : undefined
   }
 
-  async get(domain: string, opts: { signal?: AbortSignal; fresh?: boolean } = {}): Promise<Bootstrap> {
+  async get(
+    domain: string,
+    opts: { signal?: AbortSignal; fresh?: boolean } = {},
+  ): Promise<Bootstrap> {
     const hit = this.cached(domain)
     if (hit && !opts.fresh) return hit
     try {
-      const res = await this.fetchFn(bootstrapUrl(domain), opts.signal ? { signal: opts.signal } : {})
-      if (!res.ok) throw new OpenPeerError('ERR_FINDER_UNREACHABLE', `bootstrapper of ${domain} answered ${res.status}`)
+      const res = await this.fetchFn(
+        bootstrapUrl(domain),
+        opts.signal ? { signal: opts.signal } : {},
+      )
+      if (!res.ok)
+        throw new OpenPeerError(
+          'ERR_FINDER_UNREACHABLE',
+          `bootstrapper of ${domain} answered ${res.status}`,
+        )
       const parsed = bootstrapSchema.safeParse(await res.json())
-      if (!parsed.success) throw new OpenPeerError('ERR_BAD_MESSAGE', `bootstrapper of ${domain} sent a malformed service list`)
+      if (!parsed.success)
+        throw new OpenPeerError(
+          'ERR_BAD_MESSAGE',
+          `bootstrapper of ${domain} sent a malformed service list`,
+        )
       this.cache.set(domain, { at: this.now(), value: parsed.data })
       return parsed.data
     } catch (cause) {

@@ -43,7 +43,10 @@ const OPEN = 1
  */
 export class FinderConnection extends Emitter<FinderConnectionEvents> {
   private socket: SocketLike | undefined
-  private readonly pending = new Map<string, { resolve: (m: WireMessage) => void; reject: (e: unknown) => void }>()
+  private readonly pending = new Map<
+    string,
+    { resolve: (m: WireMessage) => void; reject: (e: unknown) => void }
+  >()
   private attempt = 0
   private timer: ReturnType<typeof setTimeout> | undefined
   private stopped = true
@@ -99,7 +102,9 @@ export class FinderConnection extends Emitter<FinderConnectionEvents> {
     }
     const id = randomId(12)
     const signal = AbortSignal.any(
-      [AbortSignal.timeout(this.opts.requestTimeout ?? 10_000), opts.signal].filter((s): s is AbortSignal => !!s),
+      [AbortSignal.timeout(this.opts.requestTimeout ?? 10_000), opts.signal].filter(
+        (s): s is AbortSignal => !!s,
+      ),
     )
     const message = { v: 1, kind: 'request', type, id, ...body } as unknown as WireMessage
     const reply = await new Promise<WireMessage>((resolve, reject) => {
@@ -127,7 +132,13 @@ export class FinderConnection extends Emitter<FinderConnectionEvents> {
       }
     })
     if ('error' in reply) throw OpenPeerError.fromWire(reply.error)
-    const { v: _v, kind: _k, type: _t, id: _i, ...result } = reply as unknown as Record<string, unknown>
+    const {
+      v: _v,
+      kind: _k,
+      type: _t,
+      id: _i,
+      ...result
+    } = reply as unknown as Record<string, unknown>
     return result as ResultBody<T>
   }
 
@@ -136,7 +147,12 @@ export class FinderConnection extends Emitter<FinderConnectionEvents> {
     if (!socket || socket.readyState !== OPEN) {
       throw new OpenPeerError('ERR_FINDER_UNREACHABLE', 'the finder is offline')
     }
-    socket.send(encode({ v: 1, kind: 'notify', type, id: randomId(12), ...body } as unknown as WireMessage, 'finder'))
+    socket.send(
+      encode(
+        { v: 1, kind: 'notify', type, id: randomId(12), ...body } as unknown as WireMessage,
+        'finder',
+      ),
+    )
   }
 
   private connect(): void {
@@ -145,7 +161,9 @@ export class FinderConnection extends Emitter<FinderConnectionEvents> {
     try {
       socket = this.opts.createSocket(this.opts.url)
     } catch (cause) {
-      this.scheduleReconnect(new OpenPeerError('ERR_FINDER_UNREACHABLE', 'cannot open the finder socket', { cause }))
+      this.scheduleReconnect(
+        new OpenPeerError('ERR_FINDER_UNREACHABLE', 'cannot open the finder socket', { cause }),
+      )
       return
     }
     this.socket = socket
@@ -161,8 +179,12 @@ export class FinderConnection extends Emitter<FinderConnectionEvents> {
     socket.onclose = (ev) => {
       if (this.socket !== socket) return
       this.socket = undefined
-      this.failPending(new OpenPeerError('ERR_FINDER_UNREACHABLE', `finder connection closed (${ev.code})`))
-      this.scheduleReconnect(new OpenPeerError('ERR_FINDER_UNREACHABLE', `finder connection closed (${ev.code})`))
+      this.failPending(
+        new OpenPeerError('ERR_FINDER_UNREACHABLE', `finder connection closed (${ev.code})`),
+      )
+      this.scheduleReconnect(
+        new OpenPeerError('ERR_FINDER_UNREACHABLE', `finder connection closed (${ev.code})`),
+      )
     }
   }
 
@@ -193,7 +215,10 @@ export class FinderConnection extends Emitter<FinderConnectionEvents> {
   private onFrame(data: unknown): void {
     let message: WireMessage
     try {
-      message = decode(typeof data === 'string' ? data : data instanceof ArrayBuffer ? new Uint8Array(data) : data, 'finder')
+      message = decode(
+        typeof data === 'string' ? data : data instanceof ArrayBuffer ? new Uint8Array(data) : data,
+        'finder',
+      )
     } catch (err) {
       // A finder that sends garbage is not worth answering; the pending request times out.
       return void err
@@ -209,7 +234,14 @@ export class FinderConnection extends Emitter<FinderConnectionEvents> {
     if (message.kind === 'notify') return this.emit('notify', message)
     if (message.type === 'peer-location-find') return this.emit('request', message)
     this.socket?.send(
-      encode(errorResult(message.type as MessageType, message.id, new OpenPeerError('ERR_BAD_MESSAGE', 'clients do not serve this')), 'finder'),
+      encode(
+        errorResult(
+          message.type as MessageType,
+          message.id,
+          new OpenPeerError('ERR_BAD_MESSAGE', 'clients do not serve this'),
+        ),
+        'finder',
+      ),
     )
   }
 }

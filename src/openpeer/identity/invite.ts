@@ -21,10 +21,18 @@ export function parseInvite(text: string): Invite {
   const hash = trimmed.indexOf('#')
   const fragment = hash >= 0 ? trimmed.slice(hash + 1) : trimmed
   const match = /^\/i\/(.+)\/([^/]+)$/.exec(fragment)
-  if (!match) throw new OpenPeerError('ERR_INVITE', 'this is not an invite link (expected …#/i/<domain>/<id>.<secret>)')
+  if (!match)
+    throw new OpenPeerError(
+      'ERR_INVITE',
+      'this is not an invite link (expected …#/i/<domain>/<id>.<secret>)',
+    )
   const [, domainPart = '', token = ''] = match
   const dot = token.indexOf('.')
-  if (dot < 0) throw new OpenPeerError('ERR_INVITE', 'the invite link is cut short: its find secret is missing')
+  if (dot < 0)
+    throw new OpenPeerError(
+      'ERR_INVITE',
+      'the invite link is cut short: its find secret is missing',
+    )
   const contactId = token.slice(0, dot)
   const findSecret = token.slice(dot + 1)
   let domain: string
@@ -32,10 +40,17 @@ export function parseInvite(text: string): Invite {
     domain = checkDomain(decodeURIComponent(domainPart).toLowerCase())
     checkContactId(contactId)
   } catch (cause) {
-    throw new OpenPeerError('ERR_INVITE', `the invite link is damaged: ${(cause as Error).message}`, { cause })
+    throw new OpenPeerError(
+      'ERR_INVITE',
+      `the invite link is damaged: ${(cause as Error).message}`,
+      { cause },
+    )
   }
   if (!SECRET.test(findSecret)) {
-    throw new OpenPeerError('ERR_INVITE', 'the invite link is damaged: its find secret is malformed')
+    throw new OpenPeerError(
+      'ERR_INVITE',
+      'the invite link is damaged: its find secret is malformed',
+    )
   }
   return { domain, contactId, findSecret }
 }

@@ -83,8 +83,14 @@ describe('peer file', () => {
 
   beforeAll(async () => {
     const [ak, bk] = await Promise.all([generateIdentityKeys(), generateIdentityKeys()])
-    alice = { keys: ak, peer: await createPeerFile(ak, { domain: 'finder.example', name: 'Alice', now: NOW }) }
-    bob = { keys: bk, peer: await createPeerFile(bk, { domain: 'other.example:8443', name: 'Bob', now: NOW }) }
+    alice = {
+      keys: ak,
+      peer: await createPeerFile(ak, { domain: 'finder.example', name: 'Alice', now: NOW }),
+    }
+    bob = {
+      keys: bk,
+      peer: await createPeerFile(bk, { domain: 'other.example:8443', name: 'Bob', now: NOW }),
+    }
   })
 
   it('createPeerFile makes A, B and C naming one self-certifying peer URI', async () => {
@@ -115,7 +121,11 @@ describe('peer file', () => {
   it('survives a trip over the wire (JSON, reordered keys)', async () => {
     const file = alice.peer.file
     const wire = JSON.parse(
-      JSON.stringify({ C: file.C, B: file.B, A: Object.fromEntries(Object.entries(file.A).reverse()) }),
+      JSON.stringify({
+        C: file.C,
+        B: file.B,
+        A: Object.fromEntries(Object.entries(file.A).reverse()),
+      }),
     ) as PeerFile
     expect((await verifyPeerFile(wire, alice.peer.contactId, NOW)).uri).toBe(alice.peer.uri)
   })
@@ -131,7 +141,9 @@ describe('peer file', () => {
     })
 
     it('matches the fixed vector sha256("contact:" + JCS(A))', async () => {
-      const independent = createHash('sha256').update('contact:' + FIXED_A_JCS).digest('hex')
+      const independent = createHash('sha256')
+        .update('contact:' + FIXED_A_JCS)
+        .digest('hex')
       expect(independent).toBe(FIXED_CONTACT_ID)
       expect(await contactIdOf(FIXED_A)).toBe(FIXED_CONTACT_ID)
       expect(await verifySectionA(FIXED_A, FIXED_CONTACT_ID, NOW)).toBe(FIXED_CONTACT_ID)
@@ -206,9 +218,9 @@ describe('peer file', () => {
     })
 
     it('a genuine A under the wrong expected id gives ERR_CONTACT_MISMATCH', async () => {
-      await expect(
-        verifyPeerFile(bob.peer.file, alice.peer.contactId, NOW),
-      ).rejects.toMatchObject({ code: 'ERR_CONTACT_MISMATCH' })
+      await expect(verifyPeerFile(bob.peer.file, alice.peer.contactId, NOW)).rejects.toMatchObject({
+        code: 'ERR_CONTACT_MISMATCH',
+      })
       await expect(verifySectionA(FIXED_A, alice.peer.contactId, NOW)).rejects.toMatchObject({
         code: 'ERR_CONTACT_MISMATCH',
       })
@@ -222,9 +234,9 @@ describe('peer file', () => {
       await expect(
         verifyPeerFile(alice.peer.file, alice.peer.contactId, A.expires + 1),
       ).rejects.toMatchObject({ code: 'ERR_EXPIRED', status: 401 })
-      await expect(verifySectionA(FIXED_A, FIXED_CONTACT_ID, NOW + 11 * YEAR)).rejects.toMatchObject(
-        { code: 'ERR_EXPIRED' },
-      )
+      await expect(
+        verifySectionA(FIXED_A, FIXED_CONTACT_ID, NOW + 11 * YEAR),
+      ).rejects.toMatchObject({ code: 'ERR_EXPIRED' })
     })
   })
 
@@ -269,7 +281,11 @@ describe('peer file', () => {
 
     it('is applied when creating section C', async () => {
       const keys = await generateIdentityKeys()
-      const peer = await createPeerFile(keys, { domain: 'finder.example', name: '  Zoë  ', now: NOW })
+      const peer = await createPeerFile(keys, {
+        domain: 'finder.example',
+        name: '  Zoë  ',
+        now: NOW,
+      })
       expect(peer.file.C?.name).toBe('Zoë')
       await expect(
         createPeerFile(keys, { domain: 'finder.example', name: ' ', now: NOW }),

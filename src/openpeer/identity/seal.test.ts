@@ -19,7 +19,11 @@ describe('seal / unseal', () => {
     bobBox = await exportPublicJwk(bob.box.publicKey)
   })
 
-  async function expectSealError(sealed: Sealed, purpose = 'sdp', key = bob.box.privateKey): Promise<void> {
+  async function expectSealError(
+    sealed: Sealed,
+    purpose = 'sdp',
+    key = bob.box.privateKey,
+  ): Promise<void> {
     await expect(unseal(key, sealed, purpose)).rejects.toMatchObject({
       name: 'OpenPeerError',
       code: 'ERR_SEAL',
@@ -98,6 +102,32 @@ describe('seal / unseal', () => {
     const [a, b] = await Promise.all([seal(bobBox, 'one', 'sdp'), seal(bobBox, 'one', 'sdp')])
     await expectSealError({ ...a, epk: b.epk })
     await expectSealError({ ...a, iv: b.iv })
+  })
+
+  it('opens a fixed vector sealed independently with node:crypto (opw1 scheme)', async () => {
+    // ECDH P-256 with an ephemeral key; HKDF-SHA-256, salt = raw epk, info = "opw1 seal <purpose>";
+    // AES-256-GCM with the purpose as additional data; plaintext = JSON.
+    const boxPrivate = await crypto.subtle.importKey(
+      'jwk',
+      {
+        kty: 'EC',
+        crv: 'P-256',
+        x: 'F_5eGiJzou8j6ynyqqYTwrZabtARk3jhzWx95-Aj0TU',
+        y: 'hDTE3hKJ47C-LdbW3IuzfGGtj9Q2xFej2egAsDjhvF0',
+        d: '4vowpMD9WvB49idyy_1lecVRXG8-Q_UlEU0EI7xzInA',
+      },
+      { name: 'ECDH', namedCurve: 'P-256' },
+      false,
+      ['deriveBits'],
+    )
+    const sealed: Sealed = {
+      epk: 'BFDNg5Y5dkSHuFGJZIQJgsHpgu4orV_Y5xPospOfgsa-Hj6aQEGUubV1YDCDq0eRX88yULBeOZ1QjWjXQB7S0FE',
+      iv: 'rMowDnJ0gLozIHin',
+      ct: 'AdzwNGsf0OWTQNQTAZ9pukyNQRRAUcDlAPP8BGzJXRfspDU',
+    }
+    expect(await unseal(boxPrivate, sealed, 'sdp')).toEqual({ sdp: 'v=0', n: 1 })
+    await expectSealError(sealed, 'candidate', boxPrivate)
+    await expectSealError(sealed, 'sdp')
   })
 
   it('cannot be opened by anyone but the recipient (ERR_SEAL)', async () => {

@@ -20,7 +20,11 @@ async function deriveAesKey(
   epkRaw: Uint8Array<ArrayBuffer>,
   purpose: string,
 ): Promise<CryptoKey> {
-  const shared = await crypto.subtle.deriveBits({ name: 'ECDH', public: publicKey }, privateKey, 256)
+  const shared = await crypto.subtle.deriveBits(
+    { name: 'ECDH', public: publicKey },
+    privateKey,
+    256,
+  )
   const hkdfKey = await crypto.subtle.importKey('raw', shared, 'HKDF', false, ['deriveKey'])
   return crypto.subtle.deriveKey(
     { name: 'HKDF', hash: 'SHA-256', salt: epkRaw, info: utf8(`opw1 seal ${purpose}`) },
@@ -47,7 +51,11 @@ export async function seal(recipient: PublicJwk, value: unknown, purpose: string
 }
 
 /** Opens what `seal` made for our box key; any tampering or wrong purpose gives ERR_SEAL. */
-export async function unseal(boxPrivate: CryptoKey, sealed: Sealed, purpose: string): Promise<unknown> {
+export async function unseal(
+  boxPrivate: CryptoKey,
+  sealed: Sealed,
+  purpose: string,
+): Promise<unknown> {
   try {
     const epkRaw = fromBase64Url(sealed.epk)
     const epk = await crypto.subtle.importKey('raw', epkRaw, ECDH, false, [])

@@ -51,7 +51,10 @@ describe('peer URI', () => {
   })
 
   it('says a contact id is 64 lowercase hex digits', () => {
-    expectUriError(() => parsePeerUri(`peer://finder.example/${ID.toUpperCase()}`), /64 lowercase hex/)
+    expectUriError(
+      () => parsePeerUri(`peer://finder.example/${ID.toUpperCase()}`),
+      /64 lowercase hex/,
+    )
     expectUriError(() => parsePeerUri(`peer://finder.example/${ID.slice(1)}`), /64 lowercase hex/)
     expectUriError(() => parsePeerUri(`peer://finder.example/${ID}0`), /64 lowercase hex/)
     expectUriError(() => parsePeerUri(`peer://finder.example/${ID.slice(1)}g`), /64 lowercase hex/)

@@ -13,7 +13,10 @@ export const DOMAIN =
 
 export function checkDomain(domain: string): string {
   if (domain.length > 260 || !DOMAIN.test(domain)) {
-    throw new OpenPeerError('ERR_URI', `"${domain.slice(0, 80)}" is not a domain (host[:port], lowercase)`)
+    throw new OpenPeerError(
+      'ERR_URI',
+      `"${domain.slice(0, 80)}" is not a domain (host[:port], lowercase)`,
+    )
   }
   const port = /:(\d+)$/.exec(domain)?.[1]
   if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) {
@@ -40,7 +43,10 @@ export function parsePeerUri(text: string): PeerUri {
   const rest = text.slice('peer://'.length)
   const slash = rest.lastIndexOf('/')
   if (slash <= 0) throw new OpenPeerError('ERR_URI', 'a peer URI is peer://<domain>/<contact id>')
-  return { domain: checkDomain(rest.slice(0, slash)), contactId: checkContactId(rest.slice(slash + 1)) }
+  return {
+    domain: checkDomain(rest.slice(0, slash)),
+    contactId: checkContactId(rest.slice(slash + 1)),
+  }
 }
 
 export function isPeerUri(text: string): boolean {

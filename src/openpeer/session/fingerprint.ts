@@ -7,7 +7,8 @@ import { OpenPeerError } from '../errors.ts'
  */
 export function fingerprintOf(sdp: string | undefined | null): string {
   const match = /^a=fingerprint:(\S+) ([0-9A-Fa-f:]+)\s*$/m.exec(sdp ?? '')
-  if (!match) throw new OpenPeerError('ERR_FINGERPRINT', 'the session description has no DTLS fingerprint')
+  if (!match)
+    throw new OpenPeerError('ERR_FINGERPRINT', 'the session description has no DTLS fingerprint')
   return `${(match[1] ?? '').toLowerCase()} ${(match[2] ?? '').toUpperCase()}`
 }
 

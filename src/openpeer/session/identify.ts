@@ -1,7 +1,12 @@
 import { OpenPeerError } from '../errors.ts'
 import { constantTimeEqual } from '../identity/encoding.ts'
 import type { IdentityKeys } from '../identity/keys.ts'
-import { verifyPeerFile, type PeerFile, type SectionA, type VerifiedPeerFile } from '../identity/peer-file.ts'
+import {
+  verifyPeerFile,
+  type PeerFile,
+  type SectionA,
+  type VerifiedPeerFile,
+} from '../identity/peer-file.ts'
 import { PROOF_LIFETIME, checkProof, digestOf, makeProof } from '../wire/proof.ts'
 import type { RequestBody, ResultBody } from '../wire/messages.ts'
 import type { ReplayCache } from '../wire/replay.ts'
@@ -23,7 +28,10 @@ const IDENTIFY_LIFETIME = 10 * 60_000
 /** The remote's claim must mirror what we see: their local is our remote and vice versa. */
 function checkMirrored(claimed: Fingerprints, live: Fingerprints): void {
   if (claimed.local !== live.remote || claimed.remote !== live.local) {
-    throw new OpenPeerError('ERR_FINGERPRINT', 'DTLS fingerprints do not match the signed identity: someone is in the middle')
+    throw new OpenPeerError(
+      'ERR_FINGERPRINT',
+      'DTLS fingerprints do not match the signed identity: someone is in the middle',
+    )
   }
 }
 
@@ -66,9 +74,11 @@ export async function checkIdentify(
     maxLifetime: PROOF_LIFETIME.identify,
     what: 'peer-identify proof',
   })
-  if (proof.context !== opts.context) throw new OpenPeerError('ERR_SIGNATURE', 'peer-identify is for another session')
+  if (proof.context !== opts.context)
+    throw new OpenPeerError('ERR_SIGNATURE', 'peer-identify is for another session')
   checkMirrored(proof.fingerprints, opts.live)
-  const secretOk = proof.findSecret !== undefined && constantTimeEqual(proof.findSecret, opts.me.file.B.findSecret)
+  const secretOk =
+    proof.findSecret !== undefined && constantTimeEqual(proof.findSecret, opts.me.file.B.findSecret)
   if (!secretOk && !opts.known(verified.contactId)) {
     throw new OpenPeerError('ERR_FIND_DENIED', 'the find secret is not (or no longer) valid')
   }
@@ -90,7 +100,13 @@ export async function makeIdentifyResult(
 /** Initiator side: the answer comes from the contact we meant, for our request, on this link. */
 export async function checkIdentifyResult(
   proof: IdentifyResultProof,
-  opts: { expectedA: SectionA; expectedContactId: string; request: IdentifyProof; live: Fingerprints; replay: ReplayCache },
+  opts: {
+    expectedA: SectionA
+    expectedContactId: string
+    request: IdentifyProof
+    live: Fingerprints
+    replay: ReplayCache
+  },
 ): Promise<VerifiedPeerFile> {
   const verified = await verifyPeerFile(proof.peer, opts.expectedContactId)
   if (verified.file.A.sig !== opts.expectedA.sig) {

@@ -49,7 +49,9 @@ export class SessionManager extends Emitter<SessionManagerEvents> {
 
   /** Open sessions with any location of a contact, newest first. */
   ofContact(contactId: string): PeerSession[] {
-    return [...this.open.values()].filter((s) => s.remoteContactId === contactId && s.state === 'open').reverse()
+    return [...this.open.values()]
+      .filter((s) => s.remoteContactId === contactId && s.state === 'open')
+      .reverse()
   }
 
   connecting(contactId: string): boolean {

@@ -25,15 +25,19 @@ export async function pathOf(pc: RTCPeerConnection): Promise<ConnectionPath> {
   }
   let pair: StatLike | undefined
   for (const s of report.values()) {
-    if (s.type === 'transport' && s.selectedCandidatePairId) pair = report.get(s.selectedCandidatePairId)
+    if (s.type === 'transport' && s.selectedCandidatePairId)
+      pair = report.get(s.selectedCandidatePairId)
   }
   if (!pair) {
     for (const s of report.values()) {
-      if (s.type === 'candidate-pair' && (s.selected || (s.nominated && s.state === 'succeeded'))) pair = s
+      if (s.type === 'candidate-pair' && (s.selected || (s.nominated && s.state === 'succeeded')))
+        pair = s
     }
   }
   if (!pair) return 'unknown'
-  const types = [pair.localCandidateId, pair.remoteCandidateId].map((id) => (id ? report.get(id)?.candidateType : undefined))
+  const types = [pair.localCandidateId, pair.remoteCandidateId].map((id) =>
+    id ? report.get(id)?.candidateType : undefined,
+  )
   if (types.includes('relay')) return 'relay'
   if (types.includes('srflx')) return 'server-reflexive'
   if (types.every((t) => t === undefined)) return 'unknown'

@@ -2,7 +2,13 @@ import { OpenPeerError, abortError } from '../errors.ts'
 import { Emitter } from '../events.ts'
 import type { SectionA, VerifiedPeerFile } from '../identity/peer-file.ts'
 import type { PeerLike } from '../ports.ts'
-import type { NotifyBody, NotifyType, RequestBody, RequestType, ResultBody } from '../wire/messages.ts'
+import type {
+  NotifyBody,
+  NotifyType,
+  RequestBody,
+  RequestType,
+  ResultBody,
+} from '../wire/messages.ts'
 import type { ReplayCache } from '../wire/replay.ts'
 import { liveFingerprints } from './fingerprint.ts'
 import {
@@ -90,12 +96,21 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
       this.lastSeen = Date.now()
       this.rpc.receive(data)
     })
-    peer.on('close', () => this.close(new OpenPeerError('ERR_SESSION_CLOSED', 'the peer connection closed')))
+    peer.on('close', () =>
+      this.close(new OpenPeerError('ERR_SESSION_CLOSED', 'the peer connection closed')),
+    )
     peer.on('error', (err) =>
-      this.close(new OpenPeerError('ERR_SESSION_CLOSED', `peer connection failed: ${err.code ?? err.message}`, { cause: err })),
+      this.close(
+        new OpenPeerError(
+          'ERR_SESSION_CLOSED',
+          `peer connection failed: ${err.code ?? err.message}`,
+          { cause: err },
+        ),
+      ),
     )
     this.after(this.timings.connectTimeout, () => {
-      if (this.state === 'signalling') this.close(new OpenPeerError('ERR_TIMEOUT', 'the peer connection did not open in time'))
+      if (this.state === 'signalling')
+        this.close(new OpenPeerError('ERR_TIMEOUT', 'the peer connection did not open in time'))
     })
   }
 
@@ -130,21 +145,30 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
     this.requestHandler = handler
   }
 
-  request<T extends RequestType>(type: T, body: RequestBody<T>, opts: { signal?: AbortSignal; timeout?: number } = {}): Promise<ResultBody<T>> {
-    if (this.state !== 'open') return Promise.reject(new OpenPeerError('ERR_SESSION_CLOSED', 'the session is not open'))
+  request<T extends RequestType>(
+    type: T,
+    body: RequestBody<T>,
+    opts: { signal?: AbortSignal; timeout?: number } = {},
+  ): Promise<ResultBody<T>> {
+    if (this.state !== 'open')
+      return Promise.reject(new OpenPeerError('ERR_SESSION_CLOSED', 'the session is not open'))
     return this.rpc.request(type, body, opts)
   }
 
   notify<T extends NotifyType>(type: T, body: NotifyBody<T>): void {
-    if (this.state !== 'open') throw new OpenPeerError('ERR_SESSION_CLOSED', 'the session is not open')
+    if (this.state !== 'open')
+      throw new OpenPeerError('ERR_SESSION_CLOSED', 'the session is not open')
     this.rpc.notify(type, body)
   }
 
   /** Renegotiates over the control channel; resolves once the new offer/answer settled. */
   renegotiate(opts: { signal?: AbortSignal; iceRestart?: boolean } = {}): Promise<void> {
-    if (this.state !== 'open') return Promise.reject(new OpenPeerError('ERR_SESSION_CLOSED', 'the session is not open'))
+    if (this.state !== 'open')
+      return Promise.reject(new OpenPeerError('ERR_SESSION_CLOSED', 'the session is not open'))
     const { peer } = this.opts
-    const signal = AbortSignal.any([AbortSignal.timeout(15_000), opts.signal].filter((s): s is AbortSignal => !!s))
+    const signal = AbortSignal.any(
+      [AbortSignal.timeout(15_000), opts.signal].filter((s): s is AbortSignal => !!s),
+    )
     return new Promise<void>((resolve, reject) => {
       const onAbort = (): void => reject(abortError(signal))
       signal.addEventListener('abort', onAbort, { once: true })
@@ -203,7 +227,8 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
     if (this.state !== 'signalling') return
     this.state = 'identifying'
     this.after(this.timings.identifyTimeout, () => {
-      if (this.state === 'identifying') this.close(new OpenPeerError('ERR_TIMEOUT', 'peer-identify did not complete in time'))
+      if (this.state === 'identifying')
+        this.close(new OpenPeerError('ERR_TIMEOUT', 'peer-identify did not complete in time'))
     })
     if (this.opts.role !== 'initiator') return
     try {
@@ -213,7 +238,11 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
         findSecret: this.opts.findSecret,
         fingerprints: live,
       })
-      const result = await this.rpc.request('peer-identify', { proof: request }, { timeout: this.timings.identifyTimeout })
+      const result = await this.rpc.request(
+        'peer-identify',
+        { proof: request },
+        { timeout: this.timings.identifyTimeout },
+      )
       const peer = await checkIdentifyResult(result.proof, {
         expectedA: this.opts.remote.A,
         expectedContactId: this.opts.remote.contactId,
@@ -226,7 +255,11 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
       }
       this.admit(peer, result.proof.location)
     } catch (err) {
-      this.close(err instanceof OpenPeerError ? err : new OpenPeerError('ERR_INTERNAL', 'peer-identify failed', { cause: err }))
+      this.close(
+        err instanceof OpenPeerError
+          ? err
+          : new OpenPeerError('ERR_INTERNAL', 'peer-identify failed', { cause: err }),
+      )
     }
   }
 
@@ -262,7 +295,8 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
       throw error
     }
     if (message.type === 'peer-keep-alive') return {}
-    if (!this.requestHandler) throw new OpenPeerError('ERR_NOT_FOUND', `${message.type} is not served here`)
+    if (!this.requestHandler)
+      throw new OpenPeerError('ERR_NOT_FOUND', `${message.type} is not served here`)
     return this.requestHandler(message)
   }
 
@@ -282,14 +316,20 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
         known: this.opts.known,
       })
       if (proof.location.id !== this.opts.remote.locationId) {
-        throw new OpenPeerError('ERR_SIGNATURE', 'peer-identify from another location than the find')
+        throw new OpenPeerError(
+          'ERR_SIGNATURE',
+          'peer-identify from another location than the find',
+        )
       }
       const result = await makeIdentifyResult(me, proof, live)
       // Admit after the result is queued, so our next frame cannot overtake it.
       queueMicrotask(() => this.admit(peer, proof.location))
       return { proof: result }
     } catch (err) {
-      const error = err instanceof OpenPeerError ? err : new OpenPeerError('ERR_INTERNAL', 'peer-identify failed', { cause: err })
+      const error =
+        err instanceof OpenPeerError
+          ? err
+          : new OpenPeerError('ERR_INTERNAL', 'peer-identify failed', { cause: err })
       this.failure = error
       // Closed a little later so the coded error result reaches the other side first.
       setTimeout(() => this.close(error), 50)
@@ -299,10 +339,13 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
 
   private onNotify(message: IncomingNotify): void {
     if (this.state !== 'open') {
-      return this.close(new OpenPeerError('ERR_NOT_IDENTIFIED', `${message.type} before peer-identify`))
+      return this.close(
+        new OpenPeerError('ERR_NOT_IDENTIFIED', `${message.type} before peer-identify`),
+      )
     }
     if (message.type === 'session-signal') return this.signal(message.signal)
-    if (message.type === 'session-close') return this.close(new OpenPeerError('ERR_SESSION_CLOSED', `remote closed: ${message.reason}`))
+    if (message.type === 'session-close')
+      return this.close(new OpenPeerError('ERR_SESSION_CLOSED', `remote closed: ${message.reason}`))
     this.emit('notify', message)
   }
 }

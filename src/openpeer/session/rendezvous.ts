@@ -3,7 +3,12 @@ import { OpenPeerError } from '../errors.ts'
 import { constantTimeEqual, randomId } from '../identity/encoding.ts'
 import { findSecretProof } from '../identity/find-secret.ts'
 import type { PublicJwk } from '../identity/keys.ts'
-import { verifyPeerFile, verifySectionA, type SectionA, type VerifiedPeerFile } from '../identity/peer-file.ts'
+import {
+  verifyPeerFile,
+  verifySectionA,
+  type SectionA,
+  type VerifiedPeerFile,
+} from '../identity/peer-file.ts'
 import { seal, unseal } from '../identity/seal.ts'
 import { signJson } from '../identity/sign.ts'
 import { formatPeerUri } from '../identity/uri.ts'
@@ -34,7 +39,11 @@ export interface RendezvousDeps {
   replay: ReplayCache
   known: (contactId: string) => boolean
   /** every new session goes to the session manager before it connects */
-  onSession: (session: PeerSession, via: 'find' | 'found', peer: VerifiedPeerFile | undefined) => void
+  onSession: (
+    session: PeerSession,
+    via: 'find' | 'found',
+    peer: VerifiedPeerFile | undefined,
+  ) => void
   /** reports a failure nobody awaits (a bad reply, a refused incoming find) */
   onError: (error: OpenPeerError) => void
   timings?: Partial<SessionTimings>
@@ -65,7 +74,11 @@ export class Rendezvous {
   constructor(private readonly deps: RendezvousDeps) {}
 
   /** Rings every online location of `target` through `finder`; resolves with how many. */
-  async find(finder: FinderConnection, target: FindTarget, opts: { signal?: AbortSignal } = {}): Promise<number> {
+  async find(
+    finder: FinderConnection,
+    target: FindTarget,
+    opts: { signal?: AbortSignal } = {},
+  ): Promise<number> {
     const me = this.deps.me()
     const context = randomId()
     const sealed = await seal(target.A.boxKey, { location: me.location, peer: me.file }, 'find')
@@ -100,7 +113,9 @@ export class Rendezvous {
 
   /** A find forwarded to us by our finder. */
   onFindRequest(finder: FinderConnection, message: RequestOf<'peer-location-find'>): void {
-    this.acceptFind(finder, message).catch((err: unknown) => this.deps.onError(asError(err, 'incoming find refused')))
+    this.acceptFind(finder, message).catch((err: unknown) =>
+      this.deps.onError(asError(err, 'incoming find refused')),
+    )
   }
 
   /** Replies and signals for contexts we take part in. */
@@ -108,7 +123,11 @@ export class Rendezvous {
     const ctx = this.contexts.get(message.proof.context)
     if (!ctx) return
     ctx.queue = ctx.queue
-      .then(() => (message.type === 'peer-location-find' ? this.onReply(ctx, message) : this.onSignal(ctx, message)))
+      .then(() =>
+        message.type === 'peer-location-find'
+          ? this.onReply(ctx, message)
+          : this.onSignal(ctx, message),
+      )
       .catch((err: unknown) => this.deps.onError(asError(err, 'bad signalling from the finder')))
   }
 
@@ -121,7 +140,10 @@ export class Rendezvous {
       ...init,
       queue: Promise.resolve(),
       sessions: new Map(),
-      timer: setTimeout(() => this.contexts.get(context) === ctx && this.contexts.delete(context), CONTEXT_TTL),
+      timer: setTimeout(
+        () => this.contexts.get(context) === ctx && this.contexts.delete(context),
+        CONTEXT_TTL,
+      ),
     }
     this.contexts.set(context, ctx)
     return ctx
@@ -132,7 +154,10 @@ export class Rendezvous {
     if (this.contexts.get(context) === ctx) this.contexts.delete(context)
   }
 
-  private async acceptFind(finder: FinderConnection, message: RequestOf<'peer-location-find'>): Promise<void> {
+  private async acceptFind(
+    finder: FinderConnection,
+    message: RequestOf<'peer-location-find'>,
+  ): Promise<void> {
     const { proof } = message
     const me = this.deps.me()
     const initiatorId = await verifySectionA(proof.from)
@@ -141,20 +166,27 @@ export class Rendezvous {
       maxLifetime: PROOF_LIFETIME.finder,
       what: 'find request',
     })
-    if (proof.to !== me.uri) throw new OpenPeerError('ERR_CONTACT_MISMATCH', 'find request is for another contact')
+    if (proof.to !== me.uri)
+      throw new OpenPeerError('ERR_CONTACT_MISMATCH', 'find request is for another contact')
     // The finder checked this too, but a finder is not trusted to decide who may ring us.
     const expected = await findSecretProof(me.file.B.findSecret, proof.nonce, proof.expires)
     if (!constantTimeEqual(expected, proof.findSecretProof)) {
       throw new OpenPeerError('ERR_FIND_DENIED', 'find request with a revoked or wrong find secret')
     }
     const inner = findSealed.safeParse(await unseal(me.keys.box.privateKey, proof.sealed, 'find'))
-    if (!inner.success) throw new OpenPeerError('ERR_BAD_MESSAGE', 'sealed find payload is malformed')
+    if (!inner.success)
+      throw new OpenPeerError('ERR_BAD_MESSAGE', 'sealed find payload is malformed')
     const peer = await verifyPeerFile(inner.data.peer, initiatorId)
     if (inner.data.location.id !== proof.fromLocation) {
       throw new OpenPeerError('ERR_SIGNATURE', 'sealed location differs from the signed one')
     }
-    if (this.contexts.has(proof.context)) throw new OpenPeerError('ERR_CONFLICT', 'find context already in use')
-    const ctx = this.open(proof.context, { finder, remoteContactId: initiatorId, remoteA: proof.from })
+    if (this.contexts.has(proof.context))
+      throw new OpenPeerError('ERR_CONFLICT', 'find context already in use')
+    const ctx = this.open(proof.context, {
+      finder,
+      remoteContactId: initiatorId,
+      remoteA: proof.from,
+    })
     const digest = await digestOf(proof)
     let first = true
     const session = this.newSession(ctx, proof.context, {
@@ -162,9 +194,20 @@ export class Rendezvous {
       initiator: true,
       remoteLocationId: inner.data.location.id,
       send: async (signal) => {
-        if (!first) return this.sendSignal(ctx, proof.context, inner.data.location.id, proof.from.boxKey, signal)
+        if (!first)
+          return this.sendSignal(
+            ctx,
+            proof.context,
+            inner.data.location.id,
+            proof.from.boxKey,
+            signal,
+          )
         first = false
-        const sealedReply = await seal(proof.from.boxKey, { location: me.location, signal }, 'find-reply')
+        const sealedReply = await seal(
+          proof.from.boxKey,
+          { location: me.location, signal },
+          'find-reply',
+        )
         const reply = await makeProof(me.keys.sign.privateKey, {
           requestDigest: digest,
           context: proof.context,
@@ -185,7 +228,9 @@ export class Rendezvous {
       maxLifetime: PROOF_LIFETIME.finder,
       what: 'find reply',
     })
-    const inner = replySealed.safeParse(await unseal(this.deps.me().keys.box.privateKey, proof.sealed, 'find-reply'))
+    const inner = replySealed.safeParse(
+      await unseal(this.deps.me().keys.box.privateKey, proof.sealed, 'find-reply'),
+    )
     if (!inner.success) throw new OpenPeerError('ERR_BAD_MESSAGE', 'sealed find reply is malformed')
     if (inner.data.location.id !== proof.location) {
       throw new OpenPeerError('ERR_SIGNATURE', 'sealed location differs from the signed one')
@@ -195,7 +240,8 @@ export class Rendezvous {
       role: 'initiator',
       initiator: false,
       remoteLocationId: proof.location,
-      send: (signal) => this.sendSignal(ctx, proof.context, proof.location, ctx.remoteA.boxKey, signal),
+      send: (signal) =>
+        this.sendSignal(ctx, proof.context, proof.location, ctx.remoteA.boxKey, signal),
     })
     this.deps.onSession(session, 'find', undefined)
     session.signal(inner.data.signal)
@@ -211,7 +257,9 @@ export class Rendezvous {
       maxLifetime: PROOF_LIFETIME.finder,
       what: 'signal',
     })
-    const inner = signalSealed.safeParse(await unseal(this.deps.me().keys.box.privateKey, proof.sealed, 'signal'))
+    const inner = signalSealed.safeParse(
+      await unseal(this.deps.me().keys.box.privateKey, proof.sealed, 'signal'),
+    )
     if (!inner.success) throw new OpenPeerError('ERR_BAD_MESSAGE', 'sealed signal is malformed')
     session.signal(inner.data.signal)
   }
@@ -219,7 +267,12 @@ export class Rendezvous {
   private newSession(
     ctx: Context,
     context: string,
-    opts: { role: 'initiator' | 'target'; initiator: boolean; remoteLocationId: string; send: (signal: unknown) => Promise<void> },
+    opts: {
+      role: 'initiator' | 'target'
+      initiator: boolean
+      remoteLocationId: string
+      send: (signal: unknown) => Promise<void>
+    },
   ): PeerSession {
     const peer = this.deps.createPeer({
       initiator: opts.initiator,
@@ -255,7 +308,13 @@ export class Rendezvous {
     return session
   }
 
-  private async sendSignal(ctx: Context, context: string, to: string, box: PublicJwk, signal: unknown): Promise<void> {
+  private async sendSignal(
+    ctx: Context,
+    context: string,
+    to: string,
+    box: PublicJwk,
+    signal: unknown,
+  ): Promise<void> {
     const me = this.deps.me()
     const proof = await makeProof(me.keys.sign.privateKey, {
       context,
@@ -268,5 +327,7 @@ export class Rendezvous {
 }
 
 function asError(err: unknown, message: string): OpenPeerError {
-  return err instanceof OpenPeerError ? err : new OpenPeerError('ERR_INTERNAL', message, { cause: err })
+  return err instanceof OpenPeerError
+    ? err
+    : new OpenPeerError('ERR_INTERNAL', message, { cause: err })
 }

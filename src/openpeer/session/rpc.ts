@@ -19,7 +19,10 @@ export type IncomingNotify = Extract<WireMessage, { kind: 'notify' }>
  * the one decoder; a request handler's OpenPeerError goes back as a coded error result.
  */
 export class ControlRpc {
-  private readonly pending = new Map<string, { resolve: (m: WireMessage) => void; reject: (e: unknown) => void }>()
+  private readonly pending = new Map<
+    string,
+    { resolve: (m: WireMessage) => void; reject: (e: unknown) => void }
+  >()
   private closedWith: OpenPeerError | undefined
 
   constructor(
@@ -40,7 +43,9 @@ export class ControlRpc {
     if (this.closedWith) throw this.closedWith
     const id = randomId(12)
     const signal = AbortSignal.any(
-      [AbortSignal.timeout(opts.timeout ?? 15_000), opts.signal].filter((s): s is AbortSignal => !!s),
+      [AbortSignal.timeout(opts.timeout ?? 15_000), opts.signal].filter(
+        (s): s is AbortSignal => !!s,
+      ),
     )
     const reply = await new Promise<WireMessage>((resolve, reject) => {
       const onAbort = (): void => {
@@ -55,7 +60,9 @@ export class ControlRpc {
         reject: (e) => (done(), reject(e)),
       })
       try {
-        this.send(encode({ v: 1, kind: 'request', type, id, ...body } as unknown as WireMessage, 'peer'))
+        this.send(
+          encode({ v: 1, kind: 'request', type, id, ...body } as unknown as WireMessage, 'peer'),
+        )
       } catch (err) {
         this.pending.delete(id)
         done()
@@ -63,13 +70,24 @@ export class ControlRpc {
       }
     })
     if ('error' in reply) throw OpenPeerError.fromWire(reply.error)
-    const { v: _v, kind: _k, type: _t, id: _i, ...result } = reply as unknown as Record<string, unknown>
+    const {
+      v: _v,
+      kind: _k,
+      type: _t,
+      id: _i,
+      ...result
+    } = reply as unknown as Record<string, unknown>
     return result as ResultBody<T>
   }
 
   notify<T extends NotifyType>(type: T, body: NotifyBody<T>): void {
     if (this.closedWith) throw this.closedWith
-    this.send(encode({ v: 1, kind: 'notify', type, id: randomId(12), ...body } as unknown as WireMessage, 'peer'))
+    this.send(
+      encode(
+        { v: 1, kind: 'notify', type, id: randomId(12), ...body } as unknown as WireMessage,
+        'peer',
+      ),
+    )
   }
 
   receive(data: unknown): void {
@@ -93,10 +111,19 @@ export class ControlRpc {
     if (message.kind === 'notify') return this.handlers.notify(message)
     const request = message as IncomingRequest
     this.handlers.request(request).then(
-      (body) => this.trySend({ v: 1, kind: 'result', type: request.type, id: request.id, ...body } as unknown as WireMessage),
+      (body) =>
+        this.trySend({
+          v: 1,
+          kind: 'result',
+          type: request.type,
+          id: request.id,
+          ...body,
+        } as unknown as WireMessage),
       (err: unknown) => {
         const error =
-          err instanceof OpenPeerError ? err : new OpenPeerError('ERR_INTERNAL', 'request failed', { cause: err })
+          err instanceof OpenPeerError
+            ? err
+            : new OpenPeerError('ERR_INTERNAL', 'request failed', { cause: err })
         this.trySend(errorResult(request.type as MessageType, request.id, error))
       },
     )

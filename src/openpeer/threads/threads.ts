@@ -43,7 +43,8 @@ export class Threads {
 
   async send(contactId: string, body: string): Promise<OutboxItem> {
     if (!body.trim()) throw new OpenPeerError('ERR_BAD_MESSAGE', 'an empty message is not sent')
-    if (body.length > BODY_MAX) throw new OpenPeerError('ERR_TOO_LARGE', `a message has at most ${BODY_MAX} characters`)
+    if (body.length > BODY_MAX)
+      throw new OpenPeerError('ERR_TOO_LARGE', `a message has at most ${BODY_MAX} characters`)
     if (!this.deps.uriOf(contactId)) throw new OpenPeerError('ERR_NOT_FOUND', 'no such contact')
     const item: OutboxItem = {
       contactId,
@@ -55,7 +56,9 @@ export class Threads {
     try {
       await this.deps.outbox.put(item)
     } catch (cause) {
-      throw new OpenPeerError('ERR_STORAGE', 'the message could not be saved; it was not sent', { cause })
+      throw new OpenPeerError('ERR_STORAGE', 'the message could not be saved; it was not sent', {
+        cause,
+      })
     }
     void this.deliver(item)
     return item
@@ -63,7 +66,9 @@ export class Threads {
 
   /** Sends everything waiting for this contact, oldest first (on session open). */
   async flush(contactId: string): Promise<void> {
-    const items = (await this.deps.outbox.list()).filter((i) => i.contactId === contactId).sort((a, b) => a.sent - b.sent)
+    const items = (await this.deps.outbox.list())
+      .filter((i) => i.contactId === contactId)
+      .sort((a, b) => a.sent - b.sent)
     for (const item of items) {
       if (!(await this.deliver(item))) break
     }
@@ -152,7 +157,12 @@ export class Threads {
       return true
     } catch (err) {
       // It stays in the outbox; the next session open sends it again.
-      if (err instanceof OpenPeerError && err.code !== 'ERR_SESSION_CLOSED' && err.code !== 'ERR_TIMEOUT') this.deps.onError(err)
+      if (
+        err instanceof OpenPeerError &&
+        err.code !== 'ERR_SESSION_CLOSED' &&
+        err.code !== 'ERR_TIMEOUT'
+      )
+        this.deps.onError(err)
       return false
     } finally {
       this.inflight.delete(item.msgId)

@@ -8,8 +8,20 @@ import { createPeerFile, createSectionB, type VerifiedPeerFile } from '../identi
 import { seal } from '../identity/seal.ts'
 import { signJson } from '../identity/sign.ts'
 import { MAX_FRAME, decode, encode, errorResult } from './codec.ts'
-import { CATALOGUE, type Channel, type Kind, type MessageType, type WireMessage } from './messages.ts'
+import {
+  CATALOGUE,
+  type Channel,
+  type Kind,
+  type MessageType,
+  type WireMessage,
+} from './messages.ts'
 import { PROOF_LIFETIME, digestOf, makeProof } from './proof.ts'
+
+/** Arbitrary UTF-16 code units, lone surrogates included (much faster than unit: 'binary'). */
+const utf16Units = (maxLength: number): fc.Arbitrary<string> =>
+  fc
+    .array(fc.integer({ min: 0, max: 0xffff }), { maxLength })
+    .map((units) => String.fromCharCode(...units))
 
 const NOW = 1_700_000_000_000
 const CHANNELS: readonly Channel[] = ['finder', 'peer']
@@ -67,8 +79,14 @@ let bob: { keys: IdentityKeys; peer: VerifiedPeerFile }
 
 beforeAll(async () => {
   const [ak, bk] = await Promise.all([generateIdentityKeys(), generateIdentityKeys()])
-  alice = { keys: ak, peer: await createPeerFile(ak, { domain: 'finder.example', name: 'Alice', now: NOW }) }
-  bob = { keys: bk, peer: await createPeerFile(bk, { domain: 'finder.example', name: 'Bob', now: NOW }) }
+  alice = {
+    keys: ak,
+    peer: await createPeerFile(ak, { domain: 'finder.example', name: 'Alice', now: NOW }),
+  }
+  bob = {
+    keys: bk,
+    peer: await createPeerFile(bk, { domain: 'finder.example', name: 'Bob', now: NOW }),
+  }
   const aliceBox = await exportPublicJwk(ak.box.publicKey)
   const bobBox = await exportPublicJwk(bk.box.publicKey)
   const sign = ak.sign.privateKey
@@ -128,7 +146,12 @@ beforeAll(async () => {
   add('peer-location-signal', 'notify', {
     proof: await makeProof(
       sign,
-      { context, from: location.id, to: 'loc-bob', sealed: await seal(bobBox, { candidate: 'c' }, 'signal') },
+      {
+        context,
+        from: location.id,
+        to: 'loc-bob',
+        sealed: await seal(bobBox, { candidate: 'c' }, 'signal'),
+      },
       PROOF_LIFETIME.finder,
       NOW,
     ),
@@ -190,14 +213,17 @@ describe('decode: the catalogue', () => {
     }
   })
 
-  it.each(PAIRS)('accepts a valid $type $kind on the $channel channel', ({ type, kind, channel }) => {
-    const m = sample(type, kind)
-    const text = JSON.stringify(m)
-    expect(decode(text, channel)).toEqual(m)
-    expect(decode(new TextEncoder().encode(text), channel)).toEqual(m)
-    expect(decode(new TextEncoder().encode(text).buffer, channel)).toEqual(m)
-    expect(decode(encode(m as unknown as WireMessage, channel), channel)).toEqual(m)
-  })
+  it.each(PAIRS)(
+    'accepts a valid $type $kind on the $channel channel',
+    ({ type, kind, channel }) => {
+      const m = sample(type, kind)
+      const text = JSON.stringify(m)
+      expect(decode(text, channel)).toEqual(m)
+      expect(decode(new TextEncoder().encode(text), channel)).toEqual(m)
+      expect(decode(new TextEncoder().encode(text).buffer, channel)).toEqual(m)
+      expect(decode(encode(m as unknown as WireMessage, channel), channel)).toEqual(m)
+    },
+  )
 
   it.each(PAIRS)('refuses $type $kind off the $channel channel', ({ type, kind, channel }) => {
     const m = sample(type, kind)
@@ -205,9 +231,11 @@ describe('decode: the catalogue', () => {
     expectBad(JSON.stringify(m), other, m.id as string)
   })
 
-  it.each(PAIRS)('refuses $type $kind under another kind', ({ type, kind, channel }) => {
+  const lacking = PAIRS.filter(({ type }) => KINDS.some((k) => !(k in CATALOGUE[type])))
+  it.each(lacking)('refuses $type $kind under a kind the type lacks', ({ type, kind, channel }) => {
     const m = sample(type, kind)
-    for (const wrong of KINDS.filter((k) => k !== kind)) {
+    const missing = KINDS.filter((k) => !(k in CATALOGUE[type]))
+    for (const wrong of missing) {
       expectBad(JSON.stringify({ ...m, kind: wrong }), channel, m.id as string)
     }
   })
@@ -242,21 +270,29 @@ describe('decode: rejections', () => {
     expectBad(text, 'peer')
   })
 
-  it.each(['[]', '[{"v":1,"kind":"request","type":"peer-keep-alive","id":"a"}]', 'null', '42', '"x"', 'true'])(
-    'refuses the JSON non-object %s',
-    (text) => {
-      expectBad(text, 'peer')
-    },
-  )
+  it.each([
+    '[]',
+    '[{"v":1,"kind":"request","type":"peer-keep-alive","id":"a"}]',
+    'null',
+    '42',
+    '"x"',
+    'true',
+  ])('refuses the JSON non-object %s', (text) => {
+    expectBad(text, 'peer')
+  })
 
   it('refuses frames that are neither text nor bytes', () => {
     for (const raw of [42, null, undefined, {}, new Uint16Array([123, 125])]) expectBad(raw, 'peer')
   })
 
   it('refuses version 2 with ERR_VERSION (426), naming the message', () => {
-    const e = thrown(() => decode(JSON.stringify({ v: 2, kind: 'request', type: 'peer-keep-alive', id }), 'peer'))
+    const e = thrown(() =>
+      decode(JSON.stringify({ v: 2, kind: 'request', type: 'peer-keep-alive', id }), 'peer'),
+    )
     expect(e).toMatchObject({ code: 'ERR_VERSION', status: 426, messageId: id })
-    const anon = thrown(() => decode('{"v":2,"kind":"request","type":"peer-keep-alive","id":"$$"}', 'peer'))
+    const anon = thrown(() =>
+      decode('{"v":2,"kind":"request","type":"peer-keep-alive","id":"$$"}', 'peer'),
+    )
     expect(anon).toMatchObject({ code: 'ERR_VERSION' })
     expect(anon.messageId).toBeUndefined()
   })
@@ -282,7 +318,10 @@ describe('decode: rejections', () => {
   it('refuses a missing or malformed id', () => {
     expectBad(JSON.stringify({ v: 1, kind: 'request', type: 'peer-keep-alive' }), 'peer')
     expectBad(JSON.stringify({ v: 1, kind: 'request', type: 'peer-keep-alive', id: 'a b' }), 'peer')
-    expectBad(JSON.stringify({ v: 1, kind: 'request', type: 'peer-keep-alive', id: 'x'.repeat(65) }), 'peer')
+    expectBad(
+      JSON.stringify({ v: 1, kind: 'request', type: 'peer-keep-alive', id: 'x'.repeat(65) }),
+      'peer',
+    )
     expectBad(JSON.stringify({ v: 1, kind: 'request', type: 'peer-keep-alive', id: 5 }), 'peer')
   })
 
@@ -308,6 +347,14 @@ describe('decode: rejections', () => {
     }
   })
 
+  it('refuses invalid UTF-8 even inside a string of an otherwise valid message', () => {
+    const head = new TextEncoder().encode(
+      '{"v":1,"kind":"notify","type":"session-close","id":"a","reason":"',
+    )
+    const bytes = new Uint8Array([...head, 0xff, 0x22, 0x7d])
+    expectBad(bytes, 'peer')
+  })
+
   it('refuses binary frames that are not UTF-8', () => {
     for (const bytes of [
       [0x7b, 0xff, 0x7d],
@@ -327,25 +374,45 @@ describe('decode: frame limits', () => {
     expect(MAX_FRAME).toEqual({ finder: 16 * 1024, peer: 64 * 1024 })
   })
 
-  it.each(CHANNELS)('accepts exactly the limit on the %s channel and refuses one byte more (413)', (channel) => {
-    const m = channel === 'finder' ? sample('session-keep-alive', 'request') : sample('peer-keep-alive', 'request')
-    const text = JSON.stringify(m)
-    expect(decode(padTo(text, MAX_FRAME[channel]), channel)).toEqual(m)
-    expect(decode(Buffer.from(padTo(text, MAX_FRAME[channel])), channel)).toEqual(m)
-    for (const raw of [padTo(text, MAX_FRAME[channel] + 1), Buffer.from(padTo(text, MAX_FRAME[channel] + 1))]) {
-      expect(thrown(() => decode(raw, channel))).toMatchObject({ code: 'ERR_TOO_LARGE', status: 413 })
-    }
-  })
+  it.each(CHANNELS)(
+    'accepts exactly the limit on the %s channel and refuses one byte more (413)',
+    (channel) => {
+      const m =
+        channel === 'finder'
+          ? sample('session-keep-alive', 'request')
+          : sample('peer-keep-alive', 'request')
+      const text = JSON.stringify(m)
+      expect(decode(padTo(text, MAX_FRAME[channel]), channel)).toEqual(m)
+      expect(decode(Buffer.from(padTo(text, MAX_FRAME[channel])), channel)).toEqual(m)
+      for (const raw of [
+        padTo(text, MAX_FRAME[channel] + 1),
+        Buffer.from(padTo(text, MAX_FRAME[channel] + 1)),
+      ]) {
+        expect(thrown(() => decode(raw, channel))).toMatchObject({
+          code: 'ERR_TOO_LARGE',
+          status: 413,
+        })
+      }
+    },
+  )
 
   it('a frame too big for the finder is fine on the peer channel', () => {
     const m = sample('session-close', 'notify')
     expect(decode(padTo(JSON.stringify(m), 20_000), 'peer')).toEqual(m)
-    expect(thrown(() => decode(padTo(JSON.stringify(m), 20_000), 'finder'))).toMatchObject({ code: 'ERR_TOO_LARGE' })
+    expect(thrown(() => decode(padTo(JSON.stringify(m), 20_000), 'finder'))).toMatchObject({
+      code: 'ERR_TOO_LARGE',
+    })
   })
 
   it('counts UTF-8 bytes, not characters', () => {
     // 6 000 characters, 18 000 bytes
-    const text = JSON.stringify({ v: 1, kind: 'notify', type: 'session-close', id: 'a', reason: '€'.repeat(6000) })
+    const text = JSON.stringify({
+      v: 1,
+      kind: 'notify',
+      type: 'session-close',
+      id: 'a',
+      reason: '€'.repeat(6000),
+    })
     expect(thrown(() => decode(text, 'finder'))).toMatchObject({ code: 'ERR_TOO_LARGE' })
     const big = JSON.stringify({ x: '€'.repeat(22_000) })
     expect(thrown(() => decode(big, 'peer'))).toMatchObject({ code: 'ERR_TOO_LARGE' })
@@ -362,7 +429,11 @@ describe('error results', () => {
   })
 
   it('round trip from an OpenPeerError to the same code on the other side', () => {
-    const sent = errorResult('peer-identify', 'req-9', new OpenPeerError('ERR_FINGERPRINT', 'mismatch'))
+    const sent = errorResult(
+      'peer-identify',
+      'req-9',
+      new OpenPeerError('ERR_FINGERPRINT', 'mismatch'),
+    )
     const got = decode(encode(sent, 'peer'), 'peer')
     expect(got).toEqual(sent)
     if (!('error' in got)) throw new Error('not an error result')
@@ -384,18 +455,39 @@ describe('error results', () => {
     ]) {
       expectBad(JSON.stringify({ ...base, error }), 'finder', 'req-1')
     }
-    expectBad(JSON.stringify({ ...base, error: { code: 404, reason: 'x' }, peer: {} }), 'finder', 'req-1')
-    expectBad(JSON.stringify({ ...base, type: 'nope', error: { code: 404, reason: 'x' } }), 'finder', 'req-1')
+    expectBad(
+      JSON.stringify({ ...base, error: { code: 404, reason: 'x' }, peer: {} }),
+      'finder',
+      'req-1',
+    )
+    expectBad(
+      JSON.stringify({ ...base, type: 'nope', error: { code: 404, reason: 'x' } }),
+      'finder',
+      'req-1',
+    )
   })
 })
 
 describe('encode', () => {
   it('refuses a message the other side would refuse as too large', () => {
-    const signal = { v: 1, kind: 'notify', type: 'session-signal', id: 'a', signal: { sdp: 'é'.repeat(40_000) } }
-    expect(thrown(() => encode(signal as WireMessage, 'peer'))).toMatchObject({ code: 'ERR_TOO_LARGE', status: 413 })
-    const m = sample('session-create', 'request') as Msg & { proof: { location: { label: string } } }
+    const signal = {
+      v: 1,
+      kind: 'notify',
+      type: 'session-signal',
+      id: 'a',
+      signal: { sdp: 'é'.repeat(40_000) },
+    }
+    expect(thrown(() => encode(signal as WireMessage, 'peer'))).toMatchObject({
+      code: 'ERR_TOO_LARGE',
+      status: 413,
+    })
+    const m = sample('session-create', 'request') as Msg & {
+      proof: { location: { label: string } }
+    }
     const big = { ...m, padding: 'x'.repeat(MAX_FRAME.finder) }
-    expect(thrown(() => encode(big as unknown as WireMessage, 'finder'))).toMatchObject({ code: 'ERR_TOO_LARGE' })
+    expect(thrown(() => encode(big as unknown as WireMessage, 'finder'))).toMatchObject({
+      code: 'ERR_TOO_LARGE',
+    })
     expect(encode(big as unknown as WireMessage, 'peer')).toContain('padding')
   })
 })
@@ -412,18 +504,35 @@ describe('decode fuzz', () => {
     }
   }
 
-  const hostileKey = fc.constantFrom('toString', 'valueOf', '__proto__', 'constructor', 'toJSON', 'v', 'id', 'sig')
+  const hostileKey = fc.constantFrom(
+    'toString',
+    'valueOf',
+    '__proto__',
+    'constructor',
+    'toJSON',
+    'v',
+    'id',
+    'sig',
+  )
   const json: fc.Arbitrary<unknown> = fc.oneof(
     { weight: 4, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
-    { weight: 1, arbitrary: fc.dictionary(hostileKey, fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 }) },
-    { weight: 1, arbitrary: fc.array(fc.dictionary(hostileKey, fc.jsonValue({ maxDepth: 1 })), { maxLength: 2 }) },
+    {
+      weight: 1,
+      arbitrary: fc.dictionary(hostileKey, fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.array(fc.dictionary(hostileKey, fc.jsonValue({ maxDepth: 1 })), {
+        maxLength: 2,
+      }),
+    },
   )
   const channel = fc.constantFrom(...CHANNELS)
 
   it('survives arbitrary strings and bytes', () => {
     fc.assert(
       fc.property(
-        fc.oneof(fc.string({ maxLength: 200 }), fc.string({ unit: 'binary', maxLength: 200 }), fc.uint8Array({ maxLength: 200 })),
+        fc.oneof(fc.string({ maxLength: 200 }), utf16Units(200), fc.uint8Array({ maxLength: 200 })),
         channel,
         (raw, ch) => decodesOrRefuses(raw, ch),
       ),
@@ -488,7 +597,12 @@ describe('decode fuzz', () => {
         if (op === 'add') {
           const all = containers(m)
           const target = at(m, all[where % all.length] as string[])
-          Object.defineProperty(target, key, { value, enumerable: true, configurable: true, writable: true })
+          Object.defineProperty(target, key, {
+            value,
+            enumerable: true,
+            configurable: true,
+            writable: true,
+          })
         } else {
           const all = paths(m)
           const path = all[where % all.length] as string[]
@@ -502,5 +616,4 @@ describe('decode fuzz', () => {
       { numRuns: 1000 },
     )
   })
-})
 })

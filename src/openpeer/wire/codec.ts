@@ -1,5 +1,11 @@
 import { OpenPeerError } from '../errors.ts'
-import { CATALOGUE, type Channel, type Kind, type MessageType, type WireMessage } from './messages.ts'
+import {
+  CATALOGUE,
+  type Channel,
+  type Kind,
+  type MessageType,
+  type WireMessage,
+} from './messages.ts'
 import { errorSchema, idSchema } from './schemas.ts'
 
 /** Frame limits every side enforces (PROTOCOL §8). */
@@ -30,7 +36,8 @@ export function decode(raw: unknown, channel: Channel): WireMessage {
   if (typeof raw === 'string') text = raw
   else if (raw instanceof Uint8Array || raw instanceof ArrayBuffer) {
     const bytes = raw instanceof Uint8Array ? raw : new Uint8Array(raw)
-    if (bytes.length > MAX_FRAME[channel]) throw new OpenPeerError('ERR_TOO_LARGE', `frame over ${MAX_FRAME[channel]} bytes`)
+    if (bytes.length > MAX_FRAME[channel])
+      throw new OpenPeerError('ERR_TOO_LARGE', `frame over ${MAX_FRAME[channel]} bytes`)
     try {
       text = textDecoder.decode(bytes)
     } catch {
@@ -47,31 +54,47 @@ export function decode(raw: unknown, channel: Channel): WireMessage {
   } catch {
     throw bad('frame is not JSON')
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad('frame is not a JSON object')
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw bad('frame is not a JSON object')
   const { v, kind, type, id, ...body } = value as Record<string, unknown>
   const idOk = idSchema.safeParse(id).success
   const messageId = idOk ? (id as string) : undefined
   if (v !== 1) {
-    const e = new OpenPeerError('ERR_VERSION', `version ${typeof v === 'object' && v !== null ? typeof v : String(v).slice(0, 20)} is not supported (this side speaks 1)`)
+    const e = new OpenPeerError(
+      'ERR_VERSION',
+      `version ${typeof v === 'object' && v !== null ? typeof v : String(v).slice(0, 20)} is not supported (this side speaks 1)`,
+    )
     throw Object.assign(e, { messageId })
   }
-  if (typeof kind !== 'string' || !KINDS.has(kind)) throw bad('kind must be request, result or notify', messageId)
+  if (typeof kind !== 'string' || !KINDS.has(kind))
+    throw bad('kind must be request, result or notify', messageId)
   if (!idOk) throw bad('id is missing or malformed')
   if (kind === 'result' && 'error' in body) {
     const parsed = errorSchema.safeParse(body.error)
-    if (!parsed.success || Object.keys(body).length !== 1) throw bad('malformed error result', messageId)
+    if (!parsed.success || Object.keys(body).length !== 1)
+      throw bad('malformed error result', messageId)
     if (typeof type !== 'string' || (type !== 'error' && !Object.hasOwn(CATALOGUE, type))) {
       throw bad('unknown type', messageId)
     }
-    return { v: 1, kind: 'result', type: type as MessageType | 'error', id: id as string, error: parsed.data }
+    return {
+      v: 1,
+      kind: 'result',
+      type: type as MessageType | 'error',
+      id: id as string,
+      error: parsed.data,
+    }
   }
   if (typeof type !== 'string' || !Object.hasOwn(CATALOGUE, type)) {
-    throw bad(`unknown type ${JSON.stringify(typeof type === 'string' ? type.slice(0, 40) : typeof type)}`, messageId)
+    throw bad(
+      `unknown type ${JSON.stringify(typeof type === 'string' ? type.slice(0, 40) : typeof type)}`,
+      messageId,
+    )
   }
   const entry = CATALOGUE[type as MessageType] as {
     channels: readonly Channel[]
   } & Partial<Record<Kind, import('zod').ZodType>>
-  if (!entry.channels.includes(channel)) throw bad(`${type} is not allowed on the ${channel} channel`, messageId)
+  if (!entry.channels.includes(channel))
+    throw bad(`${type} is not allowed on the ${channel} channel`, messageId)
   const schema = entry[kind as Kind]
   if (!schema) throw bad(`${type} has no ${kind}`, messageId)
   const parsed = schema.safeParse(body)
@@ -92,6 +115,10 @@ export function encode(message: WireMessage, channel: Channel): string {
   return text
 }
 
-export function errorResult(type: MessageType | 'error', id: string, error: OpenPeerError): WireMessage {
+export function errorResult(
+  type: MessageType | 'error',
+  id: string,
+  error: OpenPeerError,
+): WireMessage {
   return { v: 1, kind: 'result', type, id, error: error.toWire() }
 }

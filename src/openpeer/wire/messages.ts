@@ -129,10 +129,9 @@ export interface ErrorResult {
 }
 
 type Distribute<T extends MessageType> = T extends MessageType
-  ?
-      | ([Body<T, 'request'>] extends [never] ? never : RequestOf<T>)
-      | ([Body<T, 'result'>] extends [never] ? never : ResultOf<T>)
-      | ([Body<T, 'notify'>] extends [never] ? never : NotifyOf<T>)
+  ? | ([Body<T, 'request'>] extends [never] ? never : RequestOf<T>)
+    | ([Body<T, 'result'>] extends [never] ? never : ResultOf<T>)
+    | ([Body<T, 'notify'>] extends [never] ? never : NotifyOf<T>)
   : never
 
 /** Every well-formed message, as the decoder hands it out. */

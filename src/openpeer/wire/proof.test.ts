@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { jcs } from '../identity/jcs.ts'
-import { exportPublicJwk, generateIdentityKeys, type IdentityKeys, type PublicJwk } from '../identity/keys.ts'
+import {
+  exportPublicJwk,
+  generateIdentityKeys,
+  type IdentityKeys,
+  type PublicJwk,
+} from '../identity/keys.ts'
 import { CLOCK_SKEW, PROOF_LIFETIME, checkProof, digestOf, makeProof } from './proof.ts'
 import { ReplayCache } from './replay.ts'
 
@@ -18,7 +23,9 @@ describe('proofs', () => {
     alicePub = await exportPublicJwk(alice.sign.publicKey)
   })
 
-  const finderOpts = (replay = new ReplayCache(), now = NOW) => ({
+  // The cache keeps its own clock: give it the same injected time as checkProof.
+  const cacheAt = (now = NOW): ReplayCache => new ReplayCache(1000, () => now)
+  const finderOpts = (replay = cacheAt(), now = NOW) => ({
     replay,
     maxLifetime: PROOF_LIFETIME.finder,
     now,
@@ -40,9 +47,9 @@ describe('proofs', () => {
 
   it('accepts a proof up to its expiry, then ERR_EXPIRED (401)', async () => {
     const proof = await makeProof(alice.sign.privateKey, {}, 2 * MINUTE, NOW)
-    await checkProof(proof, alicePub, finderOpts(new ReplayCache(), proof.expires))
+    await checkProof(proof, alicePub, finderOpts(cacheAt(proof.expires), proof.expires))
     await expect(
-      checkProof(proof, alicePub, finderOpts(new ReplayCache(), proof.expires + 1)),
+      checkProof(proof, alicePub, finderOpts(cacheAt(proof.expires + 1), proof.expires + 1)),
     ).rejects.toMatchObject({ name: 'OpenPeerError', code: 'ERR_EXPIRED', status: 401 })
   })
 
@@ -64,7 +71,7 @@ describe('proofs', () => {
   it('allows 24 h for identify proofs only', async () => {
     const day = await makeProof(alice.sign.privateKey, {}, PROOF_LIFETIME.identify, NOW)
     await checkProof(day, alicePub, {
-      replay: new ReplayCache(),
+      replay: cacheAt(),
       maxLifetime: PROOF_LIFETIME.identify,
       now: NOW,
     })
@@ -75,9 +82,11 @@ describe('proofs', () => {
 
   it('refuses a replayed proof with ERR_REPLAY (401)', async () => {
     const proof = await makeProof(alice.sign.privateKey, { n: 1 }, 2 * MINUTE, NOW)
-    const replay = new ReplayCache()
+    let clock = NOW
+    const replay = new ReplayCache(1000, () => clock)
     await checkProof(proof, alicePub, finderOpts(replay))
-    await expect(checkProof(proof, alicePub, finderOpts(replay, NOW + 1000))).rejects.toMatchObject({
+    clock = NOW + 1000
+    await expect(checkProof(proof, alicePub, finderOpts(replay, clock))).rejects.toMatchObject({
       code: 'ERR_REPLAY',
       status: 401,
     })
@@ -106,11 +115,12 @@ describe('proofs', () => {
 
   it('does not let a forged proof into the replay cache', async () => {
     const genuine = await makeProof(alice.sign.privateKey, { n: 1 }, 2 * MINUTE, NOW)
-    const replay = new ReplayCache()
+    const replay = cacheAt()
     // same nonce, changed body: the signature fails
-    await expect(checkProof({ ...genuine, n: 2 }, alicePub, finderOpts(replay))).rejects.toMatchObject(
-      { code: 'ERR_SIGNATURE' },
-    )
+    const changed: typeof genuine = { ...genuine, n: 2 }
+    await expect(checkProof(changed, alicePub, finderOpts(replay))).rejects.toMatchObject({
+      code: 'ERR_SIGNATURE',
+    })
     // same nonce, signed by the wrong key
     const byMallory = await makeProof(mallory.sign.privateKey, { n: 1 }, 2 * MINUTE, NOW)
     await expect(
@@ -123,6 +133,9 @@ describe('proofs', () => {
     expect(replay.size).toBe(0)
     await checkProof(genuine, alicePub, finderOpts(replay))
     expect(replay.size).toBe(1)
+    await expect(checkProof(genuine, alicePub, finderOpts(replay))).rejects.toMatchObject({
+      code: 'ERR_REPLAY',
+    })
   })
 
   it('digestOf is sha256 of the JCS form, hex, stable under key reordering', async () => {
@@ -139,7 +152,9 @@ describe('proofs', () => {
 
   it('digestOf matches a fixed vector', async () => {
     const value = JSON.parse('{"z":1.0,"a":"é","m":[true,null]}') as unknown
-    const expected = createHash('sha256').update('{"a":"é","m":[true,null],"z":1}', 'utf8').digest('hex')
+    const expected = createHash('sha256')
+      .update('{"a":"é","m":[true,null],"z":1}', 'utf8')
+      .digest('hex')
     expect(await digestOf(value)).toBe(expected)
   })
 })

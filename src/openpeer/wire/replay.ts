@@ -16,7 +16,8 @@ export class ReplayCache {
   check(nonce: string, expires: number): void {
     const now = this.now()
     const prev = this.seen.get(nonce)
-    if (prev !== undefined && prev >= now) throw new OpenPeerError('ERR_REPLAY', 'this proof was already used')
+    if (prev !== undefined && prev >= now)
+      throw new OpenPeerError('ERR_REPLAY', 'this proof was already used')
     if (this.seen.size >= this.max) this.prune(now)
     this.seen.set(nonce, expires)
   }

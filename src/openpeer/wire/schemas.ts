@@ -107,7 +107,9 @@ export const signalProofSchema = z.strictObject({
   ...proofFields,
 })
 
-const fingerprint = z.string().regex(/^[a-z0-9-]{1,16} [0-9A-F]{2}(:[0-9A-F]{2}){19,63}$/, 'not a fingerprint')
+const fingerprint = z
+  .string()
+  .regex(/^[a-z0-9-]{1,16} [0-9A-F]{2}(:[0-9A-F]{2}){19,63}$/, 'not a fingerprint')
 export const fingerprintsSchema = z.strictObject({ local: fingerprint, remote: fingerprint })
 
 export const identifyProofSchema = z.strictObject({
@@ -129,11 +131,24 @@ export const identifyResultProofSchema = z.strictObject({
 
 /** simple-peer signal data, carried over the control channel after connect (renegotiation). */
 export const signalDataSchema = z.strictObject({
-  type: z.enum(['offer', 'answer', 'pranswer', 'rollback', 'renegotiate', 'transceiverRequest', 'candidate']).optional(),
+  type: z
+    .enum([
+      'offer',
+      'answer',
+      'pranswer',
+      'rollback',
+      'renegotiate',
+      'transceiverRequest',
+      'candidate',
+    ])
+    .optional(),
   sdp: z.string().max(60_000).optional(),
   renegotiate: z.boolean().optional(),
   transceiverRequest: z
-    .strictObject({ kind: z.enum(['audio', 'video']), init: z.record(z.string(), z.unknown()).optional() })
+    .strictObject({
+      kind: z.enum(['audio', 'video']),
+      init: z.record(z.string(), z.unknown()).optional(),
+    })
     .optional(),
   candidate: z
     .strictObject({
@@ -165,7 +180,15 @@ export const errorSchema = z.strictObject({
 export const bootstrapSchema = z.strictObject({
   v: z.literal(1),
   domain: domainSchema,
-  finders: z.array(z.string().regex(/^wss?:\/\/[^\s]+$/).max(300)).min(1).max(8),
+  finders: z
+    .array(
+      z
+        .string()
+        .regex(/^wss?:\/\/[^\s]+$/)
+        .max(300),
+    )
+    .min(1)
+    .max(8),
   iceServers: z
     .array(
       z.strictObject({
