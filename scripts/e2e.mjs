@@ -5,7 +5,7 @@ import { NO_CHROMIUM_MESSAGE, findChromium } from './find-chromium.mjs'
 import { NPX, buildIfStale, run, runStages } from './lib.mjs'
 
 /** The e2e stages, also used by scripts/test.mjs. */
-export function e2eStages(playwrightArgs = []) {
+export function e2eStages(playwrightArgs = [], env = {}) {
   let chromium = null
   return [
     ['build (vite build if dist/ is stale)', buildIfStale],
@@ -25,7 +25,9 @@ export function e2eStages(playwrightArgs = []) {
       'e2e (playwright test)',
       // playwright.config.ts reads CHROMIUM_PATH, so Playwright launches the browser found here.
       () =>
-        run(NPX, ['playwright', 'test', ...playwrightArgs], { env: { CHROMIUM_PATH: chromium } }),
+        run(NPX, ['playwright', 'test', ...playwrightArgs], {
+          env: { ...env, CHROMIUM_PATH: chromium },
+        }),
     ],
   ]
 }

@@ -1,6 +1,6 @@
 // Helpers shared by scripts/test.mjs, scripts/e2e.mjs and scripts/start.mjs.
 import { spawn } from 'node:child_process'
-import { existsSync, readdirSync, statSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -87,4 +87,35 @@ export async function runStages(stages) {
   }
   console.log(`\nSummary:\n${results.join('\n')}`)
   return failed
+}
+
+/**
+ * Adds up passed and failed tests from a vitest JSON report and a Playwright JSON report (each
+ * may be missing when its stage did not run), then removes the reports so a later run cannot
+ * count stale results.
+ */
+export function countResults(vitestJson, playwrightJson) {
+  let passed = 0
+  let failed = 0
+  const read = (file) => {
+    if (!existsSync(file)) return null
+    try {
+      return JSON.parse(readFileSync(file, 'utf8'))
+    } catch {
+      return null
+    } finally {
+      rmSync(file, { force: true })
+    }
+  }
+  const vitest = read(vitestJson)
+  if (vitest) {
+    passed += vitest.numPassedTests ?? 0
+    failed += vitest.numFailedTests ?? 0
+  }
+  const playwright = read(playwrightJson)
+  if (playwright?.stats) {
+    passed += (playwright.stats.expected ?? 0) + (playwright.stats.flaky ?? 0)
+    failed += playwright.stats.unexpected ?? 0
+  }
+  return { passed, failed }
 }

@@ -1,9 +1,29 @@
 // `npm test`: unit, server and Node-WebRTC tests (vitest), then the app build if stale, a
-// Chromium check and the Playwright e2e suite. Stops at the first failing stage.
+// Chromium check and the Playwright e2e suite. Stops at the first failing stage, then prints one
+// closing line `tests: N passed, N failed` over both runners (CI reads it).
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
 import { e2eStages } from './e2e.mjs'
-import { NPX, run, runStages } from './lib.mjs'
+import { NPX, ROOT, countResults, run, runStages } from './lib.mjs'
+
+const reports = join(ROOT, 'test-results', 'reports')
+mkdirSync(reports, { recursive: true })
+const vitestJson = join(reports, 'vitest.json')
+const playwrightJson = join(reports, 'playwright.json')
 
 process.exitCode = await runStages([
-  ['unit (vitest run)', () => run(NPX, ['vitest', 'run'])],
-  ...e2eStages(),
+  [
+    'unit (vitest run)',
+    () =>
+      run(NPX, [
+        'vitest',
+        'run',
+        '--reporter=default',
+        '--reporter=json',
+        `--outputFile.json=${vitestJson}`,
+      ]),
+  ],
+  ...e2eStages(['--reporter=list,json'], { PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightJson }),
 ])
+const { passed, failed } = countResults(vitestJson, playwrightJson)
+console.log(`tests: ${passed} passed, ${failed} failed`)
