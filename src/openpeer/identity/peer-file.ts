@@ -49,8 +49,9 @@ export function checkDisplayName(name: string): string {
   if ([...trimmed].length > NAME_MAX) {
     throw new OpenPeerError('ERR_BAD_MESSAGE', `a display name has at most ${NAME_MAX} characters`)
   }
+  // Control and bidi-override characters could make one name look like another on screen.
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(trimmed)) {
+  if (/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/.test(trimmed)) {
     throw new OpenPeerError('ERR_BAD_MESSAGE', 'a display name cannot hold control characters')
   }
   return trimmed
@@ -140,6 +141,10 @@ export async function verifyPeerFile(
     if (section.contact !== uri) {
       throw new OpenPeerError('ERR_CONTACT_MISMATCH', `section ${id} names another contact`)
     }
+  }
+  // A signed name is still someone else's input: the same rules as for our own.
+  if (file.C && checkDisplayName(file.C.name) !== file.C.name) {
+    throw new OpenPeerError('ERR_BAD_MESSAGE', 'section C holds an untidy display name')
   }
   return { contactId, uri, file }
 }

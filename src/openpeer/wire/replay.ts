@@ -2,11 +2,14 @@ import { OpenPeerError } from '../errors.ts'
 
 /**
  * Remembers every accepted nonce until its proof expires, so a captured proof cannot be played
- * again (401). Bounded: when full, the soonest-expiring nonces go first — they are the least
- * useful to an attacker, as they expire soonest anyway.
+ * again (401). Bounded without ever forgetting a live nonce: when full of unexpired ones it
+ * refuses new proofs (429) instead — forgetting would let a flood of fresh proofs push a
+ * captured nonce out and make it playable again.
  */
 export class ReplayCache {
   private readonly seen = new Map<string, number>()
+  private lastPrune = -Infinity
+
   constructor(
     private readonly max = 100_000,
     private readonly now: () => number = Date.now,
@@ -16,9 +19,16 @@ export class ReplayCache {
   check(nonce: string, expires: number): void {
     const now = this.now()
     const prev = this.seen.get(nonce)
-    if (prev !== undefined && prev >= now)
+    if (prev !== undefined && prev >= now) {
       throw new OpenPeerError('ERR_REPLAY', 'this proof was already used')
-    if (this.seen.size >= this.max) this.prune(now)
+    }
+    if (prev === undefined && this.seen.size >= this.max) {
+      // A full sweep is O(size): at most one per second, whatever the load.
+      if (now - this.lastPrune >= 1000 || now < this.lastPrune) this.prune(now)
+      if (this.seen.size >= this.max) {
+        throw new OpenPeerError('ERR_RATE_LIMITED', 'too many recent proofs; try again shortly')
+      }
+    }
     this.seen.set(nonce, expires)
   }
 
@@ -27,9 +37,7 @@ export class ReplayCache {
   }
 
   private prune(now: number): void {
+    this.lastPrune = now
     for (const [n, exp] of this.seen) if (exp < now) this.seen.delete(n)
-    if (this.seen.size < this.max) return
-    const sorted = [...this.seen].sort((a, b) => a[1] - b[1])
-    for (const [n] of sorted.slice(0, Math.ceil(this.max / 10))) this.seen.delete(n)
   }
 }
