@@ -77,6 +77,8 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
   private requestHandler: ((m: IncomingRequest) => Promise<object>) | undefined
   /** why identify failed on our side: the close reports it, whatever closes the link first */
   private failure: OpenPeerError | undefined
+  private readonly channelIds = new Set<number>()
+  private readonly channels = new Set<RTCDataChannel>()
 
   constructor(private readonly opts: PeerSessionOptions) {
     super()
@@ -185,6 +187,43 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
     })
   }
 
+  /**
+   * A datachannel id for a new bulk channel (torrent wires, …). The initiator takes even ids,
+   * the target odd ones, so both sides can open channels at once without colliding; ids start
+   * above what simple-peer's control channel can take and stay under Chromium's 1024 streams.
+   */
+  allocateChannelId(): number {
+    const start = this.opts.role === 'initiator' ? 64 : 65
+    for (let id = start; id < 1024; id += 2) {
+      if (!this.channelIds.has(id)) {
+        this.channelIds.add(id)
+        return id
+      }
+    }
+    throw new OpenPeerError('ERR_CONFLICT', 'no free datachannel ids on this session')
+  }
+
+  /**
+   * Our end of a negotiated datachannel on the session's connection: both sides call this with
+   * the same id (agreed over the control channel), so no SDP renegotiation and no
+   * `ondatachannel`, which simple-peer owns. Bulk data never queues behind control frames.
+   */
+  openChannel(id: number, label: string): RTCDataChannel {
+    if (this.state !== 'open')
+      throw new OpenPeerError('ERR_SESSION_CLOSED', 'the session is not open')
+    this.channelIds.add(id)
+    const channel = this.opts.peer._pc.createDataChannel(label, {
+      negotiated: true,
+      id,
+      ordered: true,
+    })
+    channel.binaryType = 'arraybuffer'
+    channel.addEventListener('close', () => this.channelIds.delete(id))
+    this.channels.add(channel)
+    channel.addEventListener('close', () => this.channels.delete(channel))
+    return channel
+  }
+
   async path(): Promise<ConnectionPath> {
     return pathOf(this.opts.peer._pc)
   }
@@ -204,6 +243,8 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
       }
     }
     this.rpc.close(error ?? new OpenPeerError('ERR_SESSION_CLOSED', 'the session was closed'))
+    for (const channel of this.channels) channel.close()
+    this.channels.clear()
     const { peer } = this.opts
     peer.removeAllListeners('data')
     peer.removeAllListeners('signal')
