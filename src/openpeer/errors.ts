@@ -102,3 +102,10 @@ export function abortError(signal: AbortSignal): OpenPeerError {
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw abortError(signal)
 }
+
+/** Keeps a coded error as it is; wraps anything else (a bug, a library's throw) as ERR_INTERNAL. */
+export function asOpenPeerError(err: unknown, message: string): OpenPeerError {
+  return err instanceof OpenPeerError
+    ? err
+    : new OpenPeerError('ERR_INTERNAL', message, { cause: err })
+}

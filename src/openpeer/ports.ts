@@ -48,6 +48,8 @@ export interface PeerLike {
   on(event: 'connect' | 'close' | 'negotiated', fn: () => void): this
   on(event: 'data', fn: (data: Uint8Array | string) => void): this
   on(event: 'error', fn: (err: Error & { code?: string }) => void): this
+  once(event: 'negotiated', fn: () => void): this
+  removeListener(event: 'negotiated', fn: () => void): this
   removeAllListeners(event?: string): this
 }
 

@@ -61,6 +61,7 @@ export async function checkIdentify(
   opts: {
     me: LocalIdentity
     expectedContactId: string
+    expectedLocationId: string
     context: string
     live: Fingerprints
     replay: ReplayCache
@@ -74,6 +75,9 @@ export async function checkIdentify(
     maxLifetime: PROOF_LIFETIME.identify,
     what: 'peer-identify proof',
   })
+  if (proof.location.id !== opts.expectedLocationId) {
+    throw new OpenPeerError('ERR_SIGNATURE', 'peer-identify from another location than the find')
+  }
   if (proof.context !== opts.context)
     throw new OpenPeerError('ERR_SIGNATURE', 'peer-identify is for another session')
   checkMirrored(proof.fingerprints, opts.live)
@@ -103,6 +107,7 @@ export async function checkIdentifyResult(
   opts: {
     expectedA: SectionA
     expectedContactId: string
+    expectedLocationId: string
     request: IdentifyProof
     live: Fingerprints
     replay: ReplayCache
@@ -119,6 +124,9 @@ export async function checkIdentifyResult(
   })
   if (proof.digest !== (await digestOf(opts.request))) {
     throw new OpenPeerError('ERR_SIGNATURE', 'peer-identify result answers another request')
+  }
+  if (proof.location.id !== opts.expectedLocationId) {
+    throw new OpenPeerError('ERR_SIGNATURE', 'peer-identify answered from another location')
   }
   checkMirrored(proof.fingerprints, opts.live)
   return verified

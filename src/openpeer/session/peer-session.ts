@@ -1,4 +1,4 @@
-import { OpenPeerError, abortError } from '../errors.ts'
+import { OpenPeerError, asOpenPeerError } from '../errors.ts'
 import { Emitter } from '../events.ts'
 import type { SectionA, VerifiedPeerFile } from '../identity/peer-file.ts'
 import type { PeerLike } from '../ports.ts'
@@ -20,6 +20,8 @@ import {
   type LocalIdentity,
 } from './identify.ts'
 import { ControlRpc, type IncomingNotify, type IncomingRequest } from './rpc.ts'
+import { BulkChannels } from './channels.ts'
+import { renegotiate } from './renegotiate.ts'
 import { pathOf, type ConnectionPath } from './path.ts'
 
 export type SessionState = 'signalling' | 'identifying' | 'open' | 'closed'
@@ -77,12 +79,12 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
   private requestHandler: ((m: IncomingRequest) => Promise<object>) | undefined
   /** why identify failed on our side: the close reports it, whatever closes the link first */
   private failure: OpenPeerError | undefined
-  private readonly channelIds = new Set<number>()
-  private readonly channels = new Set<RTCDataChannel>()
+  private readonly bulk: BulkChannels
 
   constructor(private readonly opts: PeerSessionOptions) {
     super()
     this.timings = { ...DEFAULT_TIMINGS, ...opts.timings }
+    this.bulk = new BulkChannels(() => opts.peer._pc, opts.role)
     this.rpc = new ControlRpc((text) => opts.peer.send(text), {
       request: (m) => this.handleRequest(m),
       notify: (m) => this.onNotify(m),
@@ -165,63 +167,28 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
 
   /** Renegotiates over the control channel; resolves once the new offer/answer settled. */
   renegotiate(opts: { signal?: AbortSignal; iceRestart?: boolean } = {}): Promise<void> {
-    if (this.state !== 'open')
+    if (this.state !== 'open') {
       return Promise.reject(new OpenPeerError('ERR_SESSION_CLOSED', 'the session is not open'))
-    const { peer } = this.opts
-    const signal = AbortSignal.any(
-      [AbortSignal.timeout(15_000), opts.signal].filter((s): s is AbortSignal => !!s),
-    )
-    return new Promise<void>((resolve, reject) => {
-      const onAbort = (): void => reject(abortError(signal))
-      signal.addEventListener('abort', onAbort, { once: true })
-      peer.on('negotiated', () => {
-        signal.removeEventListener('abort', onAbort)
-        if (opts.iceRestart) peer.offerOptions = {}
-        resolve()
-      })
-      if (opts.iceRestart && peer.initiator) peer.offerOptions = { iceRestart: true }
-      if (opts.iceRestart && !peer.initiator) {
-        // Only the offerer can restart ICE: ask it to, through the same renegotiation request.
-        this.rpc.notify('session-signal', { signal: { type: 'renegotiate', renegotiate: true } })
-      } else peer.negotiate()
-    })
-  }
-
-  /**
-   * A datachannel id for a new bulk channel (torrent wires, …). The initiator takes even ids,
-   * the target odd ones, so both sides can open channels at once without colliding; ids start
-   * above what simple-peer's control channel can take and stay under Chromium's 1024 streams.
-   */
-  allocateChannelId(): number {
-    const start = this.opts.role === 'initiator' ? 64 : 65
-    for (let id = start; id < 1024; id += 2) {
-      if (!this.channelIds.has(id)) {
-        this.channelIds.add(id)
-        return id
-      }
     }
-    throw new OpenPeerError('ERR_CONFLICT', 'no free datachannel ids on this session')
+    return renegotiate(
+      this.opts.peer,
+      () =>
+        this.rpc.notify('session-signal', { signal: { type: 'renegotiate', renegotiate: true } }),
+      opts,
+    )
   }
 
-  /**
-   * Our end of a negotiated datachannel on the session's connection: both sides call this with
-   * the same id (agreed over the control channel), so no SDP renegotiation and no
-   * `ondatachannel`, which simple-peer owns. Bulk data never queues behind control frames.
-   */
+  /** A datachannel id for a new bulk channel (see BulkChannels). */
+  allocateChannelId(): number {
+    return this.bulk.allocate()
+  }
+
+  /** Our end of a negotiated bulk datachannel with an id both sides agreed on. */
   openChannel(id: number, label: string): RTCDataChannel {
-    if (this.state !== 'open')
+    if (this.state !== 'open') {
       throw new OpenPeerError('ERR_SESSION_CLOSED', 'the session is not open')
-    this.channelIds.add(id)
-    const channel = this.opts.peer._pc.createDataChannel(label, {
-      negotiated: true,
-      id,
-      ordered: true,
-    })
-    channel.binaryType = 'arraybuffer'
-    channel.addEventListener('close', () => this.channelIds.delete(id))
-    this.channels.add(channel)
-    channel.addEventListener('close', () => this.channels.delete(channel))
-    return channel
+    }
+    return this.bulk.open(id, label)
   }
 
   async path(): Promise<ConnectionPath> {
@@ -243,8 +210,7 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
       }
     }
     this.rpc.close(error ?? new OpenPeerError('ERR_SESSION_CLOSED', 'the session was closed'))
-    for (const channel of this.channels) channel.close()
-    this.channels.clear()
+    this.bulk.closeAll()
     const { peer } = this.opts
     peer.removeAllListeners('data')
     peer.removeAllListeners('signal')
@@ -287,20 +253,14 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
       const peer = await checkIdentifyResult(result.proof, {
         expectedA: this.opts.remote.A,
         expectedContactId: this.opts.remote.contactId,
+        expectedLocationId: this.opts.remote.locationId,
         request,
         live,
         replay: this.opts.replay,
       })
-      if (result.proof.location.id !== this.opts.remote.locationId) {
-        throw new OpenPeerError('ERR_SIGNATURE', 'peer-identify answered from another location')
-      }
       this.admit(peer, result.proof.location)
     } catch (err) {
-      this.close(
-        err instanceof OpenPeerError
-          ? err
-          : new OpenPeerError('ERR_INTERNAL', 'peer-identify failed', { cause: err }),
-      )
+      this.close(asOpenPeerError(err, 'peer-identify failed'))
     }
   }
 
@@ -351,26 +311,18 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
       const peer = await checkIdentify(proof, {
         me,
         expectedContactId: this.opts.remote.contactId,
+        expectedLocationId: this.opts.remote.locationId,
         context: this.opts.context,
         live,
         replay: this.opts.replay,
         known: this.opts.known,
       })
-      if (proof.location.id !== this.opts.remote.locationId) {
-        throw new OpenPeerError(
-          'ERR_SIGNATURE',
-          'peer-identify from another location than the find',
-        )
-      }
       const result = await makeIdentifyResult(me, proof, live)
       // Admit after the result is queued, so our next frame cannot overtake it.
       queueMicrotask(() => this.admit(peer, proof.location))
       return { proof: result }
     } catch (err) {
-      const error =
-        err instanceof OpenPeerError
-          ? err
-          : new OpenPeerError('ERR_INTERNAL', 'peer-identify failed', { cause: err })
+      const error = asOpenPeerError(err, 'peer-identify failed')
       this.failure = error
       // Closed a little later so the coded error result reaches the other side first.
       setTimeout(() => this.close(error), 50)

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { OpenPeerError } from '../errors.ts'
+import { OpenPeerError, asOpenPeerError } from '../errors.ts'
 import { constantTimeEqual, randomId } from '../identity/encoding.ts'
 import { findSecretProof } from '../identity/find-secret.ts'
 import type { PublicJwk } from '../identity/keys.ts'
@@ -114,7 +114,7 @@ export class Rendezvous {
   /** A find forwarded to us by our finder. */
   onFindRequest(finder: FinderConnection, message: RequestOf<'peer-location-find'>): void {
     this.acceptFind(finder, message).catch((err: unknown) =>
-      this.deps.onError(asError(err, 'incoming find refused')),
+      this.deps.onError(asOpenPeerError(err, 'incoming find refused')),
     )
   }
 
@@ -128,7 +128,9 @@ export class Rendezvous {
           ? this.onReply(ctx, message)
           : this.onSignal(ctx, message),
       )
-      .catch((err: unknown) => this.deps.onError(asError(err, 'bad signalling from the finder')))
+      .catch((err: unknown) =>
+        this.deps.onError(asOpenPeerError(err, 'bad signalling from the finder')),
+      )
   }
 
   stop(): void {
@@ -294,7 +296,9 @@ export class Rendezvous {
         // In order, or a candidate could reach the other side before the SDP it belongs to.
         outbound = outbound
           .then(() => opts.send(signal))
-          .catch((err: unknown) => session.close(asError(err, 'cannot signal through the finder')))
+          .catch((err: unknown) =>
+            session.close(asOpenPeerError(err, 'cannot signal through the finder')),
+          )
       },
     })
     ctx.sessions.set(opts.remoteLocationId, session)
@@ -324,10 +328,4 @@ export class Rendezvous {
     })
     ctx.finder.notify('peer-location-signal', { proof })
   }
-}
-
-function asError(err: unknown, message: string): OpenPeerError {
-  return err instanceof OpenPeerError
-    ? err
-    : new OpenPeerError('ERR_INTERNAL', message, { cause: err })
 }
