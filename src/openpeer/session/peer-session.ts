@@ -80,6 +80,12 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
   /** why identify failed on our side: the close reports it, whatever closes the link first */
   private failure: OpenPeerError | undefined
   private readonly bulk: BulkChannels
+  private markConnected: () => void = () => {}
+  private markAdmitted: () => void = () => {}
+  /** settles when we admitted the remote (or the session closed before) */
+  private readonly admitted = new Promise<void>((resolve) => (this.markAdmitted = resolve))
+  /** settles when the connection is up (or the session closed before) */
+  private readonly connected = new Promise<void>((resolve) => (this.markConnected = resolve))
 
   constructor(private readonly opts: PeerSessionOptions) {
     super()
@@ -197,6 +203,8 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
 
   close(error?: OpenPeerError): void {
     if (this.state === 'closed') return
+    this.markConnected()
+    this.markAdmitted()
     error = this.failure ?? error
     const wasOpen = this.state === 'open'
     this.state = 'closed'
@@ -233,6 +241,7 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
   private async onConnect(): Promise<void> {
     if (this.state !== 'signalling') return
     this.state = 'identifying'
+    this.markConnected()
     this.after(this.timings.identifyTimeout, () => {
       if (this.state === 'identifying')
         this.close(new OpenPeerError('ERR_TIMEOUT', 'peer-identify did not complete in time'))
@@ -264,11 +273,20 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
     }
   }
 
+  /**
+   * The target admits us as soon as it has sent its identify result, so its next frames can
+   * arrive while we still check that result: they wait for our verdict instead of being refused.
+   */
+  private awaitingAdmission(): boolean {
+    return this.state === 'identifying' && this.opts.role === 'initiator'
+  }
+
   private admit(peer: VerifiedPeerFile, location: { id: string; label: string }): void {
     if (this.state !== 'identifying') return
     this.remotePeer = peer
     this.remoteLocation = location
     this.state = 'open'
+    this.markAdmitted()
     this.lastSeen = Date.now()
     this.keepAlive()
     this.emit('identified', { peer, location })
@@ -290,6 +308,7 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
 
   private async handleRequest(message: IncomingRequest): Promise<object> {
     if (message.type === 'peer-identify') return this.onIdentify(message.proof)
+    if (this.awaitingAdmission()) await this.admitted
     if (this.state !== 'open') {
       const error = new OpenPeerError('ERR_NOT_IDENTIFIED', `${message.type} before peer-identify`)
       queueMicrotask(() => this.close(error))
@@ -302,6 +321,8 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
   }
 
   private async onIdentify(proof: IdentifyProof): Promise<object> {
+    // The other end may see the channel open (and speak) before simple-peer tells us 'connect'.
+    if (this.state === 'signalling') await this.connected
     if (this.opts.role !== 'target' || this.state !== 'identifying') {
       throw new OpenPeerError('ERR_CONFLICT', 'unexpected peer-identify')
     }
@@ -331,6 +352,10 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
   }
 
   private onNotify(message: IncomingNotify): void {
+    if (this.awaitingAdmission()) {
+      void this.admitted.then(() => this.onNotify(message))
+      return
+    }
     if (this.state !== 'open') {
       return this.close(
         new OpenPeerError('ERR_NOT_IDENTIFIED', `${message.type} before peer-identify`),
