@@ -202,7 +202,19 @@ beforeAll(async () => {
   })
   add('thread-message', 'result', {})
   add('receipt', 'notify', { thread: 't-1', msgIds: ['m-1', 'm-2'], state: 'read' })
+  add('torrent-offer', 'notify', TORRENT_OFFER)
+  add('torrent-wire', 'request', { infoHash: INFO_HASH, channel: 64 })
+  add('torrent-wire', 'result', {})
 })
+
+const INFO_HASH = '0123456789abcdef0123456789abcdef01234567'
+const TORRENT_OFFER = {
+  infoHash: INFO_HASH,
+  magnet: `magnet:?xt=urn:btih:${INFO_HASH}&dn=photo.jpg&xl=1024`,
+  name: 'photo.jpg',
+  size: 1024,
+  mime: 'image/jpeg',
+}
 
 describe('decode: the catalogue', () => {
   it('has a sample for every (type, kind) pair, and one channel per type', () => {
@@ -259,6 +271,62 @@ describe('decode: the catalogue', () => {
     const m = sample('peer-file-get', 'request')
     delete m.contactId
     expectBad(JSON.stringify(m), 'finder', m.id as string)
+  })
+})
+
+describe('decode: torrent messages', () => {
+  const offer = (body: object): string =>
+    JSON.stringify({ v: 1, kind: 'notify', type: 'torrent-offer', id: 'o-1', ...body })
+  const wire = (body: object): string =>
+    JSON.stringify({ v: 1, kind: 'request', type: 'torrent-wire', id: 'w-1', ...body })
+
+  it('accept a 0-byte file card, a 255-character name and a 2000-character magnet', () => {
+    expect(decode(offer({ ...TORRENT_OFFER, size: 0 }), 'peer')).toMatchObject({ size: 0 })
+    const name = 'n'.repeat(255)
+    expect(decode(offer({ ...TORRENT_OFFER, name }), 'peer')).toMatchObject({ name })
+    const magnet = TORRENT_OFFER.magnet.padEnd(2000, 'x')
+    expect(decode(offer({ ...TORRENT_OFFER, magnet }), 'peer')).toMatchObject({ magnet })
+    for (const channel of [64, 1023]) {
+      expect(decode(wire({ infoHash: INFO_HASH, channel }), 'peer')).toMatchObject({ channel })
+    }
+  })
+
+  it.each([
+    ['an upper-case infohash', { infoHash: INFO_HASH.toUpperCase() }],
+    ['a short infohash', { infoHash: INFO_HASH.slice(1) }],
+    ['an empty name', { name: '' }],
+    ['a 256-character name', { name: 'n'.repeat(256) }],
+    ['a negative size', { size: -1 }],
+    ['a fractional size', { size: 1.5 }],
+    ['a size as a string', { size: '1024' }],
+    ['a 101-character mime', { mime: 'x'.repeat(101) }],
+    ['a magnet over 2000 characters', { magnet: TORRENT_OFFER.magnet.padEnd(2001, 'x') }],
+    ['a link that is not a magnet', { magnet: `https://x.test/?xt=urn:btih:${INFO_HASH}` }],
+    ['a magnet for another infohash', { magnet: TORRENT_OFFER.magnet.replace('012', 'fff') }],
+    ['a missing mime', { mime: undefined }],
+  ])('refuse a torrent-offer with %s', (_, change) => {
+    expectBad(offer({ ...TORRENT_OFFER, ...change }), 'peer', 'o-1')
+  })
+
+  it.each([
+    ['channel 63 (simple-peer range)', { channel: 63 }],
+    ['channel 1024 (over Chromium streams)', { channel: 1024 }],
+    ['a fractional channel', { channel: 64.5 }],
+    ['a channel label instead of an id', { channel: 'torrent:01234567' }],
+    ['no infohash', { infoHash: undefined }],
+  ])('refuse a torrent-wire request with %s', (_, change) => {
+    expectBad(wire({ infoHash: INFO_HASH, channel: 64, ...change }), 'peer', 'w-1')
+  })
+
+  it('refuse a torrent-wire result that carries data', () => {
+    const text = JSON.stringify({
+      v: 1,
+      kind: 'result',
+      type: 'torrent-wire',
+      id: 'w-1',
+      channel: 64,
+    })
+    expectBad(text, 'peer', 'w-1')
   })
 })
 

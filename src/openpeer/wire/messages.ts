@@ -14,6 +14,8 @@ import {
   signalDataSchema,
   signalProofSchema,
   threadMessageProofSchema,
+  torrentOfferSchema,
+  torrentWireSchema,
 } from './schemas.ts'
 
 /** Where a message may travel: the finder WebSocket, or a peer session's control channel. */
@@ -87,6 +89,8 @@ export const CATALOGUE = {
       state: z.enum(['delivered', 'read']),
     }),
   },
+  'torrent-offer': { channels: ['peer'], notify: torrentOfferSchema },
+  'torrent-wire': { channels: ['peer'], request: torrentWireSchema, result: empty },
 } as const satisfies Record<
   string,
   {

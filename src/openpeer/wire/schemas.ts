@@ -171,6 +171,30 @@ export const threadMessageProofSchema = z.strictObject({
   sig,
 })
 
+/** A BitTorrent v1 infohash: 40 lowercase hex digits (SHA-1 of the info dictionary). */
+export const infoHashSchema = z.string().regex(/^[0-9a-f]{40}$/, 'not an infohash')
+
+/** A file card (PROTOCOL §5.9): the magnet must name the same infohash. */
+export const torrentOfferSchema = z
+  .strictObject({
+    infoHash: infoHashSchema,
+    magnet: z.string().max(2000).startsWith('magnet:?', 'not a magnet link'),
+    name: z.string().min(1).max(255),
+    size: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+    mime: z.string().max(100),
+  })
+  .refine(
+    (o) => o.magnet.toLowerCase().includes(`xt=urn:btih:${o.infoHash}`),
+    'magnet names another infohash',
+  )
+
+/** Asks the other side to open its end of a negotiated datachannel and run a torrent wire on it. */
+export const torrentWireSchema = z.strictObject({
+  infoHash: infoHashSchema,
+  // Bulk channel ids: above simple-peer's control channel, below Chromium's 1024 SCTP streams.
+  channel: z.number().int().min(64).max(1023),
+})
+
 export const errorSchema = z.strictObject({
   code: z.number().int().min(400).max(599),
   reason: z.string().max(500),
