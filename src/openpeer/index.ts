@@ -21,7 +21,28 @@ export type { FinderState } from './finder/connection.ts'
 export type { ConnectionPath } from './session/path.ts'
 export type { SessionTimings } from './session/peer-session.ts'
 export { OpenPeerError, isOpenPeerError, SECURITY_CODES, type ErrorCode } from './errors.ts'
+export {
+  TorrentService,
+  type ShareOptions,
+  type TorrentServiceOptions,
+} from './torrents/service.ts'
 export type {
+  TorrentEvents,
+  TorrentInfo,
+  TorrentOffer,
+  TorrentState,
+  TorrentView,
+  WireStats,
+} from './torrents/types.ts'
+export { createMemoryTorrentPorts } from './torrents/memory.ts'
+export { cleanFileName, FILE_NAME_MAX } from './torrents/names.ts'
+export type {
+  ChunkStore,
+  ChunkStoreFactory,
+  ChunkStoreOptions,
+  TorrentPorts,
+  TorrentRecord,
+  TorrentRecordStore,
   ClientPorts,
   ContactRecord,
   ContactStore,

@@ -105,6 +105,71 @@ export interface InboxStore {
   markSeen(msgId: string): Promise<boolean>
 }
 
+/**
+ * An abstract-chunk-store constructor (memory-chunk-store, fs-chunk-store, fsa-chunk-store for
+ * OPFS, idb-chunk-store …): WebTorrent creates one per torrent with the torrent's piece length.
+ * The host picks it; a store that keeps chunks across `close()` lets downloads resume.
+ */
+export type ChunkStoreFactory = new (chunkLength: number, opts: ChunkStoreOptions) => ChunkStore
+
+export interface ChunkStoreOptions {
+  /** total bytes of the torrent */
+  length: number
+  /** "<torrent name> - <infohash prefix>", unique per torrent */
+  name: string
+  torrent: { infoHash: string }
+  [more: string]: unknown
+}
+
+type StoreCallback<T = void> = (err: (Error & { notFound?: boolean }) | null, value?: T) => void
+
+export interface ChunkStore {
+  readonly chunkLength: number
+  put(index: number, chunk: Uint8Array, cb?: StoreCallback): void
+  get(
+    index: number,
+    opts: { offset?: number; length?: number } | null | undefined,
+    cb: StoreCallback<Uint8Array>,
+  ): void
+  /** keeps the data (a later add of the same torrent resumes from it) */
+  close(cb?: StoreCallback): void
+  /** deletes the data */
+  destroy(cb?: StoreCallback): void
+}
+
+/** What a restart needs to re-add a torrent on the same chunk store. */
+export interface TorrentRecord {
+  infoHash: string
+  magnet: string
+  name: string
+  size: number
+  mime: string
+  /** the bencoded .torrent (`torrent.torrentFile`); absent until a download got metadata */
+  torrentFile?: Uint8Array | undefined
+  origin: 'shared' | 'received'
+  /** serve it to contacts once complete */
+  seeding: boolean
+  /** contacts it was offered to, or came from */
+  contactIds: string[]
+  /** contacts offered it while offline: the offer goes out when they connect */
+  pendingOffers?: string[] | undefined
+  added: number
+  /** when it first completed (so a reload does not announce it again) */
+  completed?: number | undefined
+}
+
+export interface TorrentRecordStore {
+  list(): Promise<TorrentRecord[]>
+  put(record: TorrentRecord): Promise<void>
+  delete(infoHash: string): Promise<void>
+}
+
+/** File sharing: where pieces live and what survives a reload. */
+export interface TorrentPorts {
+  store: ChunkStoreFactory
+  records: TorrentRecordStore
+}
+
 export interface ClientPorts {
   keys: KeyStore
   contacts: ContactStore
@@ -117,4 +182,6 @@ export interface ClientPorts {
     init?: { signal?: AbortSignal },
   ): Promise<{ ok: boolean; status: number; json(): Promise<unknown> }>
   now?: () => number
+  /** enables file sharing (client.torrents) */
+  torrents?: TorrentPorts
 }

@@ -7,6 +7,7 @@ import { SessionManager } from '../session/manager.ts'
 import type { PeerSession, SessionTimings } from '../session/peer-session.ts'
 import { Rendezvous } from '../session/rendezvous.ts'
 import { Threads } from '../threads/threads.ts'
+import { TorrentService } from '../torrents/service.ts'
 import { ReplayCache } from '../wire/replay.ts'
 import { Contacts } from './contacts.ts'
 import { FinderPool } from './finders.ts'
@@ -42,6 +43,8 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
   private readonly states: ContactStates
   private retryTimer: ReturnType<typeof setInterval> | undefined
   private running = false
+  /** file sharing; present when the host gave `ports.torrents` */
+  readonly torrents: TorrentService | undefined
 
   constructor(
     private readonly ports: ClientPorts,
@@ -63,6 +66,14 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
       onState: (s) => this.emit('message:state', s),
       onError: (error) => this.report(error, 'message delivery'),
     })
+    this.torrents = ports.torrents
+      ? new TorrentService({
+          ports: ports.torrents,
+          sessions: () => this.sessions.all().filter((s) => s.state === 'open'),
+          emit: (event, payload) => this.emit(event, payload as ClientEvents[typeof event]),
+          onError: (error) => this.report(error, 'file sharing'),
+        })
+      : undefined
     this.sessions.on('open', (s) => this.onSessionOpen(s))
     this.sessions.on('closed', ({ session, error }) => this.onSessionClosed(session, error))
   }
@@ -118,6 +129,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     pool.on('request', ({ finder, message }) => this.rendezvous?.onFindRequest(finder, message))
     pool.on('notify', ({ message }) => this.rendezvous?.onNotify(message))
     pool.start()
+    this.torrents?.start().catch((err: unknown) => this.report(err, 'loading shared files'))
     this.retryTimer = setInterval(() => this.ringAll(), this.opts.retryEvery ?? 30_000)
   }
 
@@ -129,6 +141,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     this.sessions.closeAll()
     this.pool?.stop()
     this.states.clear()
+    await this.torrents?.stop()
   }
 
   finderState(): 'connecting' | 'online' | 'offline' {
@@ -328,10 +341,12 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     this.states.changed(session.remoteContactId)
     session.serve(async (m) => {
       if (m.type === 'thread-message') return this.threads.onRequest(session, m)
+      if (m.type === 'torrent-wire' && this.torrents) return this.torrents.onWireRequest(session, m)
       throw new OpenPeerError('ERR_NOT_FOUND', `${m.type} is not served here`)
     })
     session.on('notify', (m) => {
       if (this.threads.onNotify(session, m)) return
+      if (m.type === 'torrent-offer') return this.torrents?.onOffer(session, m)
       if (m.type === 'peer-file-update' && session.remotePeer) {
         const A = session.remotePeer.file.A
         verifyPeerFile({ A, ...m.peer }, session.remoteContactId)
@@ -355,6 +370,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     })
     void this.states.refreshPath(session)
     void this.threads.flush(contactId)
+    this.torrents?.attach(session)
   }
 
   private onSessionClosed(session: PeerSession, error: OpenPeerError | undefined): void {

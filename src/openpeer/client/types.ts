@@ -2,6 +2,7 @@ import type { OpenPeerError } from '../errors.ts'
 import type { FinderState } from '../finder/connection.ts'
 import type { ConnectionPath } from '../session/path.ts'
 import type { ReceivedMessage } from '../threads/threads.ts'
+import type { TorrentEvents } from '../torrents/types.ts'
 
 export type ContactState = 'offline' | 'connecting' | 'connected'
 
@@ -34,7 +35,7 @@ export interface MessageState {
 }
 
 /** Every event the client emits; `noun:verb`, payloads are plain data. */
-export interface ClientEvents extends Record<string, unknown> {
+export interface ClientEvents extends Record<string, unknown>, TorrentEvents {
   'finder:state': { domain: string; state: FinderState; error?: OpenPeerError | undefined }
   'contact:added': ContactView
   'contact:updated': ContactView

@@ -1,0 +1,166 @@
+import { Duplex } from 'streamx'
+
+/** Largest datachannel message we send: every browser accepts 64 KiB, and SCTP interleaves well. */
+export const MAX_MESSAGE = 64 * 1024
+
+/**
+ * Send-queue marks, in bytes of `bufferedAmount`. Chromium fails a datachannel whose send queue
+ * passes 16 MiB, so the high mark stays well under it; between the marks the native stack always
+ * has data to send while JS refills it. Values measured in bench/transfer.ts (docs/torrents.md).
+ */
+export const SEND_QUEUE = { high: 2 * 1024 * 1024, low: 512 * 1024 }
+
+export interface ChannelDuplexOptions {
+  /** unique per duplex: WebTorrent keys manual peers by `id` and drops a second one with the same id */
+  id: string
+  /**
+   * 'open': emit `connect` once the channel is open (the side that answered the wire request:
+   * the requester's end exists already). 'manual': wait for `connect()` (the requester, once
+   * the other side confirmed its end, since a negotiated channel drops data sent too early).
+   */
+  connect: 'open' | 'manual'
+  sendQueue?: { high: number; low: number }
+}
+
+/**
+ * An RTCDataChannel as the simple-peer-like duplex that WebTorrent's `torrent.addPeer(conn)`
+ * takes: a streamx Duplex with `id`, `connected` and a `connect` event. Writes are coalesced
+ * into ≤ 64 KiB messages (BitTorrent writes a 13-byte header and a 16 KiB block separately)
+ * and held back while the channel's send queue is over the high mark.
+ */
+export class ChannelDuplex extends Duplex {
+  readonly id: string
+  connected = false
+  // WebTorrent reads these for its blocklist and wire labels; a datachannel has no address.
+  readonly remoteAddress: string | undefined = undefined
+  readonly remotePort: number | undefined = undefined
+  /** payload bytes in and out, for per-wire statistics */
+  bytesIn = 0
+  bytesOut = 0
+  private readonly marks: { high: number; low: number }
+  private waiting: ((err?: Error | null) => void) | undefined
+  private wantConnect: boolean
+
+  constructor(
+    readonly channel: RTCDataChannel,
+    opts: ChannelDuplexOptions,
+  ) {
+    // Readable side: what arrived but WebTorrent has not parsed yet. Writable side: what the
+    // wire produced but we have not handed to the channel; small, the channel queue is the buffer.
+    super({ highWaterMark: 256 * 1024 })
+    this.id = opts.id
+    this.marks = opts.sendQueue ?? SEND_QUEUE
+    this.wantConnect = opts.connect === 'open'
+    channel.binaryType = 'arraybuffer'
+    channel.bufferedAmountLowThreshold = this.marks.low
+    channel.addEventListener('message', this.onMessage)
+    channel.addEventListener('bufferedamountlow', this.onLow)
+    channel.addEventListener('open', this.onOpen)
+    channel.addEventListener('close', this.onClose)
+    channel.addEventListener('error', this.onError)
+    if (channel.readyState === 'open') queueMicrotask(this.onOpen)
+  }
+
+  /** The other side has its end of the channel: start the BitTorrent handshake. */
+  connect(): void {
+    this.wantConnect = true
+    this.onOpen()
+  }
+
+  override _writev(batch: Uint8Array[], cb: (err?: Error | null) => void): void {
+    if (this.channel.readyState !== 'open') return cb(new Error('datachannel is not open'))
+    try {
+      for (const message of coalesce(batch, MAX_MESSAGE)) {
+        this.channel.send(message as Uint8Array<ArrayBuffer>)
+        this.bytesOut += message.byteLength
+      }
+    } catch (err) {
+      return cb(err as Error)
+    }
+    if (this.channel.bufferedAmount > this.marks.high) this.waiting = cb
+    else cb(null)
+  }
+
+  override _predestroy(): void {
+    // A write held for 'bufferedamountlow' would keep streamx from ever finishing the destroy.
+    this.release()
+  }
+
+  override _destroy(cb: (err?: Error | null) => void): void {
+    const { channel } = this
+    channel.removeEventListener('message', this.onMessage)
+    channel.removeEventListener('bufferedamountlow', this.onLow)
+    channel.removeEventListener('open', this.onOpen)
+    channel.removeEventListener('close', this.onClose)
+    channel.removeEventListener('error', this.onError)
+    if (channel.readyState === 'open' || channel.readyState === 'connecting') channel.close()
+    this.connected = false
+    cb(null)
+  }
+
+  private release(): void {
+    const cb = this.waiting
+    this.waiting = undefined
+    cb?.(null)
+  }
+
+  private readonly onOpen = (): void => {
+    if (!this.wantConnect || this.connected || this.destroying) return
+    if (this.channel.readyState !== 'open') return
+    this.connected = true
+    this.emit('connect')
+  }
+
+  private readonly onMessage = (event: MessageEvent): void => {
+    const data = event.data as ArrayBuffer | string
+    if (typeof data === 'string') return this.destroy(new Error('text frame on a torrent wire'))
+    this.bytesIn += data.byteLength
+    // There is no way to pause a datachannel's sender, so everything that arrives is queued.
+    this.push(new Uint8Array(data))
+  }
+
+  private readonly onLow = (): void => this.release()
+
+  private readonly onClose = (): void => {
+    this.release()
+    this.destroy()
+  }
+
+  private readonly onError = (event: Event): void => {
+    const error = (event as Event & { error?: Error }).error
+    this.destroy(new Error(`datachannel failed: ${error?.message ?? 'unknown error'}`))
+  }
+}
+
+/** Packs small writes into messages of at most `max` bytes; never splits below what it must. */
+export function coalesce(batch: Uint8Array[], max: number): Uint8Array[] {
+  const out: Uint8Array[] = []
+  let parts: Uint8Array[] = []
+  let size = 0
+  const flush = (): void => {
+    if (!parts.length) return
+    if (parts.length === 1) out.push(parts[0] as Uint8Array)
+    else {
+      const joined = new Uint8Array(size)
+      let at = 0
+      for (const p of parts) {
+        joined.set(p, at)
+        at += p.byteLength
+      }
+      out.push(joined)
+    }
+    parts = []
+    size = 0
+  }
+  for (const chunk of batch) {
+    for (let at = 0; at < chunk.byteLength;) {
+      const take = Math.min(chunk.byteLength - at, max - size)
+      parts.push(take === chunk.byteLength && at === 0 ? chunk : chunk.subarray(at, at + take))
+      size += take
+      at += take
+      if (size === max) flush()
+    }
+  }
+  flush()
+  return out
+}

@@ -1,0 +1,124 @@
+/**
+ * The slice of WebTorrent 3 the service uses, and its lazy loading. WebTorrent is ~75 kB gzip:
+ * `import()` keeps it out of the app's first bundle until someone shares or receives a file.
+ */
+
+export interface EngineWire {
+  peerId: string
+  type: string
+  destroy(): void
+  on(event: 'piece', fn: (index: number, offset: number, block: Uint8Array) => void): void
+}
+
+/** The WebTorrent Peer behind a manual connection: private, but the only link conn ↔ wire. */
+interface EnginePeer {
+  conn: { id?: string } | null
+  wire: EngineWire | null
+}
+
+export interface EngineTorrent {
+  infoHash: string
+  magnetURI: string
+  /** the bencoded .torrent, once metadata is known */
+  torrentFile: Uint8Array | undefined
+  name: string
+  length: number
+  pieceLength: number
+  downloaded: number
+  uploaded: number
+  received: number
+  downloadSpeed: number
+  uploadSpeed: number
+  progress: number
+  numPeers: number
+  timeRemaining: number
+  done: boolean
+  ready: boolean
+  destroyed: boolean
+  wires: EngineWire[]
+  /** verified pieces, once metadata is known */
+  bitfield?: { get(index: number): boolean }
+  files: { stream(): ReadableStream<Uint8Array> }[]
+  _peers?: Map<string, EnginePeer>
+  addPeer(conn: object): boolean
+  removePeer(id: string): void
+  destroy(opts?: { destroyStore?: boolean }, cb?: (err?: Error | null) => void): void
+  on(event: string, fn: (...args: never[]) => void): void
+  once(event: string, fn: (...args: never[]) => void): void
+  removeListener(event: string, fn: (...args: never[]) => void): void
+}
+
+export interface AddOptions {
+  announce: string[]
+  store: unknown
+  strategy?: 'sequential' | 'rarest'
+  name?: string
+  pieceLength?: number
+}
+
+export interface Engine {
+  torrents: EngineTorrent[]
+  add(id: string | Uint8Array, opts: AddOptions, cb?: (t: EngineTorrent) => void): EngineTorrent
+  seed(input: Blob | Uint8Array, opts: AddOptions, cb?: (t: EngineTorrent) => void): EngineTorrent
+  destroy(cb?: (err?: Error | null) => void): void
+  listening: boolean
+  on(event: 'error', fn: (err: Error | string) => void): void
+  once(event: 'listening', fn: () => void): void
+  _connPool?: { destroy(cb?: () => void): void } | null
+}
+
+/**
+ * No tracker, DHT, local discovery, web seeds, uTP, port mapping or peer exchange: every peer
+ * is a contact, reached over a session datachannel (PROTOCOL §5.9).
+ */
+export const ENGINE_OPTIONS = {
+  tracker: false,
+  dht: false,
+  lsd: false,
+  webSeeds: false,
+  utp: false,
+  natUpnp: false,
+  natPmp: false,
+  utPex: false,
+} as const
+
+let loading: Promise<new (opts: object) => Engine> | undefined
+
+/** Creates a WebTorrent client, importing the library on first use. */
+export async function createEngine(): Promise<Engine> {
+  loading ??= import('webtorrent').then((m) => m.default as new (opts: object) => Engine)
+  const WebTorrent = await loading
+  const engine = new WebTorrent(ENGINE_OPTIONS)
+  // In Node, WebTorrent listens on a TCP port for incoming BitTorrent peers. Nobody learns that
+  // port from us, but nothing should be reachable outside the sessions: close it (torrents
+  // wait for the client's 'listening', so only after that).
+  if (!engine.listening) await new Promise<void>((resolve) => engine.once('listening', resolve))
+  const pool = engine._connPool
+  if (pool) {
+    engine._connPool = null
+    pool.destroy()
+  }
+  return engine
+}
+
+/** The WebTorrent wire that runs over a given duplex (by its unique id), if it has handshaken. */
+export function wireOf(torrent: EngineTorrent, connId: string): EngineWire | undefined {
+  return torrent._peers?.get(connId)?.wire ?? undefined
+}
+
+/** Resolves once the torrent knows its infohash (addPeer throws before that). */
+export function whenInfoHash(torrent: EngineTorrent): Promise<void> {
+  if (torrent.infoHash) return Promise.resolve()
+  return new Promise((resolve, reject) => {
+    const onHash = (): void => {
+      torrent.removeListener('error', onError)
+      resolve()
+    }
+    const onError = (err: Error): void => {
+      torrent.removeListener('infoHash', onHash)
+      reject(err)
+    }
+    torrent.once('infoHash', onHash)
+    torrent.once('error', onError)
+  })
+}

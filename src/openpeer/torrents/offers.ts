@@ -1,0 +1,102 @@
+import { OpenPeerError } from '../errors.ts'
+import type { PeerSession } from '../session/peer-session.ts'
+import type { NotifyBody } from '../wire/messages.ts'
+import { infoHashSchema } from '../wire/schemas.ts'
+import { infoOf, type Entry } from './entry.ts'
+import { cleanMime, magnetOf } from './names.ts'
+import type { TorrentEvents, TorrentInfo } from './types.ts'
+
+export interface OffersDeps {
+  entries: Map<string, Entry>
+  sessions: () => PeerSession[]
+  save: (entry: Entry) => Promise<void>
+  emit: <K extends keyof TorrentEvents>(event: K, payload: TorrentEvents[K]) => void
+  ask: (session: PeerSession, entry: Entry) => Promise<void>
+}
+
+/** File cards (`torrent-offer`) going out to contacts and coming in from them. */
+export class Offers {
+  constructor(private readonly deps: OffersDeps) {}
+
+  async offer(contactId: string, entry: Entry): Promise<{ sent: boolean }> {
+    const sessions = this.deps.sessions().filter((s) => s.remoteContactId === contactId)
+    this.remember(entry, contactId)
+    const { record } = entry
+    const sent = sessions.filter((s) => send(s, infoOf(record))).length > 0
+    const pending = new Set(record.pendingOffers ?? [])
+    if (sent) pending.delete(contactId)
+    else pending.add(contactId)
+    record.pendingOffers = [...pending]
+    await this.deps.save(entry)
+    return { sent }
+  }
+
+  /** A contact connected: offers made while they were away go out now. */
+  flush(session: PeerSession): void {
+    const contactId = session.remoteContactId
+    for (const entry of this.deps.entries.values()) {
+      const pending = entry.record.pendingOffers
+      if (!pending?.includes(contactId) || !send(session, infoOf(entry.record))) continue
+      entry.record.pendingOffers = pending.filter((id) => id !== contactId)
+      void this.deps.save(entry)
+    }
+  }
+
+  received(session: PeerSession, body: NotifyBody<'torrent-offer'>): void {
+    const contactId = session.remoteContactId
+    this.deps.emit('torrent:offer', { contactId, ...body })
+    // They have it: if we are fetching it, they are one more source.
+    const entry = this.deps.entries.get(body.infoHash)
+    if (entry) {
+      this.remember(entry, contactId)
+      void this.deps.ask(session, entry)
+    }
+  }
+
+  /** Notes a contact the file went to or came from. */
+  remember(entry: Entry, contactId: string): void {
+    if (entry.record.contactIds.includes(contactId)) return
+    entry.record.contactIds.push(contactId)
+    void this.deps.save(entry)
+  }
+}
+
+function send(session: PeerSession, info: TorrentInfo): boolean {
+  try {
+    session.notify('torrent-offer', info)
+    return true
+  } catch {
+    return false // closed meanwhile: stays pending
+  }
+}
+
+/** An infohash, a magnet link or a file card, as the info a download starts from. */
+export function parseTarget(target: string | TorrentInfo): TorrentInfo {
+  if (typeof target !== 'string') {
+    if (!infoHashSchema.safeParse(target.infoHash).success) throw notTarget()
+    return { ...target, mime: cleanMime(target.mime) }
+  }
+  const text = target.trim()
+  let infoHash = text.toLowerCase()
+  let name: string | undefined
+  let size = 0
+  if (text.startsWith('magnet:?')) {
+    const params = new URLSearchParams(text.slice('magnet:?'.length))
+    const xt = params.getAll('xt').find((x) => /^urn:btih:[0-9a-f]{40}$/i.test(x))
+    if (!xt) throw notTarget()
+    infoHash = xt.slice('urn:btih:'.length).toLowerCase()
+    name = params.get('dn') ?? undefined
+    size = Number(params.get('xl') ?? 0) || 0
+  }
+  if (!infoHashSchema.safeParse(infoHash).success) throw notTarget()
+  // Until metadata arrives the infohash stands in for the name (WebTorrent then names it).
+  name = name?.slice(0, 255) || infoHash
+  return { infoHash, magnet: magnetOf(infoHash, name, size), name, size, mime: cleanMime('') }
+}
+
+function notTarget(): OpenPeerError {
+  return new OpenPeerError(
+    'ERR_BAD_MESSAGE',
+    'not a file to download: expected an infohash (40 hex digits) or a magnet link',
+  )
+}

@@ -1,0 +1,412 @@
+import { OpenPeerError, abortError, throwIfAborted } from '../errors.ts'
+import type { ChunkStoreFactory, TorrentPorts, TorrentRecord } from '../ports.ts'
+import type { PeerSession } from '../session/peer-session.ts'
+import type { RequestBody, NotifyBody } from '../wire/messages.ts'
+import type { ChannelDuplexOptions } from './channel-duplex.ts'
+import { createEngine, whenInfoHash, type Engine, type EngineTorrent } from './engine.ts'
+import { infoOf, viewOf, watchTorrent, type Entry } from './entry.ts'
+import { cleanFileName, cleanMime, magnetOf } from './names.ts'
+import { Offers, parseTarget } from './offers.ts'
+import { guardStore, storageError } from './store-guard.ts'
+import type { TorrentEvents, TorrentInfo, TorrentView, WireStats } from './types.ts'
+import { Wires } from './wires.ts'
+
+export interface TorrentServiceOptions {
+  ports: TorrentPorts
+  /** the open peer sessions: the service asks them for wires */
+  sessions: () => PeerSession[]
+  emit: <K extends keyof TorrentEvents>(event: K, payload: TorrentEvents[K]) => void
+  /** a failure with no torrent to blame (the WebTorrent client itself) */
+  onError: (error: OpenPeerError) => void
+  /** ms between progress events of one torrent (default 250: at most 4/s) */
+  progressEvery?: number
+  /** ms between asking contacts again for wires of unfinished downloads (default 10 s) */
+  retryEvery?: number
+  sendQueue?: ChannelDuplexOptions['sendQueue']
+  now?: () => number
+}
+
+export interface ShareOptions {
+  name: string
+  /** defaults to the Blob's type, else application/octet-stream */
+  mime?: string
+  signal?: AbortSignal
+  /** bytes per piece; default: WebTorrent's choice for the size (16 KiB … 1 MiB+) */
+  pieceLength?: number
+}
+
+/**
+ * File sharing over peer sessions (PROTOCOL §5.9): files become standard BitTorrent v1 torrents
+ * in a lazily loaded WebTorrent, and every wire runs over a datachannel of a session. Start it,
+ * `share`/`offer`/`download`, follow `torrent:*` events; `stop()` keeps all data for next time.
+ */
+export class TorrentService {
+  private engine: Promise<Engine> | undefined
+  private readonly entries = new Map<string, Entry>()
+  private readonly wires: Wires
+  private readonly offers: Offers
+  private readonly store: ChunkStoreFactory
+  private starting: Promise<void> | undefined
+  private running = false
+  private timer: ReturnType<typeof setInterval> | undefined
+  private sharing: Promise<unknown> = Promise.resolve()
+  private lastRetry = 0
+
+  constructor(private readonly opts: TorrentServiceOptions) {
+    this.wires = new Wires(opts.sendQueue)
+    this.store = guardStore(opts.ports.store)
+    this.offers = new Offers({
+      entries: this.entries,
+      sessions: opts.sessions,
+      save: (e) => this.save(e),
+      emit: opts.emit,
+      ask: (s, e) => this.ask(s, e),
+    })
+  }
+
+  /** Re-adds every stored torrent on the same chunk store: pieces are re-verified, not refetched. */
+  start(opts: { signal?: AbortSignal } = {}): Promise<void> {
+    this.starting ??= this.load(opts.signal)
+    return this.starting
+  }
+
+  /** Closes wires and WebTorrent; stored pieces and records stay. May be repeated. */
+  async stop(): Promise<void> {
+    if (!this.running && !this.starting) return
+    this.running = false
+    this.starting = undefined
+    clearInterval(this.timer)
+    this.wires.closeAll()
+    for (const entry of this.entries.values()) entry.torrent = undefined
+    this.entries.clear()
+    const engine = await this.engine?.catch(() => undefined)
+    this.engine = undefined
+    await new Promise<void>((resolve) => (engine ? engine.destroy(() => resolve()) : resolve()))
+  }
+
+  /** Seeds a file. The same file (same name and bytes) twice gives back the first torrent. */
+  share(file: Blob | Uint8Array, opts: ShareOptions): Promise<TorrentInfo> {
+    // One at a time: a second share of the same file must see the first one's torrent.
+    const run = this.sharing.then(() => this.doShare(file, opts))
+    this.sharing = run.catch(() => undefined)
+    return run
+  }
+
+  /** Sends the file card to a contact; to one offline, it goes out when they next connect. */
+  offer(contactId: string, infoHash: string): Promise<{ sent: boolean }> {
+    return this.offers.offer(contactId, this.require(infoHash))
+  }
+
+  /**
+   * Starts (or resumes, or retries) a download by infohash, magnet or offer. Wires are asked of
+   * `from` contacts, or of every connected contact; progress comes as `torrent:*` events.
+   */
+  async download(
+    target: string | TorrentInfo,
+    opts: { from?: string[]; signal?: AbortSignal } = {},
+  ): Promise<TorrentInfo> {
+    const info = parseTarget(target)
+    await this.start(opts)
+    throwIfAborted(opts.signal)
+    let entry = this.entries.get(info.infoHash)
+    if (entry?.torrent) return infoOf(entry.record)
+    if (!entry) {
+      const record: TorrentRecord = {
+        ...info,
+        origin: 'received',
+        seeding: true,
+        contactIds: [...(opts.from ?? [])],
+        added: this.now(),
+      }
+      entry = { record, torrent: undefined, error: undefined, from: undefined, lastSent: '' }
+      this.entries.set(info.infoHash, entry)
+      await this.save(entry)
+    }
+    entry.from = opts.from ? new Set(opts.from) : undefined
+    entry.error = undefined
+    await this.run(entry)
+    for (const session of this.opts.sessions()) void this.ask(session, entry)
+    return infoOf(entry.record)
+  }
+
+  /** Turns serving a file on or off; off closes its wires once it is complete. */
+  async setSeeding(infoHash: string, on: boolean): Promise<void> {
+    const entry = this.require(infoHash)
+    entry.record.seeding = on
+    if (!on && entry.torrent?.done) this.wires.close(infoHash)
+    await this.save(entry)
+    this.progress(entry, true)
+  }
+
+  /** Stops sharing or downloading a file and forgets it; `deleteData` (default) frees its pieces. */
+  async remove(infoHash: string, opts: { deleteData?: boolean } = {}): Promise<void> {
+    const entry = this.require(infoHash)
+    this.entries.delete(infoHash)
+    this.wires.close(infoHash)
+    const t = entry.torrent
+    entry.torrent = undefined
+    if (t && !t.destroyed) {
+      await new Promise<void>((resolve) =>
+        t.destroy({ destroyStore: opts.deleteData ?? true }, () => resolve()),
+      )
+    }
+    await this.opts.ports.records.delete(infoHash).catch((err: unknown) => {
+      throw storageError(err)
+    })
+  }
+
+  list(): TorrentView[] {
+    return [...this.entries.values()].map((e) => this.view(e))
+  }
+
+  get(infoHash: string): TorrentView | undefined {
+    const entry = this.entries.get(infoHash)
+    return entry && this.view(entry)
+  }
+
+  /** Per-wire byte counters of a torrent (which contact sent us what). */
+  wireStats(infoHash: string): WireStats[] {
+    return this.wires.stats(infoHash)
+  }
+
+  /** The file's bytes, streamed from the chunk store (pieces still missing are waited for). */
+  stream(infoHash: string): ReadableStream<Uint8Array> {
+    const file = this.require(infoHash).torrent?.files[0]
+    if (!file) throw new OpenPeerError('ERR_NOT_FOUND', 'this file has no data yet')
+    return file.stream()
+  }
+
+  /**
+   * Serves a torrent to a peer outside the sessions: any simple-peer-like duplex (a plain
+   * simple-peer connection to a stock WebTorrent client, say). False if WebTorrent refused it.
+   */
+  serveStockPeer(infoHash: string, conn: { id?: string }): boolean {
+    const t = this.require(infoHash).torrent
+    if (!t) throw new OpenPeerError('ERR_UNAVAILABLE', 'this file is not available now')
+    conn.id ??= `stock:${Math.random().toString(36).slice(2)}`
+    return t.addPeer(conn)
+  }
+
+  /** Session hooks, called by the client. */
+  attach(session: PeerSession): void {
+    this.offers.flush(session)
+    for (const entry of this.entries.values()) void this.ask(session, entry)
+  }
+
+  async onWireRequest(session: PeerSession, body: RequestBody<'torrent-wire'>): Promise<object> {
+    const entry = this.entries.get(body.infoHash)
+    const t = entry?.torrent
+    if (!entry || !t?.infoHash) throw new OpenPeerError('ERR_NOT_FOUND', 'no such file here')
+    if (t.done && !entry.record.seeding)
+      throw new OpenPeerError('ERR_UNAVAILABLE', 'this file is not shared now')
+    this.wires.accept(session, t, body.channel)
+    this.offers.remember(entry, session.remoteContactId)
+    return {}
+  }
+
+  onOffer(session: PeerSession, body: NotifyBody<'torrent-offer'>): void {
+    this.offers.received(session, body)
+  }
+
+  /** The WebTorrent client, for diagnostics and tests. */
+  get engineForTests(): Promise<Engine> | undefined {
+    return this.engine
+  }
+
+  private async load(signal: AbortSignal | undefined): Promise<void> {
+    this.running = true
+    this.timer = setInterval(() => this.tick(), this.opts.progressEvery ?? 250)
+    ;(this.timer as { unref?: () => void }).unref?.()
+    const records = await this.opts.ports.records.list().catch((err: unknown) => {
+      throw storageError(err)
+    })
+    throwIfAborted(signal)
+    for (const record of records) {
+      if (this.entries.has(record.infoHash)) continue
+      const entry = { record, torrent: undefined, error: undefined, from: undefined, lastSent: '' }
+      this.entries.set(record.infoHash, entry)
+    }
+    // Only a profile that holds files pays for loading WebTorrent at start.
+    await Promise.all([...this.entries.values()].map((e) => this.run(e).catch(() => undefined)))
+  }
+
+  private async doShare(file: Blob | Uint8Array, opts: ShareOptions): Promise<TorrentInfo> {
+    const size = file instanceof Blob ? file.size : file.byteLength
+    if (size === 0)
+      throw new OpenPeerError('ERR_EMPTY_FILE', 'this file is empty: nothing to share')
+    const name = cleanFileName(opts.name)
+    const mime = cleanMime(opts.mime ?? (file instanceof Blob ? file.type : undefined))
+    await this.start(opts)
+    const engine = await this.getEngine()
+    throwIfAborted(opts.signal)
+    // A File's own name would name the file inside the torrent: hand over bare bytes.
+    const input = file instanceof Blob ? file.slice(0, size) : file
+    const torrent = await new Promise<EngineTorrent>((resolve, reject) => {
+      const signal = opts.signal
+      const t = engine.seed(
+        input,
+        { name, announce: [], store: this.store, strategy: 'sequential', ...pieces(opts) },
+        (seeded) => {
+          done()
+          resolve(seeded)
+        },
+      )
+      const onError = (err: Error): void => {
+        done()
+        reject(wrap(err))
+      }
+      const onAbort = (): void => {
+        done()
+        t.destroy({ destroyStore: true })
+        reject(abortError(signal as AbortSignal))
+      }
+      const done = (): void => {
+        t.removeListener('error', onError)
+        signal?.removeEventListener('abort', onAbort)
+      }
+      t.once('error', onError)
+      signal?.addEventListener('abort', onAbort, { once: true })
+    })
+    // WebTorrent hands back the torrent it already seeds for the same name and bytes.
+    const existing = this.entries.get(torrent.infoHash)
+    if (existing?.torrent === torrent) return infoOf(existing.record)
+    const record: TorrentRecord = {
+      infoHash: torrent.infoHash,
+      magnet: magnetOf(torrent.infoHash, name, size),
+      name,
+      size,
+      mime,
+      torrentFile: torrent.torrentFile,
+      origin: 'shared',
+      seeding: true,
+      contactIds: [],
+      added: this.now(),
+      completed: this.now(),
+    }
+    // A stored entry that failed (or a download of this very file) is completed by the share.
+    if (existing) existing.record.torrentFile ??= torrent.torrentFile
+    const entry: Entry = existing ?? {
+      record,
+      torrent: undefined,
+      error: undefined,
+      from: undefined,
+      lastSent: '',
+    }
+    entry.error = undefined
+    this.entries.set(record.infoHash, entry)
+    this.adopt(entry, torrent)
+    await this.save(entry)
+    return infoOf(entry.record)
+  }
+
+  /** Adds a stored or wanted torrent to WebTorrent (from its .torrent if known). */
+  private async run(entry: Entry): Promise<void> {
+    const engine = await this.getEngine()
+    const { record } = entry
+    if (entry.torrent || !this.running) return
+    const t = engine.add(record.torrentFile ?? record.infoHash, {
+      announce: [],
+      store: this.store,
+      strategy: 'sequential',
+    })
+    this.adopt(entry, t)
+    await whenInfoHash(t).catch((err: unknown) => this.fail(entry, wrap(err as Error)))
+  }
+
+  private adopt(entry: Entry, torrent: EngineTorrent): void {
+    entry.torrent = torrent
+    watchTorrent(entry, torrent, {
+      wires: this.wires,
+      changed: (e) => void this.save(e),
+      done: (e) => {
+        if (!e.record.seeding) this.wires.close(e.record.infoHash)
+        if (!e.record.completed) {
+          e.record.completed = this.now()
+          void this.save(e)
+          this.opts.emit('torrent:done', this.view(e))
+        }
+        this.progress(e, true)
+      },
+      failed: (e, error) => this.fail(e, error),
+      dropped: (e, error) =>
+        this.opts.emit('torrent:error', { infoHash: e.record.infoHash, error, fatal: false }),
+    })
+  }
+
+  private fail(entry: Entry, error: OpenPeerError): void {
+    const t = entry.torrent
+    entry.torrent = undefined
+    entry.error = error
+    this.wires.close(entry.record.infoHash)
+    if (t && !t.destroyed) t.destroy()
+    this.opts.emit('torrent:error', { infoHash: entry.record.infoHash, error, fatal: true })
+    this.progress(entry, true)
+  }
+
+  /** Asks a session's peer for a wire of an unfinished download. */
+  private async ask(session: PeerSession, entry: Entry): Promise<void> {
+    const t = entry.torrent
+    if (!t || t.done || !t.infoHash || !this.running || session.state !== 'open') return
+    if (entry.from && !entry.from.has(session.remoteContactId)) return
+    await this.wires.open(session, t).catch(() => undefined) // a peer that fails is asked again later
+  }
+
+  private tick(): void {
+    const retry = this.now() - this.lastRetry >= (this.opts.retryEvery ?? 10_000)
+    if (retry) this.lastRetry = this.now()
+    for (const entry of this.entries.values()) {
+      this.progress(entry, false)
+      if (retry) for (const session of this.opts.sessions()) void this.ask(session, entry)
+    }
+  }
+
+  private progress(entry: Entry, force: boolean): void {
+    const view = this.view(entry)
+    const key = `${view.state}|${view.downloaded}|${view.uploaded}|${view.peers}|${view.downloadSpeed}|${view.uploadSpeed}`
+    if (!force && key === entry.lastSent) return
+    entry.lastSent = key
+    this.opts.emit('torrent:progress', view)
+  }
+
+  private view(entry: Entry): TorrentView {
+    return viewOf(entry, this.wires.stats(entry.record.infoHash).length)
+  }
+
+  private async save(entry: Entry): Promise<void> {
+    if (this.entries.get(entry.record.infoHash) !== entry) return
+    try {
+      await this.opts.ports.records.put(entry.record)
+    } catch (err) {
+      const error = storageError(err)
+      this.opts.emit('torrent:error', { infoHash: entry.record.infoHash, error, fatal: false })
+    }
+  }
+
+  private getEngine(): Promise<Engine> {
+    this.engine ??= createEngine().then((engine) => {
+      engine.on('error', (err) => this.opts.onError(wrap(err)))
+      return engine
+    })
+    return this.engine
+  }
+
+  private require(infoHash: string): Entry {
+    const entry = this.entries.get(infoHash)
+    if (!entry) throw new OpenPeerError('ERR_NOT_FOUND', 'no such file here')
+    return entry
+  }
+
+  private now(): number {
+    return (this.opts.now ?? Date.now)()
+  }
+}
+
+function pieces(opts: ShareOptions): { pieceLength?: number } {
+  return opts.pieceLength ? { pieceLength: opts.pieceLength } : {}
+}
+
+function wrap(err: Error | string): OpenPeerError {
+  if (err instanceof OpenPeerError) return err
+  const message = typeof err === 'string' ? err : err.message
+  return new OpenPeerError('ERR_INTERNAL', `file sharing failed: ${message}`, { cause: err })
+}
