@@ -66,6 +66,8 @@ export interface WatchHooks {
   wires: Wires
   /** metadata arrived or the torrent completed: the record changed */
   changed(entry: Entry): void
+  /** stored pieces are verified (state leaves 'checking') */
+  ready(entry: Entry): void
   done(entry: Entry): void
   failed(entry: Entry, error: OpenPeerError): void
   /** a peer sent corrupt data and was dropped */
@@ -75,9 +77,12 @@ export interface WatchHooks {
 /** Follows one WebTorrent torrent: record updates, completion, failure, corrupt peers. */
 export function watchTorrent(entry: Entry, torrent: EngineTorrent, hooks: WatchHooks): void {
   const current = (): boolean => entry.torrent === torrent
+  const dropped = new WeakSet<EngineWire>()
   const guard = new PieceGuard<EngineWire>(
     (wire, reason) => {
-      if (!current()) return
+      // A wire convicted twice (a failed piece, then a block diff) is reported once.
+      if (!current() || dropped.has(wire)) return
+      dropped.add(wire)
       const connId = hooks.wires
         .connIds(torrent.infoHash)
         .find((id) => wireOf(torrent, id) === wire)
@@ -104,6 +109,9 @@ export function watchTorrent(entry: Entry, torrent: EngineTorrent, hooks: WatchH
     if (record.name === record.infoHash) record.name = torrent.name
     record.magnet = magnetOf(record.infoHash, record.name, record.size)
     hooks.changed(entry)
+  })
+  torrent.on('ready', () => {
+    if (current()) hooks.ready(entry)
   })
   torrent.on('done', () => {
     if (current()) hooks.done(entry)

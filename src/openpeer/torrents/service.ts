@@ -318,6 +318,7 @@ export class TorrentService {
     watchTorrent(entry, torrent, {
       wires: this.wires,
       changed: (e) => void this.save(e),
+      ready: (e) => this.progress(e, true),
       done: (e) => {
         if (!e.record.seeding) this.wires.close(e.record.infoHash)
         if (!e.record.completed) {
