@@ -1,0 +1,38 @@
+import { selectContact } from '../connect.ts'
+import { useContacts } from '../state/contacts.ts'
+import { unreadCount, useThreads } from '../state/threads.ts'
+import { useUi } from '../state/ui.ts'
+import { PATH_WORDS } from './format.ts'
+
+/** One contact row: its accessible name starts with the name, then presence and path. */
+export function ContactItem({ contactId }: { contactId: string }) {
+  const contact = useContacts((s) => s.byId[contactId])
+  const unread = useThreads(unreadCount(contactId))
+  const selected = useUi((s) => s.selected === contactId)
+  if (!contact) return null
+
+  const path = contact.state === 'connected' && contact.path ? PATH_WORDS[contact.path] : null
+  const label = [contact.name, contact.state, path, unread ? `${unread} unread` : null]
+    .filter(Boolean)
+    .join(', ')
+
+  return (
+    <li>
+      <button
+        type="button"
+        className={`contact ${contact.state}`}
+        aria-label={label}
+        aria-current={selected ? 'true' : undefined}
+        onClick={() => selectContact(contactId)}
+      >
+        <span className="dot" aria-hidden="true" />
+        <span className="name">{contact.name}</span>
+        <span className="state">
+          {contact.state}
+          {path && ` · ${path}`}
+        </span>
+        {unread > 0 && <span className="badge">{unread}</span>}
+      </button>
+    </li>
+  )
+}

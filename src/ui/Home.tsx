@@ -1,0 +1,23 @@
+import { useUi } from '../state/ui.ts'
+import { ContactList } from './ContactList.tsx'
+import { Conversation } from './Conversation.tsx'
+import { InvitePanel } from './InvitePanel.tsx'
+import { OpenInviteForm } from './OpenInviteForm.tsx'
+import { ProfilePanel } from './ProfilePanel.tsx'
+
+/** Signed in: contacts and invites on the side, the conversation in the middle. */
+export function Home() {
+  // On a phone only one column fits: an open conversation takes the screen.
+  const hasSelection = useUi((s) => s.selected !== null)
+  return (
+    <main className={hasSelection ? 'layout has-selection' : 'layout'}>
+      <div className="sidebar">
+        <ContactList />
+        <OpenInviteForm />
+        <InvitePanel />
+        <ProfilePanel />
+      </div>
+      <Conversation />
+    </main>
+  )
+}

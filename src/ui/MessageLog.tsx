@@ -1,0 +1,28 @@
+import { useEffect, useRef } from 'react'
+import { threadOf, useThreads } from '../state/threads.ts'
+import { MessageItem } from './MessageItem.tsx'
+
+/** The conversation's messages, newest at the bottom, kept scrolled to the end as they arrive. */
+export function MessageLog({ contactId }: { contactId: string }) {
+  const messages = useThreads(threadOf(contactId))
+  const end = useRef<HTMLDivElement>(null)
+
+  useEffect(() => {
+    end.current?.scrollIntoView({ block: 'end' })
+  }, [messages.length, contactId])
+
+  return (
+    <div role="log" aria-label="Messages" className="log" tabIndex={0}>
+      {messages.length === 0 ? (
+        <p className="muted">No messages yet. Say hello.</p>
+      ) : (
+        <ol className="messages">
+          {messages.map((m) => (
+            <MessageItem key={m.msgId} message={m} />
+          ))}
+        </ol>
+      )}
+      <div ref={end} />
+    </div>
+  )
+}

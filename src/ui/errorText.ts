@@ -1,0 +1,47 @@
+import type { AppErrorCode } from '../state/ui.ts'
+
+/**
+ * The one place where error codes become words (ARCHITECTURE rule 4). Worded for the person in
+ * front of the screen; the library's own sentence is shown beneath as detail.
+ */
+const TEXT: Partial<Record<AppErrorCode, string>> = {
+  ERR_INVITE: 'This is not a valid invite link. Ask for a new one and paste it whole.',
+  ERR_OWN_INVITE: 'This is your own invite link. Send it to someone else to connect.',
+  ERR_NOT_FOUND: 'Nobody with this invite link is known at that finder.',
+  ERR_FINDER_UNREACHABLE: 'The finder in this invite link cannot be reached right now.',
+  ERR_FIND_DENIED: 'This invite link was reset by its owner and no longer works.',
+  ERR_UNAVAILABLE:
+    'They are not online right now. They are in your contacts and you will be connected when they come back.',
+  ERR_TIMEOUT: 'They did not answer in time. Try again in a moment.',
+  ERR_ABORTED: 'Cancelled.',
+  ERR_STORAGE: 'This browser could not save your data (storage full or blocked).',
+  ERR_BAD_MESSAGE: 'That was not accepted.',
+  ERR_TOO_LARGE: 'That is too long.',
+  ERR_SESSION_CLOSED: 'The connection closed. It will be retried.',
+  ERR_RATE_LIMITED: 'Too many attempts. Wait a little and try again.',
+  ERR_VERSION: 'The other side runs an incompatible version of Open Peer.',
+  ERR_CLIPBOARD: 'Copying was blocked by the browser. Select the link and copy it by hand.',
+  ERR_CONFLICT: 'A profile exists already in this browser.',
+}
+
+const SECURITY =
+  'A security check failed: the other side sent data that could not be verified. Nothing was accepted.'
+
+export function errorText(code: AppErrorCode): string {
+  const text = TEXT[code]
+  if (text) return text
+  if (
+    [
+      'ERR_SIGNATURE',
+      'ERR_CONTACT_MISMATCH',
+      'ERR_REPLAY',
+      'ERR_EXPIRED',
+      'ERR_SEAL',
+      'ERR_FINGERPRINT',
+      'ERR_NOT_IDENTIFIED',
+    ].includes(code)
+  ) {
+    return SECURITY
+  }
+  return 'Something went wrong.'
+}
