@@ -26,7 +26,7 @@ export function finderStatus(page: Page) {
 
 export async function inviteLink(page: Page): Promise<string> {
   await page.getByRole('button', { name: 'Invite', exact: true }).click()
-  const box = page.getByRole('textbox', { name: 'Invite link' })
+  const box = page.getByRole('textbox', { name: 'Invite link', exact: true })
   await expect(box).toHaveValue(/#\/i\//)
   return box.inputValue()
 }
