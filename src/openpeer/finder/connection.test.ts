@@ -1,0 +1,106 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import type { SocketLike } from '../ports.ts'
+import { FinderConnection } from './connection.ts'
+
+/** A socket the test opens and closes by hand. */
+class FakeSocket implements SocketLike {
+  readyState = 0
+  sent: string[] = []
+  onopen: SocketLike['onopen'] = null
+  onclose: SocketLike['onclose'] = null
+  onerror: SocketLike['onerror'] = null
+  onmessage: SocketLike['onmessage'] = null
+  send(data: string): void {
+    this.sent.push(data)
+  }
+  close(): void {
+    this.readyState = 3
+  }
+  open(): void {
+    this.readyState = 1
+    this.onopen?.({})
+  }
+  drop(code = 1006): void {
+    this.readyState = 3
+    this.onclose?.({ code, reason: '' })
+  }
+}
+
+describe('FinderConnection', () => {
+  beforeEach(() => vi.useFakeTimers())
+  afterEach(() => vi.useRealTimers())
+
+  it('reconnects with exponential backoff and full jitter, and resets after a success', () => {
+    const sockets: FakeSocket[] = []
+    const conn = new FinderConnection({
+      url: 'ws://finder.test/finder',
+      createSocket: () => {
+        const s = new FakeSocket()
+        sockets.push(s)
+        return s
+      },
+      minDelay: 100,
+      maxDelay: 1000,
+      random: () => 1, // the top of each jitter window
+    })
+    const states: string[] = []
+    conn.on('state', (e) => states.push(e.state))
+    conn.start()
+    expect(sockets).toHaveLength(1)
+    // Windows: 100, 200, 400, 800, then capped at 1000.
+    for (const [i, wait] of [100, 200, 400, 800, 1000, 1000].entries()) {
+      sockets[i]!.drop()
+      vi.advanceTimersByTime(wait - 1)
+      expect(sockets).toHaveLength(i + 1)
+      vi.advanceTimersByTime(1)
+      expect(sockets).toHaveLength(i + 2)
+    }
+    sockets.at(-1)!.open()
+    expect(conn.online).toBe(true)
+    sockets.at(-1)!.drop()
+    vi.advanceTimersByTime(100)
+    expect(sockets).toHaveLength(8)
+    expect(states).toContain('online')
+    conn.stop()
+    conn.stop()
+    vi.advanceTimersByTime(10_000)
+    expect(sockets).toHaveLength(8)
+    expect(conn.state).toBe('offline')
+  })
+
+  it('fails pending requests when the socket drops, with a coded error', async () => {
+    const sockets: FakeSocket[] = []
+    const conn = new FinderConnection({
+      url: 'ws://finder.test/finder',
+      createSocket: () => {
+        const s = new FakeSocket()
+        sockets.push(s)
+        return s
+      },
+    })
+    conn.start()
+    sockets[0]!.open()
+    const pending = conn.request('peer-file-get', { contactId: 'a'.repeat(64) })
+    sockets[0]!.drop()
+    await expect(pending).rejects.toMatchObject({ code: 'ERR_FINDER_UNREACHABLE' })
+    await expect(conn.request('session-keep-alive', {})).rejects.toMatchObject({
+      code: 'ERR_FINDER_UNREACHABLE',
+    })
+    conn.stop()
+  })
+
+  it('answers a request by id and ignores garbage frames', async () => {
+    const socket = new FakeSocket()
+    const conn = new FinderConnection({ url: 'ws://f/finder', createSocket: () => socket })
+    conn.start()
+    socket.open()
+    const pending = conn.request('session-keep-alive', {})
+    const id = (JSON.parse(socket.sent[0]!) as { id: string }).id
+    socket.onmessage?.({ data: 'not json' })
+    socket.onmessage?.({
+      data: JSON.stringify({ v: 1, kind: 'result', type: 'session-keep-alive', id, expires: 5 }),
+    })
+    await expect(pending).resolves.toEqual({ expires: 5 })
+    conn.stop()
+  })
+})
