@@ -44,7 +44,9 @@ test('reset invite links: old links stop working, connected contacts keep reachi
   const oldLink = await inviteLink(alice.page)
 
   await alice.page.getByRole('button', { name: 'Reset invite links' }).click()
-  await expect(alice.page.getByRole('textbox', { name: 'Invite link', exact: true })).not.toHaveValue(oldLink)
+  await expect(
+    alice.page.getByRole('textbox', { name: 'Invite link', exact: true }),
+  ).not.toHaveValue(oldLink)
 
   const carol = await newUser(browser, baseURL!, 'Carol')
   await carol.page.goto(oldLink)
