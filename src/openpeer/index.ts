@@ -21,11 +21,8 @@ export type { FinderState } from './finder/connection.ts'
 export type { ConnectionPath } from './session/path.ts'
 export type { SessionTimings } from './session/peer-session.ts'
 export { OpenPeerError, isOpenPeerError, SECURITY_CODES, type ErrorCode } from './errors.ts'
-export {
-  TorrentService,
-  type ShareOptions,
-  type TorrentServiceOptions,
-} from './torrents/service.ts'
+export { TorrentService, type TorrentServiceOptions } from './torrents/service.ts'
+export type { ShareOptions } from './torrents/seed.ts'
 export type {
   TorrentEvents,
   TorrentInfo,

@@ -11,6 +11,7 @@ import {
   type ClientEvents,
   type ClientPorts,
   type OpenPeerClient,
+  type OpenPeerClientOptions,
   type PeerLike,
   type SocketLike,
 } from '../../src/openpeer/index.ts'
@@ -44,12 +45,14 @@ export async function makeClient(
   name: string,
   domain: string,
   ports: Partial<ClientPorts> = {},
+  opts: Partial<OpenPeerClientOptions> = {},
 ): Promise<OpenPeerClient> {
   const client = createOpenPeerClient(nodePorts(ports), {
     domain,
     locationLabel: `node ${name}`,
     finder: { minDelay: 100, maxDelay: 1_000 },
     timings: { keepAlive: 1_000, deadAfter: 5_000 },
+    ...opts,
   })
   await client.createIdentity(name)
   client.start()

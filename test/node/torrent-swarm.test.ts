@@ -26,15 +26,18 @@ describe('a swarm of contacts', () => {
 
     const data = randomBytes(24 * 1024 * 1024)
     const info = await alice!.torrents.share(data, { name: 'swarm.bin' })
-    const doneB = until(bob!, 'torrent:done', (v) => v.infoHash === info.infoHash, 40_000)
-    const doneC = until(carol!, 'torrent:done', (v) => v.infoHash === info.infoHash, 40_000)
+    const doneB = until(bob!, 'torrent:done', (v) => v.infoHash === info.infoHash, 20_000)
+    const doneC = until(carol!, 'torrent:done', (v) => v.infoHash === info.infoHash, 20_000)
     // Carol joins while Bob is a third of the way: on loopback a seeder that is not the
     // bottleneck would otherwise serve both before the downloaders had pieces to swap.
-    const third = until(bob!, 'torrent:progress', (v) => v.progress > 0.3, 30_000)
+    const third = until(bob!, 'torrent:progress', (v) => v.progress > 0.3, 10_000)
     await bob!.torrents.download(info)
     await third
     await carol!.torrents.download(info)
-    const [b, c] = await Promise.all([doneB, doneC])
+    const [b, c] = await Promise.all([doneB, doneC]).catch((err: Error) => {
+      const state = (x: typeof bob) => JSON.stringify(x!.torrents.get(info.infoHash))
+      throw new Error(`${err.message}; Bob ${state(bob)}; Carol ${state(carol)}`)
+    })
     expect(b.done && c.done).toBe(true)
 
     expect(await sha256Of(bob!.torrents.stream(info.infoHash))).toBe(sha256(data))

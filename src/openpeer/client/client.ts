@@ -25,6 +25,8 @@ export interface OpenPeerClientOptions {
   retryEvery?: number
   /** how long acceptInvite waits for the session, ms */
   inviteTimeout?: number
+  /** file sharing timings (progress event spacing, re-asking contacts for wires), ms */
+  torrents?: { progressEvery?: number; retryEvery?: number }
 }
 
 /**
@@ -72,6 +74,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
           sessions: () => this.sessions.all().filter((s) => s.state === 'open'),
           emit: (event, payload) => this.emit(event, payload as ClientEvents[typeof event]),
           onError: (error) => this.report(error, 'file sharing'),
+          ...opts.torrents,
         })
       : undefined
     this.sessions.on('open', (s) => this.onSessionOpen(s))

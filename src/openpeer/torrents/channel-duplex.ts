@@ -14,11 +14,12 @@ export interface ChannelDuplexOptions {
   /** unique per duplex: WebTorrent keys manual peers by `id` and drops a second one with the same id */
   id: string
   /**
-   * 'open': emit `connect` once the channel is open (the side that answered the wire request:
-   * the requester's end exists already). 'manual': wait for `connect()` (the requester, once
-   * the other side confirmed its end, since a negotiated channel drops data sent too early).
+   * When to emit `connect` (WebTorrent then sends its handshake). A negotiated channel closes
+   * if data arrives before the other side created its end, so: 'open' for the side that asked
+   * for the wire (it opens its end once the other confirmed), 'first-message' for the side
+   * that confirmed (it opened first and speaks only once spoken to).
    */
-  connect: 'open' | 'manual'
+  connect: 'open' | 'first-message'
   sendQueue?: { high: number; low: number }
 }
 
@@ -39,7 +40,7 @@ export class ChannelDuplex extends Duplex {
   bytesOut = 0
   private readonly marks: { high: number; low: number }
   private waiting: ((err?: Error | null) => void) | undefined
-  private wantConnect: boolean
+  private readonly connectOn: 'open' | 'first-message'
 
   constructor(
     readonly channel: RTCDataChannel,
@@ -50,7 +51,7 @@ export class ChannelDuplex extends Duplex {
     super({ highWaterMark: 256 * 1024 })
     this.id = opts.id
     this.marks = opts.sendQueue ?? SEND_QUEUE
-    this.wantConnect = opts.connect === 'open'
+    this.connectOn = opts.connect
     channel.binaryType = 'arraybuffer'
     channel.bufferedAmountLowThreshold = this.marks.low
     channel.addEventListener('message', this.onMessage)
@@ -59,12 +60,6 @@ export class ChannelDuplex extends Duplex {
     channel.addEventListener('close', this.onClose)
     channel.addEventListener('error', this.onError)
     if (channel.readyState === 'open') queueMicrotask(this.onOpen)
-  }
-
-  /** The other side has its end of the channel: start the BitTorrent handshake. */
-  connect(): void {
-    this.wantConnect = true
-    this.onOpen()
   }
 
   override _writev(batch: Uint8Array[], cb: (err?: Error | null) => void): void {
@@ -105,8 +100,11 @@ export class ChannelDuplex extends Duplex {
   }
 
   private readonly onOpen = (): void => {
-    if (!this.wantConnect || this.connected || this.destroying) return
-    if (this.channel.readyState !== 'open') return
+    if (this.connectOn === 'open') this.markConnected()
+  }
+
+  private markConnected(): void {
+    if (this.connected || this.destroying || this.channel.readyState !== 'open') return
     this.connected = true
     this.emit('connect')
   }
@@ -115,8 +113,10 @@ export class ChannelDuplex extends Duplex {
     const data = event.data as ArrayBuffer | string
     if (typeof data === 'string') return this.destroy(new Error('text frame on a torrent wire'))
     this.bytesIn += data.byteLength
-    // There is no way to pause a datachannel's sender, so everything that arrives is queued.
+    // There is no way to pause a datachannel's sender, so everything that arrives is queued
+    // (before 'connect' too: WebTorrent reads it once it has piped the duplex).
     this.push(new Uint8Array(data))
+    if (this.connectOn === 'first-message') this.markConnected()
   }
 
   private readonly onLow = (): void => this.release()

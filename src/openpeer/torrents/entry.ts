@@ -18,6 +18,10 @@ export interface Entry {
   lastSent: string
 }
 
+export function newEntry(record: TorrentRecord): Entry {
+  return { record, torrent: undefined, error: undefined, from: undefined, lastSent: '' }
+}
+
 export function infoOf(record: TorrentRecord): TorrentInfo {
   const { infoHash, magnet, name, size, mime } = record
   return { infoHash, magnet, name, size, mime }

@@ -1,12 +1,12 @@
-import { OpenPeerError, abortError, throwIfAborted } from '../errors.ts'
-import type { ChunkStoreFactory, TorrentPorts, TorrentRecord } from '../ports.ts'
+import { OpenPeerError, throwIfAborted } from '../errors.ts'
+import type { ChunkStoreFactory, TorrentPorts } from '../ports.ts'
 import type { PeerSession } from '../session/peer-session.ts'
 import type { RequestBody, NotifyBody } from '../wire/messages.ts'
 import type { ChannelDuplexOptions } from './channel-duplex.ts'
 import { createEngine, whenInfoHash, type Engine, type EngineTorrent } from './engine.ts'
-import { infoOf, viewOf, watchTorrent, type Entry } from './entry.ts'
-import { cleanFileName, cleanMime, magnetOf } from './names.ts'
+import { infoOf, newEntry, viewOf, watchTorrent, type Entry } from './entry.ts'
 import { Offers, parseTarget } from './offers.ts'
+import { engineError, seedFile, type ShareOptions } from './seed.ts'
 import { guardStore, storageError } from './store-guard.ts'
 import type { TorrentEvents, TorrentInfo, TorrentView, WireStats } from './types.ts'
 import { Wires } from './wires.ts'
@@ -24,15 +24,6 @@ export interface TorrentServiceOptions {
   retryEvery?: number
   sendQueue?: ChannelDuplexOptions['sendQueue']
   now?: () => number
-}
-
-export interface ShareOptions {
-  name: string
-  /** defaults to the Blob's type, else application/octet-stream */
-  mime?: string
-  signal?: AbortSignal
-  /** bytes per piece; default: WebTorrent's choice for the size (16 KiB … 1 MiB+) */
-  pieceLength?: number
 }
 
 /**
@@ -111,14 +102,13 @@ export class TorrentService {
     let entry = this.entries.get(info.infoHash)
     if (entry?.torrent) return infoOf(entry.record)
     if (!entry) {
-      const record: TorrentRecord = {
+      entry = newEntry({
         ...info,
         origin: 'received',
         seeding: true,
         contactIds: [...(opts.from ?? [])],
         added: this.now(),
-      }
-      entry = { record, torrent: undefined, error: undefined, from: undefined, lastSent: '' }
+      })
       this.entries.set(info.infoHash, entry)
       await this.save(entry)
     }
@@ -223,75 +213,21 @@ export class TorrentService {
     throwIfAborted(signal)
     for (const record of records) {
       if (this.entries.has(record.infoHash)) continue
-      const entry = { record, torrent: undefined, error: undefined, from: undefined, lastSent: '' }
-      this.entries.set(record.infoHash, entry)
+      this.entries.set(record.infoHash, newEntry(record))
     }
     // Only a profile that holds files pays for loading WebTorrent at start.
     await Promise.all([...this.entries.values()].map((e) => this.run(e).catch(() => undefined)))
   }
 
   private async doShare(file: Blob | Uint8Array, opts: ShareOptions): Promise<TorrentInfo> {
-    const size = file instanceof Blob ? file.size : file.byteLength
-    if (size === 0)
-      throw new OpenPeerError('ERR_EMPTY_FILE', 'this file is empty: nothing to share')
-    const name = cleanFileName(opts.name)
-    const mime = cleanMime(opts.mime ?? (file instanceof Blob ? file.type : undefined))
     await this.start(opts)
     const engine = await this.getEngine()
-    throwIfAborted(opts.signal)
-    // A File's own name would name the file inside the torrent: hand over bare bytes.
-    const input = file instanceof Blob ? file.slice(0, size) : file
-    const torrent = await new Promise<EngineTorrent>((resolve, reject) => {
-      const signal = opts.signal
-      const t = engine.seed(
-        input,
-        { name, announce: [], store: this.store, strategy: 'sequential', ...pieces(opts) },
-        (seeded) => {
-          done()
-          resolve(seeded)
-        },
-      )
-      const onError = (err: Error): void => {
-        done()
-        reject(wrap(err))
-      }
-      const onAbort = (): void => {
-        done()
-        t.destroy({ destroyStore: true })
-        reject(abortError(signal as AbortSignal))
-      }
-      const done = (): void => {
-        t.removeListener('error', onError)
-        signal?.removeEventListener('abort', onAbort)
-      }
-      t.once('error', onError)
-      signal?.addEventListener('abort', onAbort, { once: true })
-    })
-    // WebTorrent hands back the torrent it already seeds for the same name and bytes.
+    const { torrent, record } = await seedFile(engine, this.store, file, opts)
     const existing = this.entries.get(torrent.infoHash)
     if (existing?.torrent === torrent) return infoOf(existing.record)
-    const record: TorrentRecord = {
-      infoHash: torrent.infoHash,
-      magnet: magnetOf(torrent.infoHash, name, size),
-      name,
-      size,
-      mime,
-      torrentFile: torrent.torrentFile,
-      origin: 'shared',
-      seeding: true,
-      contactIds: [],
-      added: this.now(),
-      completed: this.now(),
-    }
-    // A stored entry that failed (or a download of this very file) is completed by the share.
+    // A stored entry that had failed is whole again with this share.
     if (existing) existing.record.torrentFile ??= torrent.torrentFile
-    const entry: Entry = existing ?? {
-      record,
-      torrent: undefined,
-      error: undefined,
-      from: undefined,
-      lastSent: '',
-    }
+    const entry = existing ?? newEntry({ ...record, added: this.now(), completed: this.now() })
     entry.error = undefined
     this.entries.set(record.infoHash, entry)
     this.adopt(entry, torrent)
@@ -310,7 +246,7 @@ export class TorrentService {
       strategy: 'sequential',
     })
     this.adopt(entry, t)
-    await whenInfoHash(t).catch((err: unknown) => this.fail(entry, wrap(err as Error)))
+    await whenInfoHash(t).catch((err: unknown) => this.fail(entry, engineError(err as Error)))
   }
 
   private adopt(entry: Entry, torrent: EngineTorrent): void {
@@ -385,7 +321,7 @@ export class TorrentService {
 
   private getEngine(): Promise<Engine> {
     this.engine ??= createEngine().then((engine) => {
-      engine.on('error', (err) => this.opts.onError(wrap(err)))
+      engine.on('error', (err) => this.opts.onError(engineError(err)))
       return engine
     })
     return this.engine
@@ -400,14 +336,4 @@ export class TorrentService {
   private now(): number {
     return (this.opts.now ?? Date.now)()
   }
-}
-
-function pieces(opts: ShareOptions): { pieceLength?: number } {
-  return opts.pieceLength ? { pieceLength: opts.pieceLength } : {}
-}
-
-function wrap(err: Error | string): OpenPeerError {
-  if (err instanceof OpenPeerError) return err
-  const message = typeof err === 'string' ? err : err.message
-  return new OpenPeerError('ERR_INTERNAL', `file sharing failed: ${message}`, { cause: err })
 }

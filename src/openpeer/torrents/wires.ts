@@ -25,11 +25,17 @@ let counter = 0
 
 /**
  * Torrent wires over session datachannels (PROTOCOL §5.9): at most one per torrent and session.
- * The side that wants a wire allocates a channel id of its parity, opens its end and asks with
- * `torrent-wire`; the other side opens the same id and both run BitTorrent over it.
+ * The side that wants a wire picks a channel id of its parity and asks with `torrent-wire`; the
+ * other side opens that id and waits to be spoken to; on the answer the asker opens its end
+ * and sends the BitTorrent handshake. So no byte reaches a stream the other side has not
+ * opened (the stream would be reset), and a declined id was never opened: it is reused.
  */
 export class Wires {
   private readonly wires = new Map<string, Map<PeerSession, Wire>>()
+  /** asks in flight: infohash → session → whether the other side's ask superseded ours */
+  private readonly asking = new Map<string, Map<PeerSession, { superseded: boolean }>>()
+  /** channel ids allocated for asks that were declined: never opened, so free to reuse */
+  private readonly spare = new WeakMap<PeerSession, number[]>()
   /** infohash → contactId/locationId of peers dropped for corrupt data, for this run */
   private readonly banned = new Map<string, Set<string>>()
 
@@ -43,19 +49,33 @@ export class Wires {
   ): Promise<boolean> {
     const { infoHash } = torrent
     if (this.get(infoHash, session) || this.isBanned(infoHash, session)) return false
-    const channel = session.allocateChannelId()
-    const wire = this.add(session, torrent, channel, 'out')
-    if (!wire) return false
+    let asks = this.asking.get(infoHash)
+    if (asks?.has(session)) return false
+    if (!asks) this.asking.set(infoHash, (asks = new Map()))
+    const ask = { superseded: false }
+    asks.set(session, ask)
+    const spare = this.spare.get(session) ?? []
+    this.spare.set(session, spare)
+    const channel = spare.pop() ?? session.allocateChannelId()
     try {
       await session.request('torrent-wire', { infoHash, channel }, opts)
     } catch (err) {
-      wire.duplex.destroy()
-      if (isOpenPeerError(err) && DECLINED.has(err.code)) return false
+      if (isOpenPeerError(err) && DECLINED.has(err.code)) {
+        spare.push(channel)
+        return false
+      }
+      // The other side may have opened its end after all: open and close ours to reset it.
+      reset(session, channel)
       throw err
+    } finally {
+      asks.delete(session)
+      if (!asks.size) this.asking.delete(infoHash)
     }
-    // A negotiated channel drops what arrives before the other end exists: only now speak.
-    if (this.get(infoHash, session) === wire) wire.duplex.connect()
-    return true
+    if (ask.superseded || this.get(infoHash, session)) {
+      reset(session, channel)
+      return false
+    }
+    return !!this.add(session, torrent, channel, 'out')
   }
 
   /** Our end of a wire the session's peer asked for. Throws the coded refusal to answer with. */
@@ -66,13 +86,14 @@ export class Wires {
     // Ids come from the asker's half (even for the session initiator), so both can ask at once.
     if (channel % 2 !== (session.role === 'initiator' ? 1 : 0))
       throw new OpenPeerError('ERR_BAD_MESSAGE', `channel ${channel} is from our half of the ids`)
-    const existing = this.get(infoHash, session)
-    if (existing) {
-      // Both asked at once: the session initiator's request wins on both sides.
-      if (existing.direction === 'in' || session.role === 'initiator')
-        throw new OpenPeerError('ERR_CONFLICT', 'a wire for this file is open already')
-      existing.duplex.destroy()
-      this.remove(existing)
+    if (this.get(infoHash, session))
+      throw new OpenPeerError('ERR_CONFLICT', 'a wire for this file is open already')
+    const ours = this.asking.get(infoHash)?.get(session)
+    if (ours) {
+      // Both asked at once: the session initiator's ask wins on both sides.
+      if (session.role === 'initiator')
+        throw new OpenPeerError('ERR_CONFLICT', 'we are asking for this wire ourselves')
+      ours.superseded = true
     }
     if (!this.add(session, torrent, channel, 'in'))
       throw new OpenPeerError('ERR_CONFLICT', 'cannot open a wire for this file now')
@@ -140,7 +161,7 @@ export class Wires {
     const id = `${session.remoteContactId.slice(0, 8)}:${channel}:${++counter}`
     const duplex = new ChannelDuplex(dc, {
       id,
-      connect: direction === 'in' ? 'open' : 'manual',
+      connect: direction === 'in' ? 'first-message' : 'open',
       ...(this.sendQueue ? { sendQueue: this.sendQueue } : {}),
     })
     const wire: Wire = { infoHash: torrent.infoHash, session, channel, direction, duplex }
@@ -161,6 +182,14 @@ export class Wires {
     if (map?.get(wire.session) !== wire) return
     map.delete(wire.session)
     if (!map.size) this.wires.delete(wire.infoHash)
+  }
+}
+
+function reset(session: PeerSession, channel: number): void {
+  try {
+    session.openChannel(channel, 'torrent:reset').close()
+  } catch {
+    // the session closed: nothing to reset
   }
 }
 
