@@ -7,7 +7,7 @@ import { SessionManager } from '../session/manager.ts'
 import type { PeerSession, SessionTimings } from '../session/peer-session.ts'
 import { Rendezvous } from '../session/rendezvous.ts'
 import { Threads } from '../threads/threads.ts'
-import { TorrentService } from '../torrents/service.ts'
+import { TorrentService, type TorrentServiceOptions } from '../torrents/service.ts'
 import { ReplayCache } from '../wire/replay.ts'
 import { Contacts } from './contacts.ts'
 import { FinderPool } from './finders.ts'
@@ -25,8 +25,8 @@ export interface OpenPeerClientOptions {
   retryEvery?: number
   /** how long acceptInvite waits for the session, ms */
   inviteTimeout?: number
-  /** file sharing timings (progress event spacing, re-asking contacts for wires), ms */
-  torrents?: { progressEvery?: number; retryEvery?: number }
+  /** file sharing tuning: progress event spacing, re-asking for wires, send-queue marks */
+  torrents?: Pick<TorrentServiceOptions, 'progressEvery' | 'retryEvery' | 'sendQueue'>
 }
 
 /**

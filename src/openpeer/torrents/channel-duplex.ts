@@ -132,7 +132,15 @@ export class ChannelDuplex extends Duplex {
   }
 }
 
-/** Packs small writes into messages of at most `max` bytes; never splits below what it must. */
+/** Writes up to this size are message headers: kept in the same message as what follows. */
+const HEADER_MAX = 32
+
+/**
+ * Packs writes into messages of at most `max` bytes without splitting a write that fits, and
+ * keeps a small write (a BitTorrent message header) with the write after it. The receiver's
+ * parser then mostly gets whole BitTorrent messages and need not copy leftovers into the next
+ * chunk. Writes over `max` are split.
+ */
 export function coalesce(batch: Uint8Array[], max: number): Uint8Array[] {
   const out: Uint8Array[] = []
   let parts: Uint8Array[] = []
@@ -153,6 +161,17 @@ export function coalesce(batch: Uint8Array[], max: number): Uint8Array[] {
     size = 0
   }
   for (const chunk of batch) {
+    if (chunk.byteLength <= max && size + chunk.byteLength > max && size > 0) {
+      // Carry a trailing header over to the message its payload starts.
+      const last = parts[parts.length - 1] as Uint8Array
+      const carry = parts.length > 1 && last.byteLength <= HEADER_MAX ? parts.pop() : undefined
+      if (carry) size -= carry.byteLength
+      flush()
+      if (carry) {
+        parts.push(carry)
+        size = carry.byteLength
+      }
+    }
     for (let at = 0; at < chunk.byteLength;) {
       const take = Math.min(chunk.byteLength - at, max - size)
       parts.push(take === chunk.byteLength && at === 0 ? chunk : chunk.subarray(at, at + take))

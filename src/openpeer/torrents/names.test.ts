@@ -44,17 +44,23 @@ describe('cleanMime and magnetOf', () => {
 })
 
 describe('coalesce', () => {
-  it('packs small writes into messages of at most the limit, splitting only big ones', () => {
-    const parts = [
-      new Uint8Array(13),
-      new Uint8Array(16384),
-      new Uint8Array(13),
-      new Uint8Array(16384),
-    ]
-    const out = coalesce(parts, 65536)
-    expect(out.map((m) => m.length)).toEqual([32794])
-    const big = coalesce([new Uint8Array(150_000).map((_, i) => i % 251)], 65536)
-    expect(big.map((m) => m.length)).toEqual([65536, 65536, 18928])
-    expect(big[2]![0]).toBe((131072 % 251) as number)
+  const sizes = (batch: number[], max = 65536): number[] =>
+    coalesce(
+      batch.map((n) => new Uint8Array(n)),
+      max,
+    ).map((m) => m.length)
+
+  it('packs whole writes, keeping a BitTorrent header with its block', () => {
+    // Four piece messages (13-byte header + 16 KiB block): three fit in one datachannel message.
+    expect(sizes([13, 16384, 13, 16384, 13, 16384, 13, 16384])).toEqual([49191, 16397])
+    expect(sizes([5, 5, 5])).toEqual([15])
+  })
+
+  it('splits only writes over the limit, keeping the bytes in order', () => {
+    expect(sizes([150_000])).toEqual([65536, 65536, 18928])
+    const data = new Uint8Array(150_000).map((_, i) => i % 251)
+    const out = coalesce([new Uint8Array(10), data], 65536)
+    expect(out.map((m) => m.length)).toEqual([65536, 65536, 18938])
+    expect(out[1]![0]).toBe((65526 % 251) as number)
   })
 })

@@ -170,11 +170,13 @@ export class TorrentService {
    * Serves a torrent to a peer outside the sessions: any simple-peer-like duplex (a plain
    * simple-peer connection to a stock WebTorrent client, say). False if WebTorrent refused it.
    */
-  serveStockPeer(infoHash: string, conn: { id?: string }): boolean {
+  serveStockPeer(infoHash: string, conn: object): boolean {
     const t = this.require(infoHash).torrent
     if (!t) throw new OpenPeerError('ERR_UNAVAILABLE', 'this file is not available now')
-    conn.id ??= `stock:${Math.random().toString(36).slice(2)}`
-    return t.addPeer(conn)
+    // WebTorrent keys manual peers by `id`: without one, a second peer would be dropped.
+    const peer = conn as { id?: string }
+    peer.id ??= `stock:${Math.random().toString(36).slice(2)}`
+    return t.addPeer(peer)
   }
 
   /** Session hooks, called by the client. */
