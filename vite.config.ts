@@ -53,11 +53,23 @@ export default defineConfig({
     },
   },
   test: {
-    include: ['src/**/*.test.ts', 'server/**/*.test.ts', 'test/**/*.test.ts'],
     environment: 'node',
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // Real WebRTC (node-datachannel) and real sockets: separate processes isolate native state.
     pool: 'forks',
+    projects: [
+      // In memory and fast: run in parallel.
+      {
+        extends: true,
+        test: { name: 'unit', include: ['src/**/*.test.ts', 'server/**/*.test.ts'] },
+      },
+      // Real WebRTC between Node clients: one file at a time (scripts/test.mjs passes
+      // --no-file-parallelism), so ICE and SCTP timing never compete for two cores.
+      {
+        extends: true,
+        test: { name: 'webrtc', include: ['test/**/*.test.ts'], testTimeout: 90_000 },
+      },
+    ],
   },
 })

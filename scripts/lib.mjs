@@ -94,7 +94,7 @@ export async function runStages(stages) {
  * may be missing when its stage did not run), then removes the reports so a later run cannot
  * count stale results.
  */
-export function countResults(vitestJson, playwrightJson) {
+export function countResults(vitestJsons, playwrightJson) {
   let passed = 0
   let failed = 0
   const read = (file) => {
@@ -107,10 +107,10 @@ export function countResults(vitestJson, playwrightJson) {
       rmSync(file, { force: true })
     }
   }
-  const vitest = read(vitestJson)
-  if (vitest) {
-    passed += vitest.numPassedTests ?? 0
-    failed += vitest.numFailedTests ?? 0
+  for (const file of vitestJsons) {
+    const vitest = read(file)
+    passed += vitest?.numPassedTests ?? 0
+    failed += vitest?.numFailedTests ?? 0
   }
   const playwright = read(playwrightJson)
   if (playwright?.stats) {

@@ -8,22 +8,28 @@ import { NPX, ROOT, countResults, run, runStages } from './lib.mjs'
 
 const reports = join(ROOT, 'test-results', 'reports')
 mkdirSync(reports, { recursive: true })
-const vitestJson = join(reports, 'vitest.json')
+const unitJson = join(reports, 'vitest-unit.json')
+const webrtcJson = join(reports, 'vitest-webrtc.json')
 const playwrightJson = join(reports, 'playwright.json')
 
+function vitest(args, json) {
+  return run(NPX, [
+    'vitest',
+    'run',
+    ...args,
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${json}`,
+  ])
+}
+
 process.exitCode = await runStages([
+  ['unit + server (vitest --project unit)', () => vitest(['--project', 'unit'], unitJson)],
   [
-    'unit (vitest run)',
-    () =>
-      run(NPX, [
-        'vitest',
-        'run',
-        '--reporter=default',
-        '--reporter=json',
-        `--outputFile.json=${vitestJson}`,
-      ]),
+    'Node WebRTC (vitest --project webrtc, one file at a time)',
+    () => vitest(['--project', 'webrtc', '--no-file-parallelism'], webrtcJson),
   ],
   ...e2eStages(['--reporter=list,json'], { PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightJson }),
 ])
-const { passed, failed } = countResults(vitestJson, playwrightJson)
+const { passed, failed } = countResults([unitJson, webrtcJson], playwrightJson)
 console.log(`tests: ${passed} passed, ${failed} failed`)

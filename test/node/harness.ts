@@ -65,7 +65,7 @@ export function until<K extends keyof ClientEvents>(
   client: OpenPeerClient,
   type: K,
   pred: (e: ClientEvents[K]) => boolean = () => true,
-  ms = 15_000,
+  ms = 30_000,
 ): Promise<ClientEvents[K]> {
   if (
     type === 'finder:state' &&
