@@ -1,7 +1,7 @@
 import { OpenPeerError, isOpenPeerError } from '../errors.ts'
 import { Emitter } from '../events.ts'
-import { formatInvite, parseInvite } from '../identity/invite.ts'
-import { verifyPeerFile, type VerifiedPeerFile } from '../identity/peer-file.ts'
+import { formatInvite } from '../identity/invite.ts'
+import type { VerifiedPeerFile } from '../identity/peer-file.ts'
 import type { ClientPorts, ContactRecord, OutboxItem, StoredIdentity } from '../ports.ts'
 import { SessionManager } from '../session/manager.ts'
 import type { PeerSession, SessionTimings } from '../session/peer-session.ts'
@@ -10,6 +10,8 @@ import { Threads } from '../threads/threads.ts'
 import { TorrentService, type TorrentServiceOptions } from '../torrents/service.ts'
 import { ReplayCache } from '../wire/replay.ts'
 import { Contacts } from './contacts.ts'
+import { routeSession } from './routing.ts'
+import { acceptInvite } from './invites.ts'
 import { FinderPool } from './finders.ts'
 import * as identities from './identity.ts'
 import { ContactStates } from './contact-states.ts'
@@ -172,55 +174,21 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
 
   /** Opens an invite link: fetches and checks the inviter's card, rings them, resolves once connected. */
   async acceptInvite(text: string, opts: { signal?: AbortSignal } = {}): Promise<ContactView> {
-    const me = this.requireIdentity()
-    const invite = parseInvite(text)
-    if (invite.contactId === me.contactId)
-      throw new OpenPeerError('ERR_INVITE', 'this is your own invite link')
-    const existing = this.contactBook.get(invite.contactId)
-    if (existing && this.sessions.ofContact(invite.contactId).length)
-      return this.states.view(existing)
-    const pool = this.requirePool()
-    const signal = AbortSignal.any(
-      [AbortSignal.timeout(this.opts.inviteTimeout ?? 20_000), opts.signal].filter(
-        (s): s is AbortSignal => !!s,
-      ),
+    return acceptInvite(
+      {
+        me: this.requireIdentity(),
+        contacts: this.contactBook,
+        sessions: this.sessions,
+        states: this.states,
+        pool: () => this.requirePool(),
+        rendezvous: this.rendezvous,
+        upsert: (peer, findSecret) => this.upsert(peer, findSecret),
+        onSecurityAlert: (fn) => this.on('security:alert', ({ error }) => fn(error)),
+        timeout: this.opts.inviteTimeout ?? 20_000,
+      },
+      text,
+      opts,
     )
-    const finder = await pool.get(invite.domain, { signal })
-    const { peer } = await finder
-      .request('peer-file-get', { contactId: invite.contactId }, { signal })
-      .catch((err: unknown) => {
-        throw isOpenPeerError(err, 'ERR_NOT_FOUND')
-          ? new OpenPeerError(
-              'ERR_NOT_FOUND',
-              `nobody with this invite is known at ${invite.domain}`,
-            )
-          : err
-      })
-    const card = await verifyPeerFile({ A: peer.A }, invite.contactId)
-    const opened = this.waitForSession(invite.contactId, signal)
-    opened.catch(() => undefined)
-    try {
-      await this.rendezvous?.find(finder, { ...invite, A: peer.A }, { signal })
-    } catch (err) {
-      if (isOpenPeerError(err, 'ERR_FIND_DENIED')) {
-        throw new OpenPeerError(
-          'ERR_FIND_DENIED',
-          'this invite link was reset by its owner and no longer works',
-        )
-      }
-      if (isOpenPeerError(err, 'ERR_NOT_FOUND')) {
-        await this.upsert(card, invite.findSecret)
-        throw new OpenPeerError(
-          'ERR_UNAVAILABLE',
-          'they are not online right now; you will be connected when they are',
-        )
-      }
-      throw err
-    }
-    this.states.finding(invite.contactId, 20_000)
-    await this.upsert(card, invite.findSecret)
-    if (!this.sessions.ofContact(invite.contactId).length) await opened
-    return this.states.view(this.contactBook.get(invite.contactId) as ContactRecord)
   }
 
   async sendMessage(contactId: string, body: string): Promise<OutboxItem> {
@@ -283,31 +251,6 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     if (changed) this.states.changed(record.contactId)
   }
 
-  /** Resolves when a session with the contact opens; fails fast on a security failure. */
-  private waitForSession(contactId: string, signal: AbortSignal): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const done = (): void => {
-        off()
-        offAlert()
-        signal.removeEventListener('abort', onAbort)
-      }
-      const off = this.sessions.on('open', (s) => {
-        if (s.remoteContactId !== contactId) return
-        done()
-        resolve()
-      })
-      const offAlert = this.on('security:alert', ({ error }) => {
-        done()
-        reject(error)
-      })
-      const onAbort = (): void => {
-        done()
-        reject(new OpenPeerError('ERR_TIMEOUT', 'the contact did not answer in time'))
-      }
-      signal.addEventListener('abort', onAbort, { once: true })
-    })
-  }
-
   private ringAll(): void {
     if (!this.running || this.pool?.state() !== 'online') return
     for (const c of this.contactBook.list()) void this.ring(c)
@@ -342,20 +285,11 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     })
     this.sessions.add(session)
     this.states.changed(session.remoteContactId)
-    session.serve(async (m) => {
-      if (m.type === 'thread-message') return this.threads.onRequest(session, m)
-      if (m.type === 'torrent-wire' && this.torrents) return this.torrents.onWireRequest(session, m)
-      throw new OpenPeerError('ERR_NOT_FOUND', `${m.type} is not served here`)
-    })
-    session.on('notify', (m) => {
-      if (this.threads.onNotify(session, m)) return
-      if (m.type === 'torrent-offer') return this.torrents?.onOffer(session, m)
-      if (m.type === 'peer-file-update' && session.remotePeer) {
-        const A = session.remotePeer.file.A
-        verifyPeerFile({ A, ...m.peer }, session.remoteContactId)
-          .then((p) => this.upsert(p))
-          .catch((err: unknown) => this.report(err as OpenPeerError, 'peer-file-update'))
-      }
+    routeSession(session, {
+      threads: this.threads,
+      torrents: this.torrents,
+      onPeerFile: (p) => this.upsert(p),
+      report: (err, during) => this.report(err, during),
     })
     session.on('closed', ({ error }) => {
       this.states.changed(session.remoteContactId)

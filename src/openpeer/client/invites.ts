@@ -1,0 +1,101 @@
+import { OpenPeerError, isOpenPeerError } from '../errors.ts'
+import { parseInvite } from '../identity/invite.ts'
+import { verifyPeerFile, type VerifiedPeerFile } from '../identity/peer-file.ts'
+import type { ContactRecord, StoredIdentity } from '../ports.ts'
+import type { SessionManager } from '../session/manager.ts'
+import type { Rendezvous } from '../session/rendezvous.ts'
+import type { ContactStates } from './contact-states.ts'
+import type { Contacts } from './contacts.ts'
+import type { FinderPool } from './finders.ts'
+import type { ContactView } from './types.ts'
+
+/** What accepting an invite needs from the client. */
+export interface InviteDeps {
+  me: StoredIdentity
+  contacts: Contacts
+  sessions: SessionManager
+  states: ContactStates
+  /** the finder pool; throws when the client is not started */
+  pool: () => FinderPool
+  rendezvous: Rendezvous | undefined
+  upsert(peer: VerifiedPeerFile, findSecret?: string): Promise<void>
+  onSecurityAlert(fn: (error: OpenPeerError) => void): () => void
+  /** ms until the whole invite gives up */
+  timeout: number
+}
+
+/** Opens an invite link: fetches and checks the inviter's card, rings them, resolves once connected. */
+export async function acceptInvite(
+  deps: InviteDeps,
+  text: string,
+  opts: { signal?: AbortSignal } = {},
+): Promise<ContactView> {
+  const { me, contacts, sessions, states } = deps
+  const invite = parseInvite(text)
+  if (invite.contactId === me.contactId)
+    throw new OpenPeerError('ERR_INVITE', 'this is your own invite link')
+  const existing = contacts.get(invite.contactId)
+  if (existing && sessions.ofContact(invite.contactId).length) return states.view(existing)
+  const pool = deps.pool()
+  const signal = AbortSignal.any(
+    [AbortSignal.timeout(deps.timeout), opts.signal].filter((s): s is AbortSignal => !!s),
+  )
+  const finder = await pool.get(invite.domain, { signal })
+  const { peer } = await finder
+    .request('peer-file-get', { contactId: invite.contactId }, { signal })
+    .catch((err: unknown) => {
+      throw isOpenPeerError(err, 'ERR_NOT_FOUND')
+        ? new OpenPeerError('ERR_NOT_FOUND', `nobody with this invite is known at ${invite.domain}`)
+        : err
+    })
+  const card = await verifyPeerFile({ A: peer.A }, invite.contactId)
+  const opened = waitForSession(deps, invite.contactId, signal)
+  opened.catch(() => undefined)
+  try {
+    await deps.rendezvous?.find(finder, { ...invite, A: peer.A }, { signal })
+  } catch (err) {
+    if (isOpenPeerError(err, 'ERR_FIND_DENIED')) {
+      throw new OpenPeerError(
+        'ERR_FIND_DENIED',
+        'this invite link was reset by its owner and no longer works',
+      )
+    }
+    if (isOpenPeerError(err, 'ERR_NOT_FOUND')) {
+      await deps.upsert(card, invite.findSecret)
+      throw new OpenPeerError(
+        'ERR_UNAVAILABLE',
+        'they are not online right now; you will be connected when they are',
+      )
+    }
+    throw err
+  }
+  states.finding(invite.contactId, 20_000)
+  await deps.upsert(card, invite.findSecret)
+  if (!sessions.ofContact(invite.contactId).length) await opened
+  return states.view(contacts.get(invite.contactId) as ContactRecord)
+}
+
+/** Resolves when a session with the contact opens; fails fast on a security failure. */
+function waitForSession(deps: InviteDeps, contactId: string, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = (): void => {
+      off()
+      offAlert()
+      signal.removeEventListener('abort', onAbort)
+    }
+    const off = deps.sessions.on('open', (s) => {
+      if (s.remoteContactId !== contactId) return
+      done()
+      resolve()
+    })
+    const offAlert = deps.onSecurityAlert((error) => {
+      done()
+      reject(error)
+    })
+    const onAbort = (): void => {
+      done()
+      reject(new OpenPeerError('ERR_TIMEOUT', 'the contact did not answer in time'))
+    }
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+}
