@@ -14,6 +14,7 @@ import { createWriteStream, openAsBlob } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { performance as nodePerformance } from 'node:perf_hooks'
 import FSChunkStore from 'fs-chunk-store'
 import {
   createMemoryTorrentPorts,
@@ -132,12 +133,12 @@ async function webtorrent(alice: Sharer, bob: Sharer, data: Blob | Uint8Array, n
   const seedMs = performance.now() - t0
   const done = until(bob, 'torrent:done', (v) => v.infoHash === info.infoHash, 600_000)
   const t1 = performance.now()
-  const elu0 = performance.eventLoopUtilization()
+  const elu0 = nodePerformance.eventLoopUtilization()
   await bob.torrents.download(info)
   const rtts = chatWhile(bob, alice, done)
   await done
   const ms = performance.now() - t1
-  const elu = performance.eventLoopUtilization(elu0).utilization
+  const elu = nodePerformance.eventLoopUtilization(elu0).utilization
   return { ms, seedMs, rtts: await rtts, info, elu }
 }
 

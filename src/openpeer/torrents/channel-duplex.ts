@@ -21,6 +21,8 @@ export interface ChannelDuplexOptions {
    */
   connect: 'open' | 'first-message'
   sendQueue?: { high: number; low: number }
+  /** ms to wait for `connect` before giving up (default 10 s) */
+  connectTimeout?: number
 }
 
 /**
@@ -41,6 +43,7 @@ export class ChannelDuplex extends Duplex {
   private readonly marks: { high: number; low: number }
   private waiting: ((err?: Error | null) => void) | undefined
   private readonly connectOn: 'open' | 'first-message'
+  private readonly connectTimer: ReturnType<typeof setTimeout>
 
   constructor(
     readonly channel: RTCDataChannel,
@@ -60,6 +63,11 @@ export class ChannelDuplex extends Duplex {
     channel.addEventListener('close', this.onClose)
     channel.addEventListener('error', this.onError)
     if (channel.readyState === 'open') queueMicrotask(this.onOpen)
+    // An asker that never opens its end (it failed, or left) must not hold this wire's place.
+    this.connectTimer = setTimeout(() => {
+      if (!this.connected) this.destroy(new Error('the other side never spoke on this wire'))
+    }, opts.connectTimeout ?? 10_000)
+    ;(this.connectTimer as { unref?: () => void }).unref?.()
   }
 
   override _writev(batch: Uint8Array[], cb: (err?: Error | null) => void): void {
@@ -89,6 +97,7 @@ export class ChannelDuplex extends Duplex {
     channel.removeEventListener('close', this.onClose)
     channel.removeEventListener('error', this.onError)
     if (channel.readyState === 'open' || channel.readyState === 'connecting') channel.close()
+    clearTimeout(this.connectTimer)
     this.connected = false
     cb(null)
   }
@@ -106,6 +115,7 @@ export class ChannelDuplex extends Duplex {
   private markConnected(): void {
     if (this.connected || this.destroying || this.channel.readyState !== 'open') return
     this.connected = true
+    clearTimeout(this.connectTimer)
     this.emit('connect')
   }
 
