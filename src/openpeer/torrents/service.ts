@@ -57,7 +57,13 @@ export class TorrentService {
 
   /** Re-adds every stored torrent on the same chunk store: pieces are re-verified, not refetched. */
   start(opts: { signal?: AbortSignal } = {}): Promise<void> {
-    this.starting ??= this.load(opts.signal)
+    this.starting ??= this.load(opts.signal).catch((err: unknown) => {
+      // A failed start (records unreadable, aborted) may be tried again.
+      clearInterval(this.timer)
+      this.running = false
+      this.starting = undefined
+      throw err
+    })
     return this.starting
   }
 
@@ -97,7 +103,7 @@ export class TorrentService {
     opts: { from?: string[]; signal?: AbortSignal } = {},
   ): Promise<TorrentInfo> {
     const info = parseTarget(target)
-    await this.start(opts)
+    await this.start()
     throwIfAborted(opts.signal)
     let entry = this.entries.get(info.infoHash)
     if (entry?.torrent) return infoOf(entry.record)
@@ -115,6 +121,7 @@ export class TorrentService {
     entry.from = opts.from ? new Set(opts.from) : undefined
     entry.error = undefined
     await this.run(entry)
+    if (entry.error) throw entry.error
     for (const session of this.opts.sessions()) void this.ask(session, entry)
     return infoOf(entry.record)
   }
@@ -222,7 +229,7 @@ export class TorrentService {
   }
 
   private async doShare(file: Blob | Uint8Array, opts: ShareOptions): Promise<TorrentInfo> {
-    await this.start(opts)
+    await this.start()
     const engine = await this.getEngine()
     const { torrent, record } = await seedFile(engine, this.store, file, opts)
     const existing = this.entries.get(torrent.infoHash)
