@@ -1,30 +1,17 @@
 import { OpenPeerError, throwIfAborted } from '../errors.ts'
-import type { ChunkStoreFactory, TorrentPorts } from '../ports.ts'
+import type { ChunkStoreFactory } from '../ports.ts'
 import type { PeerSession } from '../session/peer-session.ts'
 import type { RequestBody, NotifyBody } from '../wire/messages.ts'
-import type { ChannelDuplexOptions } from './channel-duplex.ts'
 import { createEngine, whenInfoHash, type Engine, type EngineTorrent } from './engine.ts'
-import { infoOf, newEntry, viewOf, watchTorrent, type Entry } from './entry.ts'
+import { infoOf, newEntry, watchTorrent, type Entry } from './entry.ts'
 import { Offers, parseTarget } from './offers.ts'
+import { Ticker } from './progress.ts'
 import { engineError, seedFile, type ShareOptions } from './seed.ts'
 import { guardStore, storageError } from './store-guard.ts'
-import type { TorrentEvents, TorrentInfo, TorrentView, WireStats } from './types.ts'
+import type { TorrentInfo, TorrentServiceOptions, TorrentView, WireStats } from './types.ts'
 import { Wires } from './wires.ts'
 
-export interface TorrentServiceOptions {
-  ports: TorrentPorts
-  /** the open peer sessions: the service asks them for wires */
-  sessions: () => PeerSession[]
-  emit: <K extends keyof TorrentEvents>(event: K, payload: TorrentEvents[K]) => void
-  /** a failure with no torrent to blame (the WebTorrent client itself) */
-  onError: (error: OpenPeerError) => void
-  /** ms between progress events of one torrent (default 250: at most 4/s) */
-  progressEvery?: number
-  /** ms between asking contacts again for wires of unfinished downloads (default 10 s) */
-  retryEvery?: number
-  sendQueue?: ChannelDuplexOptions['sendQueue']
-  now?: () => number
-}
+export type { TorrentServiceOptions } from './types.ts'
 
 /**
  * File sharing over peer sessions (PROTOCOL §5.9): files become standard BitTorrent v1 torrents
@@ -39,9 +26,8 @@ export class TorrentService {
   private readonly store: ChunkStoreFactory
   private starting: Promise<void> | undefined
   private running = false
-  private timer: ReturnType<typeof setInterval> | undefined
+  private readonly ticker: Ticker
   private sharing: Promise<unknown> = Promise.resolve()
-  private lastRetry = 0
 
   constructor(private readonly opts: TorrentServiceOptions) {
     this.wires = new Wires(opts.sendQueue)
@@ -53,13 +39,23 @@ export class TorrentService {
       emit: opts.emit,
       ask: (s, e) => this.ask(s, e),
     })
+    this.ticker = new Ticker({
+      entries: this.entries,
+      peers: (infoHash) => this.wires.stats(infoHash).length,
+      sessions: opts.sessions,
+      ask: (s, e) => this.ask(s, e),
+      emit: opts.emit,
+      every: opts.progressEvery ?? 250,
+      retryEvery: opts.retryEvery ?? 10_000,
+      now: () => this.now(),
+    })
   }
 
   /** Re-adds every stored torrent on the same chunk store: pieces are re-verified, not refetched. */
   start(opts: { signal?: AbortSignal } = {}): Promise<void> {
     this.starting ??= this.load(opts.signal).catch((err: unknown) => {
       // A failed start (records unreadable, aborted) may be tried again.
-      clearInterval(this.timer)
+      this.ticker.stop()
       this.running = false
       this.starting = undefined
       throw err
@@ -72,7 +68,7 @@ export class TorrentService {
     if (!this.running && !this.starting) return
     this.running = false
     this.starting = undefined
-    clearInterval(this.timer)
+    this.ticker.stop()
     this.wires.closeAll()
     for (const entry of this.entries.values()) entry.torrent = undefined
     this.entries.clear()
@@ -132,7 +128,7 @@ export class TorrentService {
     entry.record.seeding = on
     if (!on && entry.torrent?.done) this.wires.close(infoHash)
     await this.save(entry)
-    this.progress(entry, true)
+    this.ticker.report(entry, true)
   }
 
   /** Stops sharing or downloading a file and forgets it; `deleteData` (default) frees its pieces. */
@@ -153,12 +149,12 @@ export class TorrentService {
   }
 
   list(): TorrentView[] {
-    return [...this.entries.values()].map((e) => this.view(e))
+    return [...this.entries.values()].map((e) => this.ticker.view(e))
   }
 
   get(infoHash: string): TorrentView | undefined {
     const entry = this.entries.get(infoHash)
-    return entry && this.view(entry)
+    return entry && this.ticker.view(entry)
   }
 
   /** Per-wire byte counters of a torrent (which contact sent us what). */
@@ -214,8 +210,7 @@ export class TorrentService {
 
   private async load(signal: AbortSignal | undefined): Promise<void> {
     this.running = true
-    this.timer = setInterval(() => this.tick(), this.opts.progressEvery ?? 250)
-    ;(this.timer as { unref?: () => void }).unref?.()
+    this.ticker.start()
     const records = await this.opts.ports.records.list().catch((err: unknown) => {
       throw storageError(err)
     })
@@ -263,15 +258,15 @@ export class TorrentService {
     watchTorrent(entry, torrent, {
       wires: this.wires,
       changed: (e) => void this.save(e),
-      ready: (e) => this.progress(e, true),
+      ready: (e) => this.ticker.report(e, true),
       done: (e) => {
         if (!e.record.seeding) this.wires.close(e.record.infoHash)
         if (!e.record.completed) {
           e.record.completed = this.now()
           void this.save(e)
-          this.opts.emit('torrent:done', this.view(e))
+          this.opts.emit('torrent:done', this.ticker.view(e))
         }
-        this.progress(e, true)
+        this.ticker.report(e, true)
       },
       failed: (e, error) => this.fail(e, error),
       dropped: (e, error) =>
@@ -286,7 +281,7 @@ export class TorrentService {
     this.wires.close(entry.record.infoHash)
     if (t && !t.destroyed) t.destroy()
     this.opts.emit('torrent:error', { infoHash: entry.record.infoHash, error, fatal: true })
-    this.progress(entry, true)
+    this.ticker.report(entry, true)
   }
 
   /** Asks a session's peer for a wire of an unfinished download. */
@@ -295,27 +290,6 @@ export class TorrentService {
     if (!t || t.done || !t.infoHash || !this.running || session.state !== 'open') return
     if (entry.from && !entry.from.has(session.remoteContactId)) return
     await this.wires.open(session, t).catch(() => undefined) // a peer that fails is asked again later
-  }
-
-  private tick(): void {
-    const retry = this.now() - this.lastRetry >= (this.opts.retryEvery ?? 10_000)
-    if (retry) this.lastRetry = this.now()
-    for (const entry of this.entries.values()) {
-      this.progress(entry, false)
-      if (retry) for (const session of this.opts.sessions()) void this.ask(session, entry)
-    }
-  }
-
-  private progress(entry: Entry, force: boolean): void {
-    const view = this.view(entry)
-    const key = `${view.state}|${view.downloaded}|${view.uploaded}|${view.peers}|${view.downloadSpeed}|${view.uploadSpeed}`
-    if (!force && key === entry.lastSent) return
-    entry.lastSent = key
-    this.opts.emit('torrent:progress', view)
-  }
-
-  private view(entry: Entry): TorrentView {
-    return viewOf(entry, this.wires.stats(entry.record.infoHash).length)
   }
 
   private async save(entry: Entry): Promise<void> {

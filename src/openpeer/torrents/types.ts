@@ -1,4 +1,7 @@
 import type { ErrorCode, OpenPeerError } from '../errors.ts'
+import type { TorrentPorts } from '../ports.ts'
+import type { PeerSession } from '../session/peer-session.ts'
+import type { ChannelDuplexOptions } from './channel-duplex.ts'
 
 /** A shared file as contacts see it: the file card of a `torrent-offer`. */
 export interface TorrentInfo {
@@ -67,4 +70,19 @@ export interface TorrentEvents {
    * goes on (a peer sent corrupt pieces and was dropped, a record could not be saved).
    */
   'torrent:error': { infoHash: string; error: OpenPeerError; fatal: boolean }
+}
+
+export interface TorrentServiceOptions {
+  ports: TorrentPorts
+  /** the open peer sessions: the service asks them for wires */
+  sessions: () => PeerSession[]
+  emit: <K extends keyof TorrentEvents>(event: K, payload: TorrentEvents[K]) => void
+  /** a failure with no torrent to blame (the WebTorrent client itself) */
+  onError: (error: OpenPeerError) => void
+  /** ms between progress events of one torrent (default 250: at most 4/s) */
+  progressEvery?: number
+  /** ms between asking contacts again for wires of unfinished downloads (default 10 s) */
+  retryEvery?: number
+  sendQueue?: ChannelDuplexOptions['sendQueue']
+  now?: () => number
 }
