@@ -7,18 +7,18 @@ import { VitePWA } from 'vite-plugin-pwa'
 // Where `npm run dev` forwards finder traffic: the server from `npm run serve` (PORT 10443).
 const FINDER = process.env.FINDER_URL ?? 'http://localhost:10443'
 const THEME = '#0f766e'
+const CONN_POOL_STUB = '\0webtorrent-conn-pool-stub'
 
 export default defineConfig({
   plugins: [
     react(),
-    // @thaunknown/simple-peer → streamx → events-universal does `require('events')`. Only that
-    // module is needed (measured: two peers connect in Chromium with this alone); listing it makes
-    // the build independent of whether npm happened to hoist the `events` package.
-    // When webtorrent lands, add 'path' and `process: true, global: true` (see
-    // /work/shared/reference/browser-stack-notes.md), or it fails with "process is not defined".
+    // @thaunknown/simple-peer → streamx → events-universal does `require('events')`; WebTorrent
+    // (lazily imported) needs `path`, `process` and `global` too, or it fails to load with
+    // "process is not defined" (/work/shared/reference/browser-stack-notes.md). Buffer comes from
+    // the `buffer` package WebTorrent imports itself.
     nodePolyfills({
-      include: ['events'],
-      globals: { Buffer: false, global: false, process: false },
+      include: ['events', 'path'],
+      globals: { Buffer: false, global: true, process: true },
     }),
     VitePWA({
       registerType: 'autoUpdate',
@@ -45,6 +45,20 @@ export default defineConfig({
     }),
   ],
   build: { target: 'es2022' },
+  optimizeDeps: {
+    rolldownOptions: {
+      // Dev server only: the pre-bundler turns webtorrent's browser-field `./lib/conn-pool.js:
+      // false` into `undefined` ("reading 'UTP_SUPPORT'"). An empty object stands in (not a class:
+      // with a class, seed() hangs). `vite build` maps the browser field correctly.
+      plugins: [
+        {
+          name: 'webtorrent-conn-pool-stub',
+          resolveId: (id: string) => (/conn-pool(\.js)?$/.test(id) ? CONN_POOL_STUB : null),
+          load: (id: string) => (id === CONN_POOL_STUB ? 'export default {}' : null),
+        },
+      ],
+    },
+  },
   server: {
     port: 5173,
     proxy: {

@@ -9,10 +9,11 @@ import {
   type SocketLike,
 } from './openpeer/index.ts'
 import { contactsActions } from './state/contacts.ts'
+import { attachFiles, filesStarted } from './glue/files.ts'
 import { finderActions } from './state/finder.ts'
 import { identityActions, useIdentity } from './state/identity.ts'
 import { raiseMark, type ChatMessage, type Mark } from './state/messages.ts'
-import { threadsActions, unreadIds, useThreads } from './state/threads.ts'
+import { isChatId, threadsActions, unreadIds, useThreads } from './state/threads.ts'
 import { uiActions, useUi, type AppError } from './state/ui.ts'
 import { openAppStores, requestPersistence, type HistoryStore } from './storage/index.ts'
 
@@ -49,6 +50,7 @@ async function bootOnce(): Promise<void> {
   const c = createOpenPeerClient(ports, { domain: location.host, locationLabel: deviceLabel() })
   client = c
   subscribe(c)
+  attachFiles({ client: c, record, appError }, stores.filesPersistent)
   listenToWindow()
   const [info, threads] = await Promise.all([c.load(), stores.history.all()])
   threadsActions.setAll(threads)
@@ -66,6 +68,7 @@ async function bootOnce(): Promise<void> {
 function startClient(c: OpenPeerClient, domain: string): void {
   c.start()
   finderActions.set(domain, c.finderState())
+  void filesStarted()
   void handleHash()
 }
 
@@ -125,7 +128,11 @@ function markSelectedRead(): void {
   const ids = unreadIds(contactId)
   if (!ids.length) return
   mark(contactId, ids, 'read')
-  client.markRead(contactId, ids).catch((err: unknown) => console.warn('[openpeer] markRead', err))
+  const receipts = ids.filter(isChatId)
+  if (!receipts.length) return
+  client
+    .markRead(contactId, receipts)
+    .catch((err: unknown) => console.warn('[openpeer] markRead', err))
 }
 
 function inviteInHash(): boolean {
@@ -254,6 +261,17 @@ export async function resetInvites(): Promise<void> {
 }
 
 export const dismissError = uiActions.clearError
+
+export {
+  copyMagnet,
+  downloadFile,
+  previewFile,
+  removeFile,
+  saveFile,
+  setFileSeeding,
+  setSeedOnMobileData,
+  shareFiles,
+} from './glue/files.ts'
 
 export { NAME_MAX } from './openpeer/index.ts'
 

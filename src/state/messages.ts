@@ -1,3 +1,5 @@
+import type { TorrentInfo } from '../openpeer/index.ts'
+
 /** One chat message as the app keeps it (history survives reloads; the outbox does not show). */
 export interface ChatMessage {
   msgId: string
@@ -10,7 +12,14 @@ export interface ChatMessage {
   state: Mark
   /** our clock when an incoming message arrived */
   received?: number
+  /**
+   * a file card (shared by us, or offered by them): `body` is the file name. Cards are not
+   * chat messages on the wire, so they get no receipts; their id is `file:<infohash>`.
+   */
+  file?: TorrentInfo
 }
+
+export const fileCardId = (infoHash: string): string => `file:${infoHash}`
 
 export type Mark = 'sent' | 'delivered' | 'read'
 

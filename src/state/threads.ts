@@ -42,8 +42,11 @@ export const unreadCount =
     (s.byContact[contactId] ?? EMPTY).filter((m) => m.direction === 'in' && m.state !== 'read')
       .length
 
-/** Incoming messages not yet marked read, for read receipts. */
+/** Incoming messages and file cards not yet marked read. */
 export function unreadIds(contactId: string): string[] {
   const list = useThreads.getState().byContact[contactId] ?? EMPTY
   return list.filter((m) => m.direction === 'in' && m.state !== 'read').map((m) => m.msgId)
 }
+
+/** Whether an id is a real chat message (file cards get no receipts on the wire). */
+export const isChatId = (msgId: string): boolean => !msgId.startsWith('file:')

@@ -1,9 +1,11 @@
-import { selectContact } from '../connect.ts'
+import type { DragEvent } from 'react'
+import { selectContact, shareFiles } from '../connect.ts'
 import { contactById, useContacts } from '../state/contacts.ts'
 import { useUi } from '../state/ui.ts'
 import { Composer } from './Composer.tsx'
 import { PATH_WORDS } from './format.ts'
 import { MessageLog } from './MessageLog.tsx'
+import { ShareFileInput } from './ShareFileInput.tsx'
 
 /** The open conversation; with no contact selected, a hint in its place. */
 export function Conversation() {
@@ -18,9 +20,25 @@ export function Conversation() {
     )
   }
 
+  // Files dropped anywhere on the conversation are shared like picked ones.
+  const onDrop = (e: DragEvent): void => {
+    const files = [...e.dataTransfer.files]
+    if (!files.length) return
+    e.preventDefault()
+    void shareFiles(contact.contactId, files)
+  }
+  const onDragOver = (e: DragEvent): void => {
+    if (e.dataTransfer.types.includes('Files')) e.preventDefault()
+  }
+
   const path = contact.state === 'connected' && contact.path ? PATH_WORDS[contact.path] : null
   return (
-    <section aria-label="Conversation" className="card conversation">
+    <section
+      aria-label="Conversation"
+      className="card conversation"
+      onDrop={onDrop}
+      onDragOver={onDragOver}
+    >
       <header className="conversation-head">
         <button
           type="button"
@@ -43,6 +61,7 @@ export function Conversation() {
       )}
       <MessageLog contactId={contact.contactId} />
       <Composer key={contact.contactId} />
+      <ShareFileInput contactId={contact.contactId} />
     </section>
   )
 }

@@ -4,6 +4,7 @@ import { Conversation } from './Conversation.tsx'
 import { InvitePanel } from './InvitePanel.tsx'
 import { OpenInviteForm } from './OpenInviteForm.tsx'
 import { ProfilePanel } from './ProfilePanel.tsx'
+import { TransfersPanel } from './TransfersPanel.tsx'
 
 /** Signed in: contacts and invites on the side, the conversation in the middle. */
 export function Home() {
@@ -13,6 +14,7 @@ export function Home() {
     <main className={hasSelection ? 'layout has-selection' : 'layout'}>
       <div className="sidebar">
         <ContactList />
+        <TransfersPanel />
         <OpenInviteForm />
         <InvitePanel />
         <ProfilePanel />

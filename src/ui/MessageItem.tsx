@@ -1,4 +1,5 @@
 import type { ChatMessage } from '../state/messages.ts'
+import { FileCard } from './FileCard.tsx'
 import { messageTime } from './format.ts'
 
 /** One message; my own show how far they got as a word: sent, delivered, read. */
@@ -6,10 +7,14 @@ export function MessageItem({ message }: { message: ChatMessage }) {
   const own = message.direction === 'out'
   return (
     <li className={own ? 'message out' : 'message in'}>
-      <p className="body">{message.body}</p>
+      {message.file ? (
+        <FileCard file={message.file} own={own} />
+      ) : (
+        <p className="body">{message.body}</p>
+      )}
       <p className="meta">
         <time dateTime={new Date(message.sent).toISOString()}>{messageTime(message.sent)}</time>
-        {own && <span className={`mark ${message.state}`}>{message.state}</span>}
+        {own && !message.file && <span className={`mark ${message.state}`}>{message.state}</span>}
       </p>
     </li>
   )

@@ -21,3 +21,30 @@ export function messageTime(ms: number, now = Date.now()): string {
   const sameDay = new Date(ms).toDateString() === new Date(now).toDateString()
   return (sameDay ? TIME : DAY_TIME).format(ms)
 }
+
+const UNITS = ['B', 'KB', 'MB', 'GB', 'TB']
+
+/** 1 KB = 1000 B, as file managers on phones and macOS count. */
+export function bytes(n: number): string {
+  let i = 0
+  let v = n
+  while (v >= 1000 && i < UNITS.length - 1) {
+    v /= 1000
+    i++
+  }
+  return `${i === 0 || v >= 100 ? Math.round(v) : v.toFixed(1)} ${UNITS[i]}`
+}
+
+export const speed = (bytesPerSecond: number): string => `${bytes(bytesPerSecond)}/s`
+
+/** "3 s", "4 min", "1 h 5 min"; null when unknown. */
+export function eta(seconds: number | null): string | null {
+  if (seconds === null || !Number.isFinite(seconds)) return null
+  const s = Math.ceil(seconds)
+  if (s < 60) return `${s} s`
+  if (s < 3600) return `${Math.ceil(s / 60)} min`
+  const h = Math.floor(s / 3600)
+  return `${h} h ${Math.ceil((s - h * 3600) / 60)} min`
+}
+
+export const percent = (progress: number): number => Math.floor(progress * 100)

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { isOpenPeerError } from '../errors.ts'
 import { createMemoryTorrentPorts } from './memory.ts'
 import { parseTarget } from './offers.ts'
+import type { PeerSession } from '../session/peer-session.ts'
 import { TorrentService } from './service.ts'
 import type { TorrentEvents } from './types.ts'
 
@@ -83,6 +84,24 @@ describe('TorrentService without sessions', () => {
     expect(await ports.records.list()).toEqual([])
     expect(ports.chunks.has(info.infoHash)).toBe(false)
     await second.s.stop()
+  })
+
+  it("setServing(false) refuses wires for complete files but keeps each file's own choice", async () => {
+    const { s, ports } = service()
+    await s.start()
+    const info = await s.share(new Uint8Array(50_000).fill(7), { name: 'pause.bin' })
+    const asker = { remoteContactId: 'd'.repeat(64) } as unknown as PeerSession
+    s.setServing(false)
+    expect(s.isServing).toBe(false)
+    await expect(
+      s.onWireRequest(asker, { infoHash: info.infoHash, channel: 64 }),
+    ).rejects.toMatchObject({ code: 'ERR_UNAVAILABLE' })
+    // Paused is not "off": the file still counts as seeded, and nothing was written for it.
+    expect(s.get(info.infoHash)?.seeding).toBe(true)
+    expect((await ports.records.list())[0]?.seeding).toBe(true)
+    s.setServing(true)
+    expect(s.isServing).toBe(true)
+    await s.stop()
   })
 
   it('an unreadable records repository fails start with ERR_STORAGE, and start can be retried', async () => {

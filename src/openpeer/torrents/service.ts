@@ -28,6 +28,8 @@ export class TorrentService {
   private running = false
   private readonly ticker: Ticker
   private sharing: Promise<unknown> = Promise.resolve()
+  /** false while the host pauses all seeding (on mobile data, say) */
+  private serving = true
 
   constructor(private readonly opts: TorrentServiceOptions) {
     this.wires = new Wires(opts.sendQueue)
@@ -131,6 +133,25 @@ export class TorrentService {
     this.ticker.report(entry, true)
   }
 
+  /**
+   * Pauses or resumes serving every complete file at once, without touching the per-file
+   * choice (the host's "seed on mobile data" switch). Downloads go on either way, and an
+   * unfinished download keeps giving what it has to the swarm.
+   */
+  setServing(allowed: boolean): void {
+    if (this.serving === allowed) return
+    this.serving = allowed
+    for (const entry of this.entries.values()) {
+      if (!allowed && entry.torrent?.done) this.wires.close(entry.record.infoHash)
+      this.ticker.report(entry, true)
+    }
+  }
+
+  /** True unless `setServing(false)` paused seeding. */
+  get isServing(): boolean {
+    return this.serving
+  }
+
   /** Stops sharing or downloading a file and forgets it; `deleteData` (default) frees its pieces. */
   async remove(infoHash: string, opts: { deleteData?: boolean } = {}): Promise<void> {
     const entry = this.require(infoHash)
@@ -192,7 +213,7 @@ export class TorrentService {
     const entry = this.entries.get(body.infoHash)
     const t = entry?.torrent
     if (!entry || !t?.infoHash) throw new OpenPeerError('ERR_NOT_FOUND', 'no such file here')
-    if (t.done && !entry.record.seeding)
+    if (t.done && (!entry.record.seeding || !this.serving))
       throw new OpenPeerError('ERR_UNAVAILABLE', 'this file is not shared now')
     this.wires.accept(session, t, body.channel)
     this.offers.remember(entry, session.remoteContactId)

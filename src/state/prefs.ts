@@ -1,0 +1,18 @@
+import { create } from 'zustand'
+
+interface PrefsState {
+  /** the person's "Seed on mobile data" choice */
+  seedOnMobileData: boolean
+  /** the Network Information API says this device is on a cellular link now */
+  cellular: boolean
+}
+
+export const usePrefs = create<PrefsState>()(() => ({ seedOnMobileData: false, cellular: false }))
+
+export const prefsActions = {
+  setSeedOnMobileData: (seedOnMobileData: boolean): void => usePrefs.setState({ seedOnMobileData }),
+  setCellular: (cellular: boolean): void => usePrefs.setState({ cellular }),
+}
+
+/** Seeding pauses on mobile data unless the person allowed it. */
+export const seedingPaused = (s: PrefsState): boolean => s.cellular && !s.seedOnMobileData

@@ -1,0 +1,28 @@
+/**
+ * Small device preferences in localStorage: synchronous, so the first render already knows
+ * them. A browser that refuses localStorage simply keeps the defaults.
+ */
+const KEY = 'opw-prefs'
+
+export interface DevicePrefs {
+  seedOnMobileData: boolean
+}
+
+const DEFAULTS: DevicePrefs = { seedOnMobileData: false }
+
+export function loadPrefs(): DevicePrefs {
+  try {
+    const saved = JSON.parse(localStorage.getItem(KEY) ?? '{}') as Partial<DevicePrefs>
+    return { seedOnMobileData: saved.seedOnMobileData === true }
+  } catch {
+    return DEFAULTS
+  }
+}
+
+export function savePrefs(prefs: DevicePrefs): void {
+  try {
+    localStorage.setItem(KEY, JSON.stringify(prefs))
+  } catch {
+    // private mode or full: the choice lasts for this tab only
+  }
+}

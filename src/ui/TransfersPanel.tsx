@@ -1,0 +1,84 @@
+import { useMemo } from 'react'
+import {
+  copyMagnet,
+  downloadFile,
+  removeFile,
+  setFileSeeding,
+  setSeedOnMobileData,
+} from '../connect.ts'
+import type { TorrentView } from '../openpeer/index.ts'
+import { seedingPaused, usePrefs } from '../state/prefs.ts'
+import { newestFirst, useTransfers } from '../state/transfers.ts'
+import { TransferFigures } from './TransferFigures.tsx'
+
+/** Every shared and received file: progress, speed, peers, time left, seeding choices. */
+export function TransfersPanel() {
+  const byHash = useTransfers((s) => s.byHash)
+  const persistent = useTransfers((s) => s.persistent)
+  const list = useMemo(() => newestFirst(byHash), [byHash])
+  const seedOnMobile = usePrefs((s) => s.seedOnMobileData)
+  const paused = usePrefs(seedingPaused)
+
+  return (
+    <section aria-labelledby="transfers-title" className="card transfers">
+      <h2 id="transfers-title">Transfers</h2>
+      <label className="switch">
+        <input
+          type="checkbox"
+          role="switch"
+          checked={seedOnMobile}
+          onChange={(e) => setSeedOnMobileData(e.target.checked)}
+        />
+        Seed on mobile data
+      </label>
+      {paused && <p className="small muted">On mobile data: seeding is paused.</p>}
+      {!persistent && (
+        <p className="small warning-text">
+          This browser does not let the app store files: they last only until the tab closes.
+        </p>
+      )}
+      {list.length === 0 ? (
+        <p className="muted small">Files you share or receive show here.</p>
+      ) : (
+        <ul className="transfer-list" aria-label="Transfers">
+          {list.map((v) => (
+            <TransferRow key={v.infoHash} view={v} />
+          ))}
+        </ul>
+      )}
+    </section>
+  )
+}
+
+function TransferRow({ view }: { view: TorrentView }) {
+  return (
+    <li className="transfer-row" aria-label={view.name}>
+      <p className="file-name">
+        {view.origin === 'shared' ? '↑ ' : '↓ '}
+        {view.name}
+      </p>
+      <TransferFigures view={view} label={`${view.name} transfer`} />
+      <div className="row small">
+        <label>
+          <input
+            type="checkbox"
+            checked={view.seeding}
+            onChange={(e) => void setFileSeeding(view.infoHash, e.target.checked)}
+          />
+          Seed {view.name}
+        </label>
+        {view.state === 'failed' && (
+          <button type="button" onClick={() => void downloadFile(view)}>
+            Resume {view.name}
+          </button>
+        )}
+        <button type="button" className="link" onClick={() => void copyMagnet(view.infoHash)}>
+          Copy magnet link of {view.name}
+        </button>
+        <button type="button" className="link" onClick={() => void removeFile(view.infoHash)}>
+          Remove {view.name}
+        </button>
+      </div>
+    </li>
+  )
+}

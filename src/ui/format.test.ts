@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest'
+import { bytes, eta, percent, speed } from './format.ts'
+
+describe('transfer figures', () => {
+  it('sizes count in thousands with one decimal below 100', () => {
+    expect(bytes(0)).toBe('0 B')
+    expect(bytes(999)).toBe('999 B')
+    expect(bytes(1_500)).toBe('1.5 KB')
+    expect(bytes(20_971_520)).toBe('21.0 MB')
+    expect(bytes(150_000_000)).toBe('150 MB')
+    expect(bytes(1_073_741_824)).toBe('1.1 GB')
+    expect(speed(2_500_000)).toBe('2.5 MB/s')
+  })
+
+  it('time left reads in seconds, minutes or hours, and unknown stays unknown', () => {
+    expect(eta(null)).toBeNull()
+    expect(eta(Infinity)).toBeNull()
+    expect(eta(0.2)).toBe('1 s')
+    expect(eta(61)).toBe('2 min')
+    expect(eta(3_900)).toBe('1 h 5 min')
+  })
+
+  it('progress never shows 100 % before it is whole', () => {
+    expect(percent(0.999)).toBe(99)
+    expect(percent(1)).toBe(100)
+  })
+})
