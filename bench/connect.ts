@@ -4,21 +4,12 @@
  * hand. Prints median and p95 of each and their ratio. Goal on loopback: app median ≤ 250 ms.
  */
 import { existsSync } from 'node:fs'
-import type { Browser, Page } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { createFinderServer } from '../server/index.ts'
 import { launch, stats } from './browser.ts'
+import { user } from './browser-lib.ts'
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20)
-
-async function user(browser: Browser, base: string, name: string): Promise<Page> {
-  const context = await browser.newContext({ baseURL: base, permissions: ['camera', 'microphone'] })
-  const page = await context.newPage()
-  await page.goto('/')
-  await page.getByRole('textbox', { name: 'Display name' }).fill(name)
-  await page.getByRole('button', { name: 'Continue' }).click()
-  await page.getByRole('status', { name: 'Finder status' }).filter({ hasText: 'online' }).waitFor()
-  return page
-}
 
 /** One app run: ms from opening the invite link to the inviter showing "connected" on the invitee. */
 async function appRun(browser: Browser, base: string, i: number): Promise<number> {

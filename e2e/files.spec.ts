@@ -1,5 +1,13 @@
 import { expect, test } from '@playwright/test'
-import { connect, contactItem, conversation, newUser } from './helpers.ts'
+import {
+  connect,
+  contactItem,
+  conversation,
+  expectState,
+  message,
+  newUser,
+  send,
+} from './helpers.ts'
 import {
   expectSavedEqual,
   fileCard,
@@ -70,6 +78,149 @@ test('a download interrupted by a reload resumes where it stopped, with equal by
   await expectSavedEqual(bob.page, file)
   // A piece in flight at the reload may be fetched again; the file as a whole is not.
   expect(await sentBytes(alice.page, file.name)).toBeLessThan(file.size * 1.25)
+  await alice.context.close()
+  await bob.context.close()
+})
+
+test('three-peer swarm: Carol draws from Alice and Bob, and finishes from Bob when Alice leaves', async ({
+  browser,
+  baseURL,
+}) => {
+  const alice = await newUser(browser, baseURL!, 'Alice')
+  const bob = await newUser(browser, baseURL!, 'Bob')
+  const carol = await newUser(browser, baseURL!, 'Carol')
+  await connect(alice, bob)
+  await connect(alice, carol)
+  await connect(bob, carol)
+  const file = await randomFile('swarm.bin', 40 * MB)
+  await shareWith(alice.page, 'Bob', file)
+  await shareWith(alice.page, 'Carol', file)
+
+  // Bob fetches the whole file from Alice, then keeps seeding it.
+  await contactItem(bob.page, 'Alice').click()
+  await conversation(bob.page)
+    .getByRole('button', { name: `Download ${file.name}` })
+    .click()
+  await expect(progressOf(bob.page, file.name)).toHaveAttribute('aria-valuenow', '100', {
+    timeout: 120_000,
+  })
+
+  // Carol was offered it by Alice only, yet Bob is a source too.
+  await contactItem(carol.page, 'Alice').click()
+  await conversation(carol.page)
+    .getByRole('button', { name: `Download ${file.name}` })
+    .click()
+  await expect(fileCard(carol.page, file.name)).toContainText('2 peers', { timeout: 30_000 })
+  expect(await percentOf(carol.page, file.name)).toBeLessThan(100)
+  await alice.context.close()
+  await expect(progressOf(carol.page, file.name)).toHaveAttribute('aria-valuenow', '100', {
+    timeout: 120_000,
+  })
+  await expectSavedEqual(carol.page, file)
+  await bob.context.close()
+  await carol.context.close()
+})
+
+test('on mobile data seeding waits for "Seed on mobile data"', async ({ browser, baseURL }) => {
+  const alice = await newUser(browser, baseURL!, 'Alice')
+  const bob = await newUser(browser, baseURL!, 'Bob')
+  await connect(alice, bob)
+  // Alice's phone reports a cellular link (Network Information API), from the next load on.
+  await alice.page.addInitScript(() => {
+    const connection = Object.assign(new EventTarget(), { type: 'cellular' })
+    Object.defineProperty(navigator, 'connection', { get: () => connection })
+  })
+  await alice.page.reload()
+  const mobile = alice.page.getByRole('switch', { name: 'Seed on mobile data' })
+  await expect(mobile).not.toBeChecked()
+  await expect(alice.page.getByText('On mobile data: seeding is paused.')).toBeVisible()
+  await expectState(alice.page, 'Bob', 'connected')
+
+  const file = await randomFile('mobile.bin', 2 * MB)
+  await shareWith(alice.page, 'Bob', file)
+  await contactItem(bob.page, 'Alice').click()
+  await conversation(bob.page)
+    .getByRole('button', { name: `Download ${file.name}` })
+    .click()
+  await expect(fileCard(bob.page, file.name)).toContainText('0 peers')
+  await bob.page.waitForTimeout(2_000)
+  expect(await percentOf(bob.page, file.name)).toBe(0)
+
+  await mobile.check()
+  await expect(progressOf(bob.page, file.name)).toHaveAttribute('aria-valuenow', '100', {
+    timeout: 30_000,
+  })
+  await expectSavedEqual(bob.page, file)
+  await alice.context.close()
+  await bob.context.close()
+})
+
+test('bad files get clear messages and lose nothing: empty, a 300-character name, the same file twice', async ({
+  browser,
+  baseURL,
+}) => {
+  const alice = await newUser(browser, baseURL!, 'Alice')
+  const bob = await newUser(browser, baseURL!, 'Bob')
+  await connect(alice, bob)
+  await contactItem(alice.page, 'Bob').click()
+  const input = conversation(alice.page).getByLabel('Share file')
+
+  await input.setInputFiles({ name: 'empty.txt', mimeType: 'text/plain', buffer: Buffer.alloc(0) })
+  await expect(alice.page.getByRole('alert')).toContainText('empty')
+
+  const long = `${'n'.repeat(296)}.txt`
+  await input.setInputFiles({
+    name: long,
+    mimeType: 'text/plain',
+    buffer: Buffer.from('long name'),
+  })
+  const short = `${'n'.repeat(251)}.txt`
+  await contactItem(bob.page, 'Alice').click()
+  await conversation(bob.page)
+    .getByRole('button', { name: `Download ${short}` })
+    .click()
+  await expect(progressOf(bob.page, short)).toHaveAttribute('aria-valuenow', '100')
+
+  const twice = await randomFile('twice.bin', 100_000)
+  await shareWith(alice.page, 'Bob', twice)
+  await conversation(alice.page).getByLabel('Share file').setInputFiles(twice.path)
+  await expect(
+    alice.page.getByRole('list', { name: 'Transfers' }).getByRole('listitem'),
+  ).toHaveCount(2)
+  await expect(fileCard(alice.page, twice.name)).toHaveCount(1)
+  // Chat still works after all of it.
+  await send(alice.page, 'Bob', 'still here')
+  await expect(message(bob.page, 'still here')).toBeVisible()
+  await alice.context.close()
+  await bob.context.close()
+})
+
+test('storage full: the download stops with a clear message, chat goes on, and it resumes once there is room', async ({
+  browser,
+  baseURL,
+}) => {
+  const alice = await newUser(browser, baseURL!, 'Alice')
+  const bob = await newUser(browser, baseURL!, 'Bob')
+  await connect(alice, bob)
+  const file = await randomFile('toobig.bin', 12 * MB)
+  await shareWith(alice.page, 'Bob', file)
+
+  // Bob's browser gives this origin 4 MB (Chromium DevTools protocol), as a full phone would.
+  const cdp = await bob.context.newCDPSession(bob.page)
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin: baseURL!, quotaSize: 4_000_000 })
+  await contactItem(bob.page, 'Alice').click()
+  const download = conversation(bob.page).getByRole('button', { name: `Download ${file.name}` })
+  await download.click()
+  await expect(bob.page.getByRole('alert')).toContainText('storage full', { timeout: 60_000 })
+  await send(bob.page, 'Alice', 'my phone is full')
+  await expect(message(alice.page, 'my phone is full')).toBeVisible()
+
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin: baseURL! })
+  await download.click()
+  await expect(progressOf(bob.page, file.name)).toHaveAttribute('aria-valuenow', '100', {
+    timeout: 120_000,
+  })
+  await expectSavedEqual(bob.page, file)
   await alice.context.close()
   await bob.context.close()
 })
