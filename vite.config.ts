@@ -1,13 +1,34 @@
 /// <reference types="vitest/config" />
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import react from '@vitejs/plugin-react'
-import { defineConfig } from 'vite'
+import { defineConfig, type Plugin } from 'vite'
 import { nodePolyfills } from 'vite-plugin-node-polyfills'
 import { VitePWA } from 'vite-plugin-pwa'
 
 // Where `npm run dev` forwards finder traffic: the server from `npm run serve` (PORT 10443).
 const FINDER = process.env.FINDER_URL ?? 'http://localhost:10443'
 const THEME = '#0f766e'
+const WEBTORRENT_WORKER = 'webtorrent-sw.js'
 const CONN_POOL_STUB = '\0webtorrent-conn-pool-stub'
+
+/**
+ * WebTorrent's service-worker half (serves `/webtorrent/<infohash>/<file>` with range requests
+ * from the page's torrent): audio and video play while they download. Emitted as an asset and
+ * pulled into the app's worker with `importScripts`.
+ */
+function webtorrentWorker(): Plugin {
+  const require = createRequire(import.meta.url)
+  return {
+    name: 'webtorrent-worker',
+    apply: 'build',
+    generateBundle() {
+      const file = require.resolve('webtorrent/dist/sw.min.js')
+      const source = readFileSync(file, 'utf8').replace(/\/\/# sourceMappingURL=.*$/m, '')
+      this.emitFile({ type: 'asset', fileName: WEBTORRENT_WORKER, source })
+    },
+  }
+}
 
 export default defineConfig({
   plugins: [
@@ -20,6 +41,7 @@ export default defineConfig({
       include: ['events', 'path'],
       globals: { Buffer: false, global: true, process: true },
     }),
+    webtorrentWorker(),
     VitePWA({
       registerType: 'autoUpdate',
       includeAssets: ['favicon.svg'],
@@ -40,7 +62,9 @@ export default defineConfig({
       workbox: {
         navigateFallback: 'index.html',
         // The finder's HTTP bootstrap and websocket must always reach the network, never the shell.
-        navigateFallbackDenylist: [/^\/\.well-known\//, /^\/finder/],
+        navigateFallbackDenylist: [/^\/\.well-known\//, /^\/finder/, /^\/webtorrent\//],
+        // Runs first, so its fetch handler answers /webtorrent/ before workbox's routes.
+        importScripts: [WEBTORRENT_WORKER],
       },
     }),
   ],

@@ -1,6 +1,8 @@
 /** `npm run bench`: every benchmark, each printing its ratio against a baseline measured in the same run. */
 import { benchConnect } from './connect.ts'
 import { benchFinder } from './finder.ts'
+import { benchTransferBrowser } from './transfer-browser.ts'
 
 await benchFinder()
 await benchConnect()
+process.exitCode = await benchTransferBrowser()

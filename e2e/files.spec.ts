@@ -224,3 +224,72 @@ test('storage full: the download stops with a clear message, chat goes on, and i
   await alice.context.close()
   await bob.context.close()
 })
+
+test('images preview and video plays from the download through the service worker', async ({
+  browser,
+  baseURL,
+}) => {
+  const alice = await newUser(browser, baseURL!, 'Alice')
+  const bob = await newUser(browser, baseURL!, 'Bob')
+  await connect(alice, bob)
+  // The app's service worker must control Bob's page for streaming: it does from the next load.
+  await bob.page.reload()
+  await expectState(bob.page, 'Alice', 'connected')
+  await contactItem(alice.page, 'Bob').click()
+  const input = conversation(alice.page).getByLabel('Share file')
+
+  // A real image and a real WebM video, made by Alice's browser (canvas, MediaRecorder).
+  const media = await alice.page.evaluate(async () => {
+    const canvas = Object.assign(document.createElement('canvas'), { width: 160, height: 120 })
+    const g = canvas.getContext('2d')!
+    g.fillStyle = '#0f766e'
+    g.fillRect(0, 0, 160, 120)
+    const png = await new Promise<Blob>((r) => canvas.toBlob((b) => r(b!), 'image/png'))
+    const recorder = new MediaRecorder(canvas.captureStream(25), { mimeType: 'video/webm' })
+    const parts: Blob[] = []
+    recorder.ondataavailable = (e) => parts.push(e.data)
+    const stopped = new Promise((r) => (recorder.onstop = r))
+    recorder.start(100)
+    for (let i = 0; i < 20; i++) {
+      g.fillStyle = `hsl(${i * 18} 60% 50%)`
+      g.fillRect(0, 0, 160, 120)
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    recorder.stop()
+    await stopped
+    const b64 = async (b: Blob): Promise<string> => {
+      const bytes = new Uint8Array(await b.arrayBuffer())
+      let s = ''
+      for (const x of bytes) s += String.fromCharCode(x)
+      return btoa(s)
+    }
+    return { png: await b64(png), webm: await b64(new Blob(parts)) }
+  })
+  await input.setInputFiles({
+    name: 'square.png',
+    mimeType: 'image/png',
+    buffer: Buffer.from(media.png, 'base64'),
+  })
+  await input.setInputFiles({
+    name: 'clip.webm',
+    mimeType: 'video/webm',
+    buffer: Buffer.from(media.webm, 'base64'),
+  })
+
+  await contactItem(bob.page, 'Alice').click()
+  const bobView = conversation(bob.page)
+  await bobView.getByRole('button', { name: 'Download square.png' }).click()
+  const image = bobView.getByRole('img', { name: 'square.png preview' })
+  await expect(image).toBeVisible({ timeout: 20_000 })
+  expect(await image.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(160)
+
+  await bobView.getByRole('button', { name: 'Download clip.webm' }).click()
+  const video = bobView.locator('video[aria-label="Play clip.webm"]')
+  await expect(video).toHaveAttribute('src', /^\/webtorrent\//, { timeout: 20_000 })
+  await expect
+    .poll(() => video.evaluate((v: HTMLVideoElement) => v.readyState), { timeout: 20_000 })
+    .toBeGreaterThanOrEqual(1)
+  expect(await video.evaluate((v: HTMLVideoElement) => v.videoWidth)).toBe(160)
+  await alice.context.close()
+  await bob.context.close()
+})

@@ -271,6 +271,7 @@ export {
   setFileSeeding,
   setSeedOnMobileData,
   shareFiles,
+  streamFile,
 } from './glue/files.ts'
 
 export { NAME_MAX } from './openpeer/index.ts'

@@ -138,6 +138,21 @@ export async function previewFile(infoHash: string): Promise<string | undefined>
   return previewUrl(t.stream(infoHash), view.mime)
 }
 
+/**
+ * A URL that plays audio or video while it downloads (through the app's service worker), or
+ * undefined where no worker controls the page (dev server, first load before it activates).
+ */
+export async function streamFile(infoHash: string): Promise<string | undefined> {
+  const t = service()
+  if (!t || !('serviceWorker' in navigator) || !navigator.serviceWorker.controller) return undefined
+  try {
+    return await t.streamUrl(infoHash, await navigator.serviceWorker.ready)
+  } catch (err) {
+    console.warn('[openpeer] no streaming for this file:', err)
+    return undefined
+  }
+}
+
 export async function setFileSeeding(infoHash: string, on: boolean): Promise<void> {
   const t = service()
   if (!t || !glue) return

@@ -17,7 +17,13 @@ export function FileCard({ file, own }: { file: TorrentInfo; own: boolean }) {
   const busy = useTransfers((s) => s.busy[file.infoHash] === true)
   const name = view?.name ?? file.name
   const kind = previewKind(file.mime)
-  const preview = usePreview(file.infoHash, !!view?.done && !!kind && file.size <= PREVIEW_MAX)
+  // Images decode whole, so only smaller ones; audio and video stream at any size.
+  const previewable = kind && (kind !== 'image' || file.size <= PREVIEW_MAX) ? kind : null
+  const preview = usePreview(file.infoHash, previewable, {
+    // A first verified piece means the metadata is here: the file can be served.
+    hasData: !!view && view.downloaded > 0 && view.state !== 'failed',
+    done: !!view?.done,
+  })
   const canDownload = !own && (!view || view.state === 'failed')
 
   return (

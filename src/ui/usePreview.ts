@@ -1,34 +1,52 @@
 import { useEffect, useState } from 'react'
-import { previewFile } from '../connect.ts'
+import { previewFile, streamFile } from '../connect.ts'
+
+export type PreviewKind = 'image' | 'audio' | 'video'
 
 /** Images, audio and video a browser can show inline. */
-export function previewKind(mime: string): 'image' | 'audio' | 'video' | null {
-  if (/^image\/(png|jpeg|gif|webp|avif|bmp|svg\+xml)$/.test(mime)) return 'image'
+export function previewKind(mime: string): PreviewKind | null {
+  if (/^image\/(png|jpeg|gif|webp|avif|bmp)$/.test(mime)) return 'image'
   if (mime.startsWith('audio/')) return 'audio'
   if (mime.startsWith('video/')) return 'video'
   return null
 }
 
-/** A blob URL of a complete file while the card is on screen (revoked when it goes). */
-export function usePreview(infoHash: string, enabled: boolean): string | undefined {
+/**
+ * Where a card's preview plays from. Audio and video stream (while downloading too) when the
+ * service worker can serve them; otherwise, and for images, a blob URL of the complete file,
+ * revoked when the card goes.
+ */
+export function usePreview(
+  infoHash: string,
+  kind: PreviewKind | null,
+  state: { hasData: boolean; done: boolean },
+): string | undefined {
   const [url, setUrl] = useState<string>()
+  const streamable = (kind === 'audio' || kind === 'video') && state.hasData
+  const enabled = !!kind && (state.done || streamable)
   useEffect(() => {
     if (!enabled) return
-    let current: string | undefined
+    let blobUrl: string | undefined
     let gone = false
-    previewFile(infoHash)
-      .then((u) => {
-        if (gone && u) URL.revokeObjectURL(u)
-        else {
-          current = u
-          setUrl(u)
-        }
-      })
-      .catch(() => setUrl(undefined)) // no preview is fine: Save still works
+    const load = async (): Promise<void> => {
+      const streamed = streamable ? await streamFile(infoHash) : undefined
+      if (streamed) {
+        if (!gone) setUrl(streamed)
+        return
+      }
+      if (!state.done) return
+      const u = await previewFile(infoHash)
+      if (gone && u) URL.revokeObjectURL(u)
+      else {
+        blobUrl = u
+        setUrl(u)
+      }
+    }
+    load().catch(() => setUrl(undefined)) // no preview is fine: Save still works
     return () => {
       gone = true
-      if (current) URL.revokeObjectURL(current)
+      if (blobUrl) URL.revokeObjectURL(blobUrl)
     }
-  }, [infoHash, enabled])
+  }, [infoHash, enabled, streamable, state.done])
   return enabled ? url : undefined
 }

@@ -38,7 +38,7 @@ export interface EngineTorrent {
   wires: EngineWire[]
   /** verified pieces, once metadata is known */
   bitfield?: { get(index: number): boolean }
-  files: { stream(): ReadableStream<Uint8Array> }[]
+  files: { stream(): ReadableStream<Uint8Array>; readonly streamURL: string }[]
   _peers?: Map<string, EnginePeer>
   addPeer(conn: object): boolean
   removePeer(id: string): void
@@ -65,6 +65,9 @@ export interface Engine {
   on(event: 'error', fn: (err: Error | string) => void): void
   once(event: 'listening', fn: () => void): void
   _connPool?: { destroy(cb?: () => void): void } | null
+  /** browser: serves files through a service worker (`controller`: its registration) */
+  createServer(opts: { controller: unknown }, force: 'browser'): unknown
+  _server?: unknown
 }
 
 /**

@@ -191,6 +191,20 @@ export class TorrentService {
   }
 
   /**
+   * A same-origin URL that streams the file with range requests, pieces fetched first where the
+   * player reads (audio and video play while they download). Browser only: `worker` is a
+   * ServiceWorkerRegistration whose worker runs WebTorrent's handler (`webtorrent/dist/sw.min.js`).
+   */
+  async streamUrl(infoHash: string, worker: unknown): Promise<string> {
+    const entry = this.require(infoHash)
+    const engine = await this.getEngine()
+    const file = entry.torrent?.files[0]
+    if (!file) throw new OpenPeerError('ERR_NOT_FOUND', 'this file has no data yet')
+    if (!engine._server) engine.createServer({ controller: worker }, 'browser')
+    return file.streamURL
+  }
+
+  /**
    * Serves a torrent to a peer outside the sessions: any simple-peer-like duplex (a plain
    * simple-peer connection to a stock WebTorrent client, say). False if WebTorrent refused it.
    */
