@@ -37,10 +37,15 @@ export default defineConfig({
     // (lazily imported) needs `path`, `process` and `global` too, or it fails to load with
     // "process is not defined" (/work/shared/reference/browser-stack-notes.md). Buffer comes from
     // the `buffer` package WebTorrent imports itself.
-    nodePolyfills({
-      include: ['events', 'path'],
-      globals: { Buffer: false, global: true, process: true },
-    }),
+    // Browser only: under Vitest (Node) the shims would replace Node's real `process`.
+    ...(process.env.VITEST
+      ? []
+      : [
+          nodePolyfills({
+            include: ['events', 'path'],
+            globals: { Buffer: false, global: true, process: true },
+          }),
+        ]),
     webtorrentWorker(),
     VitePWA({
       registerType: 'autoUpdate',

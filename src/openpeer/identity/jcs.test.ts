@@ -6,11 +6,12 @@ import { jcs } from './jcs.ts'
 function reordered(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(reordered)
   if (value === null || typeof value !== 'object') return value
-  const out: Record<string, unknown> = {}
-  for (const key of Object.keys(value).reverse()) {
-    out[key] = reordered((value as Record<string, unknown>)[key])
-  }
-  return out
+  // fromEntries makes own properties even of "__proto__" (assignment would set the prototype).
+  return Object.fromEntries(
+    Object.keys(value)
+      .reverse()
+      .map((key) => [key, reordered((value as Record<string, unknown>)[key])]),
+  )
 }
 
 describe('jcs (RFC 8785)', () => {

@@ -353,6 +353,13 @@ describe('decode: rejections', () => {
     for (const raw of [42, null, undefined, {}, new Uint16Array([123, 125])]) expectBad(raw, 'peer')
   })
 
+  it('refuses a frame without a version as malformed (400), naming the message', () => {
+    const e = thrown(() =>
+      decode(JSON.stringify({ kind: 'request', type: 'peer-keep-alive', id }), 'peer'),
+    )
+    expect(e).toMatchObject({ code: 'ERR_BAD_MESSAGE', status: 400, messageId: id })
+  })
+
   it('refuses version 2 with ERR_VERSION (426), naming the message', () => {
     const e = thrown(() =>
       decode(JSON.stringify({ v: 2, kind: 'request', type: 'peer-keep-alive', id }), 'peer'),

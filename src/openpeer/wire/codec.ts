@@ -59,6 +59,8 @@ export function decode(raw: unknown, channel: Channel): WireMessage {
   const { v, kind, type, id, ...body } = value as Record<string, unknown>
   const idOk = idSchema.safeParse(id).success
   const messageId = idOk ? (id as string) : undefined
+  // No version at all is a malformed frame; another version is one we do not speak.
+  if (v === undefined) throw bad('v (the protocol version) is missing', messageId)
   if (v !== 1) {
     const e = new OpenPeerError(
       'ERR_VERSION',
