@@ -1,6 +1,8 @@
 import { expect, test } from '@playwright/test'
 import {
+  closeAll,
   connect,
+  connectedPair,
   contactItem,
   conversation,
   expectState,
@@ -26,9 +28,7 @@ test('a 20 MB file goes from Alice to Bob over their connection, byte for byte',
   browser,
   baseURL,
 }) => {
-  const alice = await newUser(browser, baseURL!, 'Alice')
-  const bob = await newUser(browser, baseURL!, 'Bob')
-  await connect(alice, bob)
+  const { alice, bob } = await connectedPair(browser, baseURL!)
   const file = await randomFile('twenty.bin', 20 * MB)
 
   await shareWith(alice.page, 'Bob', file)
@@ -41,17 +41,14 @@ test('a 20 MB file goes from Alice to Bob over their connection, byte for byte',
     timeout: 120_000,
   })
   await expectSavedEqual(bob.page, file)
-  await alice.context.close()
-  await bob.context.close()
+  await closeAll(alice, bob)
 })
 
 test('a download interrupted by a reload resumes where it stopped, with equal bytes', async ({
   browser,
   baseURL,
 }) => {
-  const alice = await newUser(browser, baseURL!, 'Alice')
-  const bob = await newUser(browser, baseURL!, 'Bob')
-  await connect(alice, bob)
+  const { alice, bob } = await connectedPair(browser, baseURL!)
   const file = await randomFile('resume.bin', 30 * MB)
   await shareWith(alice.page, 'Bob', file)
   // Alice's sent figure shows in her Transfers panel: it tells whether bytes were sent twice.
@@ -78,8 +75,7 @@ test('a download interrupted by a reload resumes where it stopped, with equal by
   await expectSavedEqual(bob.page, file)
   // A piece in flight at the reload may be fetched again; the file as a whole is not.
   expect(await sentBytes(alice.page, file.name)).toBeLessThan(file.size * 1.25)
-  await alice.context.close()
-  await bob.context.close()
+  await closeAll(alice, bob)
 })
 
 test('three-peer swarm: Carol draws from Alice and Bob, and finishes from Bob when Alice leaves', async ({
@@ -117,14 +113,11 @@ test('three-peer swarm: Carol draws from Alice and Bob, and finishes from Bob wh
     timeout: 120_000,
   })
   await expectSavedEqual(carol.page, file)
-  await bob.context.close()
-  await carol.context.close()
+  await closeAll(bob, carol)
 })
 
 test('on mobile data seeding waits for "Seed on mobile data"', async ({ browser, baseURL }) => {
-  const alice = await newUser(browser, baseURL!, 'Alice')
-  const bob = await newUser(browser, baseURL!, 'Bob')
-  await connect(alice, bob)
+  const { alice, bob } = await connectedPair(browser, baseURL!)
   // Alice's phone reports a cellular link (Network Information API), from the next load on.
   await alice.page.addInitScript(() => {
     const connection = Object.assign(new EventTarget(), { type: 'cellular' })
@@ -151,17 +144,14 @@ test('on mobile data seeding waits for "Seed on mobile data"', async ({ browser,
     timeout: 30_000,
   })
   await expectSavedEqual(bob.page, file)
-  await alice.context.close()
-  await bob.context.close()
+  await closeAll(alice, bob)
 })
 
 test('bad files get clear messages and lose nothing: empty, a 300-character name, the same file twice', async ({
   browser,
   baseURL,
 }) => {
-  const alice = await newUser(browser, baseURL!, 'Alice')
-  const bob = await newUser(browser, baseURL!, 'Bob')
-  await connect(alice, bob)
+  const { alice, bob } = await connectedPair(browser, baseURL!)
   await contactItem(alice.page, 'Bob').click()
   const input = conversation(alice.page).getByLabel('Share file')
 
@@ -191,17 +181,14 @@ test('bad files get clear messages and lose nothing: empty, a 300-character name
   // Chat still works after all of it.
   await send(alice.page, 'Bob', 'still here')
   await expect(message(bob.page, 'still here')).toBeVisible()
-  await alice.context.close()
-  await bob.context.close()
+  await closeAll(alice, bob)
 })
 
 test('storage full: the download stops with a clear message, chat goes on, and it resumes once there is room', async ({
   browser,
   baseURL,
 }) => {
-  const alice = await newUser(browser, baseURL!, 'Alice')
-  const bob = await newUser(browser, baseURL!, 'Bob')
-  await connect(alice, bob)
+  const { alice, bob } = await connectedPair(browser, baseURL!)
   const file = await randomFile('toobig.bin', 12 * MB)
   await shareWith(alice.page, 'Bob', file)
 
@@ -221,17 +208,14 @@ test('storage full: the download stops with a clear message, chat goes on, and i
     timeout: 120_000,
   })
   await expectSavedEqual(bob.page, file)
-  await alice.context.close()
-  await bob.context.close()
+  await closeAll(alice, bob)
 })
 
 test('images preview and video plays from the download through the service worker', async ({
   browser,
   baseURL,
 }) => {
-  const alice = await newUser(browser, baseURL!, 'Alice')
-  const bob = await newUser(browser, baseURL!, 'Bob')
-  await connect(alice, bob)
+  const { alice, bob } = await connectedPair(browser, baseURL!)
   // The app's service worker must control Bob's page for streaming: it does from the next load.
   await bob.page.reload()
   await expectState(bob.page, 'Alice', 'connected')
@@ -290,6 +274,5 @@ test('images preview and video plays from the download through the service worke
     .poll(() => video.evaluate((v: HTMLVideoElement) => v.readyState), { timeout: 20_000 })
     .toBeGreaterThanOrEqual(1)
   expect(await video.evaluate((v: HTMLVideoElement) => v.videoWidth)).toBe(160)
-  await alice.context.close()
-  await bob.context.close()
+  await closeAll(alice, bob)
 })

@@ -108,3 +108,18 @@ export class OwnFinder {
     await exited
   }
 }
+
+/** Alice and Bob, each in a fresh browser profile, connected through an invite. */
+export async function connectedPair(
+  browser: Browser,
+  baseURL: string,
+): Promise<{ alice: User; bob: User }> {
+  const alice = await newUser(browser, baseURL, 'Alice')
+  const bob = await newUser(browser, baseURL, 'Bob')
+  await connect(alice, bob)
+  return { alice, bob }
+}
+
+export async function closeAll(...users: User[]): Promise<void> {
+  for (const u of users) await u.context.close()
+}
