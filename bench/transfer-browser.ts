@@ -7,7 +7,9 @@
  *    `bufferedAmountLowThreshold` backpressure (after a 16 MiB warm-up, like bench:transfer);
  * 2. the app: a 100 MiB random file shared by Alice through "Share file", Bob clicks
  *    "Download <name>"; time from that click to the progressbar at 100 (measured in Bob's page),
- *    the ratio app/raw (goal ≥ 0.8), and the sha256 of what "Save <name>" downloads;
+ *    the ratio app/raw (goal ≥ 0.8), and the sha256 of what "Save <name>" downloads. A first
+ *    16 MiB file warms the session's association (reported apart). Also: main-thread busy time
+ *    of each tab (CDP) and CPU used by all of Chromium's processes (from /proc);
  * 3. chat round trip (Enter → "delivered" on Bob's own message) idle, and every ~250 ms during
  *    the app transfer (goal: < 200 ms);
  * 4. a 1 GiB file through the app (OPFS chunk store): MiB/s and the JS heap of both tabs sampled
@@ -15,13 +17,22 @@
  *
  * Flags / env: --no-big or BENCH_BIG=0 skips part 4 · BENCH_TRANSFER_MB (100) ·
  * BENCH_TRANSFER_BIG_MB (1024) · BENCH_RAW_HIGH_KB / BENCH_RAW_LOW_KB (raw send-queue marks,
- * default the app's own: 2048 / 512) · CHROMIUM_PATH.
- * Rates are MiB/s (2^20 bytes per second). Not part of `npm test`.
+ * default the app's own: 2048 / 512) · BENCH_PROFILE=<dir> (CPU profiles of both tabs during the
+ * app's 100 MiB transfer, with a top-functions summary; this slows the transfer) · CHROMIUM_PATH.
+ * Rates are MiB/s (2^20 bytes per second). Not part of `npm test`. `DEBUG=pw:browser` shows
+ * Chromium's log, e.g. the "UDP send … failed with error 11" drops behind early SCTP stalls.
  */
 import { createHash, randomBytes } from 'node:crypto'
-import { createReadStream, createWriteStream, rmSync } from 'node:fs'
-import { mkdtemp } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+} from 'node:fs'
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises'
+import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, CDPSession, Page } from 'playwright-core'
 import { createFinderServer, type FinderServer } from '../server/index.ts'
@@ -41,8 +52,15 @@ const RAW = {
   high: Number(process.env.BENCH_RAW_HIGH_KB ?? SEND_QUEUE.high / 1024) * 1024,
   low: Number(process.env.BENCH_RAW_LOW_KB ?? SEND_QUEUE.low / 1024) * 1024,
 }
+// Chromium fails a datachannel whose send queue passes 16 MiB.
+if (RAW.high > 8 * MiB || RAW.low >= RAW.high) throw new Error('raw marks: low < high ≤ 8 MiB')
+/** a directory: CPU-profile both tabs during the app's transfer (perturbs the figures) */
+const PROFILE = process.env.BENCH_PROFILE
 const CHAT_EVERY_MS = 250
 const SAMPLE_EVERY_MS = 500
+
+/** set by SIGINT/SIGTERM: the errors of calls cut short by the cleanup are not worth printing */
+let interrupted = false
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 const rate = (bytes: number, ms: number): number => bytes / MiB / (ms / 1000)
@@ -287,17 +305,19 @@ async function share(alice: Page, bob: Page, file: TestFile, timeout: number): P
   return performance.now() - t0
 }
 
-/** Clicks Download and resolves when the bar reads 100 (both times measured in Bob's page). */
 interface Downloaded {
   ms: number
+  /** ms from the click to the bar first above 0 (its steps are whole percents) */
   firstProgressMs: number
   /** the click's timestamp in the page's performance.now() time */
   clickAt: number
 }
 
+/** Clicks Download and resolves when the bar reads 100 (both times measured in Bob's page). */
 async function download(bob: Page, file: TestFile, timeout: number): Promise<Downloaded> {
   await bob.evaluate(DOWNLOAD_WATCH(file.name))
   const done = bob.evaluate('window.__download') as Promise<Downloaded>
+  done.catch(() => {}) // raced below; a page closed after a timeout rejects it later
   await conversation(bob)
     .getByRole('button', { name: `Download ${file.name}` })
     .click()
@@ -318,6 +338,7 @@ async function download(bob: Page, file: TestFile, timeout: number): Promise<Dow
 /** Clicks "Save <name>", waits for the download and returns whether its sha256 is the original's. */
 async function saveMatches(bob: Page, file: TestFile, timeout: number): Promise<boolean> {
   const saving = bob.waitForEvent('download', { timeout })
+  saving.catch(() => {}) // awaited below, unless the click fails first
   await conversation(bob)
     .getByRole('button', { name: `Save ${file.name}` })
     .click()
@@ -395,6 +416,80 @@ async function taskSeconds(tab: Tab): Promise<number> {
   return metrics.find((m) => m.name === 'TaskDuration')?.value ?? NaN
 }
 
+interface ProfileNode {
+  id: number
+  callFrame: { functionName: string; url: string; lineNumber: number }
+}
+
+async function startProfile(tab: Tab): Promise<void> {
+  await tab.cdp.send('Profiler.enable')
+  await tab.cdp.send('Profiler.setSamplingInterval', { interval: 500 })
+  await tab.cdp.send('Profiler.start')
+}
+
+/** Writes <dir>/<tab>.cpuprofile and prints the functions with the most self time. */
+async function stopProfile(tab: Tab, dir: string): Promise<void> {
+  const { profile } = (await tab.cdp.send('Profiler.stop')) as {
+    profile: {
+      nodes: ProfileNode[]
+      samples: number[]
+      timeDeltas: number[]
+      startTime: number
+      endTime: number
+    }
+  }
+  await mkdir(dir, { recursive: true })
+  const file = join(dir, `${tab.name.toLowerCase()}.cpuprofile`)
+  await writeFile(file, JSON.stringify(profile))
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]))
+  const self = new Map<string, number>()
+  profile.samples.forEach((id, i) => {
+    const f = byId.get(id)!.callFrame
+    const where = f.url ? ` ${f.url.replace(/^.*\//, '')}:${f.lineNumber + 1}` : ''
+    const key = `${f.functionName || '(anonymous)'}${where}`
+    // timeDeltas[i] is the time before sample i; attribute it to that sample
+    self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0))
+  })
+  const total = profile.endTime - profile.startTime
+  const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 12)
+  console.log(`  ${tab.name} CPU profile (${file}), self time of ${f1(total / 1e6)} s:`)
+  for (const [key, us] of top) {
+    console.log(`    ${((us / total) * 100).toFixed(1).padStart(5)} %  ${key}`)
+  }
+}
+
+/**
+ * CPU seconds used so far by this process's descendants (Chromium's processes), from /proc;
+ * NaN where there is no /proc. Processes that already exited are not counted.
+ */
+function browserCpuSeconds(): number {
+  if (!existsSync('/proc/self/stat')) return NaN
+  const parent = new Map<number, number>()
+  const ticks = new Map<number, number>()
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8')
+      // after "pid (comm) ": state ppid … utime (12th) stime (13th)
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      parent.set(Number(name), Number(f[1]))
+      ticks.set(Number(name), Number(f[11]) + Number(f[12]))
+    } catch {
+      // exited while we looked
+    }
+  }
+  let total = 0
+  for (const [pid, t] of ticks) {
+    for (let p = parent.get(pid); p !== undefined && p > 1; p = parent.get(p)) {
+      if (p === process.pid) {
+        total += t
+        break
+      }
+    }
+  }
+  return total / 100 // USER_HZ is 100 on Linux
+}
+
 // ---------------------------------------------------------------------------------------------
 
 interface Row {
@@ -430,6 +525,7 @@ export async function benchTransferBrowser(): Promise<number> {
     server = undefined
   }
   const onSignal = (signal: NodeJS.Signals): void => {
+    interrupted = true
     console.error(`\n${signal}: cleaning up`)
     void cleanup().finally(() => process.exit(130))
   }
@@ -443,7 +539,8 @@ export async function benchTransferBrowser(): Promise<number> {
     browser = await launch()
     console.log(
       `bench:transfer:browser — Chromium ${browser.version()}, ${MB} MiB` +
-        `${BIG_MB ? ` and ${BIG_MB} MiB` : ''}, loopback; raw send queue ${RAW.high / 1024}/${RAW.low / 1024} KiB`,
+        `${BIG_MB ? ` and ${BIG_MB} MiB` : ''}, loopback; raw send queue ${RAW.high / 1024}/${RAW.low / 1024} KiB; ` +
+        `load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores`,
     )
     const [alice, bob] = await Promise.all([
       openTab(browser, base, 'Alice'),
@@ -454,51 +551,78 @@ export async function benchTransferBrowser(): Promise<number> {
     await contactItem(bob.page, 'Alice').click()
     await bob.page.evaluate(CHAT_WATCH)
 
-    // 1. Raw baseline between the same two pages: before and after the app's transfer (the
-    // machine's load drifts; the ratio uses their mean).
+    // 1. Raw baseline between the same two pages, before and after the app's transfer (the
+    // machine's load drifts; the ratio uses their mean). A fresh SCTP association starts with
+    // stalls (docs/torrents.md), so 16 MiB warm it up first.
     await rawConnect(alice.page, bob.page)
-    const warmMs = (await alice.page.evaluate(rawSend(16 * MiB))) as number
-    const rawBefore = rate(MB * MiB, (await alice.page.evaluate(rawSend(MB * MiB))) as number)
+    const rawWarm = rate(16 * MiB, (await alice.page.evaluate(rawSend(16 * MiB))) as number)
+    const rawRun = async (): Promise<{ rate: number; cores: number }> => {
+      const cpu0 = browserCpuSeconds()
+      const ms = (await alice.page.evaluate(rawSend(MB * MiB))) as number
+      return { rate: rate(MB * MiB, ms), cores: (browserCpuSeconds() - cpu0) / (ms / 1000) }
+    }
+    const rawBefore = await rawRun()
 
     // 3a. Chat round trip with nothing moving.
     const idle = await chat(bob.page, 'idle', { count: 12 })
     row('chat round trip, idle', chatText(idle))
 
-    // 2 + 3b. The app: share, download with chat pings going on, save and compare.
+    // 2 + 3b. The app. Its session's association is cold as well: a first 16 MiB file warms it
+    // (reported on its own), then the measured file, with chat pings going on, saved and compared.
+    const warmFile = await randomFile(dir, 'bench-warm-up.bin', 16)
+    await share(alice.page, bob.page, warmFile, 300_000)
+    const appWarm = await download(bob.page, warmFile, 300_000)
+    rmSync(warmFile.path, { force: true })
     const file = await randomFile(dir, `bench-${MB}.bin`, MB)
     const shareMs = await share(alice.page, bob.page, file, 300_000)
+    if (PROFILE) await Promise.all([alice, bob].map(startProfile))
     const busy0 = await Promise.all([alice, bob].map(taskSeconds))
+    const cpu0 = browserCpuSeconds()
     const wall0 = performance.now()
     let moving = true
     const during = download(bob.page, file, 600_000).finally(() => (moving = false))
     const pings = chat(bob.page, 'busy', { stop: () => !moving })
+    pings.catch(() => {}) // awaited below; not "unhandled" if the download fails first
     const app = await during
     const wallS = (performance.now() - wall0) / 1000
+    const appCores = (browserCpuSeconds() - cpu0) / wallS
     const busy1 = await Promise.all([alice, bob].map(taskSeconds))
+    if (PROFILE) for (const tab of [alice, bob]) await stopProfile(tab, PROFILE)
     const duringChat = await pings
-    const rawAfter = rate(MB * MiB, (await alice.page.evaluate(rawSend(MB * MiB))) as number)
+    const rawAfter = await rawRun()
     await rawClose(alice.page, bob.page)
-    const rawRate = (rawBefore + rawAfter) / 2
+
+    const rawRate = (rawBefore.rate + rawAfter.rate) / 2
     row(
       'raw datachannel',
-      `${f1(rawRate)} MiB/s (${f1(rawBefore)} before, ${f1(rawAfter)} after the app's; ` +
-        `16 MiB warm-up at ${f1(rate(16 * MiB, warmMs))})`,
+      `${f1(rawRate)} MiB/s (${f1(rawBefore.rate)} before, ${f1(rawAfter.rate)} after the ` +
+        `app's; the 16 MiB warm-up ran at ${f1(rawWarm)})`,
     )
     const appRate = rate(MB * MiB, app.ms)
-    const ratio = appRate / rawRate
     row(
       'app, Download click → 100 %',
-      `${f1(appRate)} MiB/s · ratio app/raw ${ratio.toFixed(2)} (goal ≥ 0.8)`,
+      `${f1(appRate)} MiB/s · ratio app/raw ${(appRate / rawRate).toFixed(2)} (goal ≥ 0.8)`,
     )
     row(
       'app, details',
-      `${f1(app.ms / 1000)} s; first progress after ${app.firstProgressMs.toFixed(0)} ms; ` +
+      `${f1(app.ms / 1000)} s; ≥ 1 % after ${app.firstProgressMs.toFixed(0)} ms; ` +
         `sharing (hash + store, until Bob sees the card) took ${f1(shareMs / 1000)} s`,
+    )
+    row(
+      'app, first file on the session',
+      `16 MiB at ${f1(rate(16 * MiB, appWarm.ms))} MiB/s (cold association; ≥ 1 % ` +
+        `after ${appWarm.firstProgressMs.toFixed(0)} ms)`,
     )
     const busyPct = (i: number): string =>
       `${Math.round(((busy1[i]! - busy0[i]!) / wallS) * 100)} %`
-    row('main thread busy during it', `Alice ${busyPct(0)} · Bob ${busyPct(1)}`)
-    row('chat round trip during it', `${chatText(duringChat)} (goal < 200 ms)`)
+    row('main thread busy, app', `Alice ${busyPct(0)} · Bob ${busyPct(1)}`)
+    const cores = (n: number): string => `${n.toFixed(2)} cores`
+    row(
+      'browser CPU (all processes)',
+      `raw ${cores((rawBefore.cores + rawAfter.cores) / 2)} · app ${cores(appCores)} ` +
+        `(machine: ${cpus().length} cores)`,
+    )
+    row('chat round trip during app', `${chatText(duringChat)} (goal < 200 ms)`)
     const slow = duringChat.ms
       .map((ms, i) => ({ ms, at: (duringChat.at[i]! - app.clickAt) / 1000 }))
       .filter((m) => m.ms > 500)
@@ -537,17 +661,22 @@ export async function benchTransferBrowser(): Promise<number> {
         const saving = await sampler.phase()
         row(
           `${BIG_MB} MiB via OPFS`,
-          `${f1(rate(BIG_MB * MiB, moved.ms))} MiB/s; sharing took ${f1(bigShareMs / 1000)} s; ${saved}`,
+          `${f1(rate(BIG_MB * MiB, moved.ms))} MiB/s (≥ 1 % after ` +
+            `${moved.firstProgressMs.toFixed(0)} ms); sharing took ${f1(bigShareMs / 1000)} s; ${saved}`,
         )
         tabs.forEach((t, i) => {
           const b = baseline[i]!
-          const peak = (p: Heap[]): string => mib(p[i]!.heap)
-          const growth = Math.max(seeding[i]!.heap, transferring[i]!.heap) - b.heap
+          const phases = [seeding[i]!, transferring[i]!, saving[i]!]
+          const peak = Math.max(...phases.map((p) => p.heap))
+          const each = (k: keyof Heap): string => phases.map((p) => f1(p[k] / MiB)).join(' / ')
           row(
-            `${t.name} JS heap, ${BIG_MB} MiB`,
-            `baseline ${mib(b.heap)} · peak ${peak(seeding)} seeding / ${peak(transferring)} ` +
-              `transferring / ${peak(saving)} saving · growth ${mib(growth)} ` +
-              `(ArrayBuffers: baseline ${mib(b.buffers)}, peak ${mib(Math.max(seeding[i]!.buffers, transferring[i]!.buffers))})`,
+            `${t.name} JS heap`,
+            `baseline ${mib(b.heap)} · peak ${mib(peak)} · growth ${mib(peak - b.heap)} ` +
+              `(peaks seeding / transferring / saving: ${each('heap')} MiB)`,
+          )
+          row(
+            `${t.name} ArrayBuffers`,
+            `baseline ${mib(b.buffers)} · peaks seeding / transferring / saving: ${each('buffers')} MiB`,
           )
         })
       } finally {
@@ -572,6 +701,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   benchTransferBrowser().then(
     (code) => process.exit(code),
     (err: unknown) => {
+      if (interrupted) return // the signal handler exits once everything is cleaned up
       console.error(err)
       process.exit(1)
     },
