@@ -276,3 +276,31 @@ test('images preview and video plays from the download through the service worke
   expect(await video.evaluate((v: HTMLVideoElement) => v.videoWidth)).toBe(160)
   await closeAll(alice, bob)
 })
+
+test('a share that fills the disk fails clearly and leaves nothing behind that blocks the next one', async ({
+  browser,
+  baseURL,
+}) => {
+  const { alice, bob } = await connectedPair(browser, baseURL!)
+  const cdp = await alice.context.newCDPSession(alice.page)
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin: baseURL!, quotaSize: 6_000_000 })
+  await contactItem(alice.page, 'Bob').click()
+  const big = await randomFile('big.bin', 12 * MB)
+  await conversation(alice.page).getByLabel('Share file').setInputFiles(big.path)
+  await expect(alice.page.getByRole('alert')).toContainText('storage full', { timeout: 60_000 })
+  await alice.page.getByRole('button', { name: 'Dismiss' }).click()
+
+  // The pieces the failed share wrote are freed: a file that fits can still be shared.
+  const small = await randomFile('small.bin', 2 * MB)
+  await shareWith(alice.page, 'Bob', small)
+  await contactItem(bob.page, 'Alice').click()
+  await conversation(bob.page)
+    .getByRole('button', { name: `Download ${small.name}` })
+    .click()
+  await expect(progressOf(bob.page, small.name)).toHaveAttribute('aria-valuenow', '100', {
+    timeout: 60_000,
+  })
+  await expectSavedEqual(bob.page, small)
+  await expect(fileCard(alice.page, big.name)).toHaveCount(0)
+  await closeAll(alice, bob)
+})

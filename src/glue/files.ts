@@ -1,4 +1,9 @@
-import type { OpenPeerClient, TorrentInfo, TorrentService } from '../openpeer/index.ts'
+import {
+  isOpenPeerError,
+  type OpenPeerClient,
+  type TorrentInfo,
+  type TorrentService,
+} from '../openpeer/index.ts'
 import { watchCellular } from '../platform/network.ts'
 import { previewUrl, saveStream } from '../platform/save.ts'
 import { fileCardId, type ChatMessage } from '../state/messages.ts'
@@ -6,6 +11,7 @@ import { prefsActions, seedingPaused, usePrefs } from '../state/prefs.ts'
 import { transfersActions, useTransfers } from '../state/transfers.ts'
 import { uiActions, type AppError } from '../state/ui.ts'
 import { loadPrefs, savePrefs } from '../storage/prefs.ts'
+import { sweepOrphanPieces } from '../storage/torrents.ts'
 
 /*
  * The file-sharing half of the glue (split from connect.ts for size; ARCHITECTURE rule 8 still
@@ -20,6 +26,8 @@ interface FilesGlue {
 }
 
 let glue: FilesGlue | undefined
+/** settles once stored files are loaded and orphaned pieces swept; shares wait for it */
+let started: Promise<void> = Promise.resolve()
 
 function service(): TorrentService | undefined {
   return glue?.client.torrents
@@ -61,17 +69,29 @@ export function attachFiles(g: FilesGlue, persistent: boolean): void {
   })
 }
 
-/** After the client started: the stored files as they are now. */
-export async function filesStarted(): Promise<void> {
+/** After the client started: the stored files as they are now, and orphaned pieces freed. */
+export function filesStarted(): Promise<void> {
+  started = loadFiles()
+  return started
+}
+
+async function loadFiles(): Promise<void> {
   const t = service()
   if (!t) return
   try {
     await t.start()
     transfersActions.setAll(t.list())
     applyServing()
+    await sweep(t)
   } catch (err) {
     uiActions.showError(glue!.appError(err, 'loading your shared files'))
   }
+}
+
+/** Frees pieces no record owns (never while a share is writing its own: callers serialise). */
+async function sweep(t: TorrentService): Promise<void> {
+  const swept = await sweepOrphanPieces(new Set(t.list().map((v) => v.infoHash)))
+  if (swept) console.info(`[openpeer] freed the pieces of ${swept} unfinished share(s)`)
 }
 
 function applyServing(): void {
@@ -82,6 +102,7 @@ function applyServing(): void {
 export async function shareFiles(contactId: string, files: readonly File[]): Promise<void> {
   const t = service()
   if (!t || !glue) return
+  await started
   for (const file of files) {
     const during = `sharing ${file.name || 'the file'}`
     try {
@@ -99,6 +120,8 @@ export async function shareFiles(contactId: string, files: readonly File[]): Pro
       await t.offer(contactId, info.infoHash)
     } catch (err) {
       uiActions.showError(glue.appError(err, during))
+      // A share that failed half-way (disk full) leaves pieces with no record: free them.
+      if (isOpenPeerError(err, 'ERR_STORAGE')) await sweep(t)
     }
   }
 }
