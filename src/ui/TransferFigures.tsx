@@ -16,7 +16,8 @@ const STATE_WORDS: Record<TorrentView['state'], string> = {
  */
 export function TransferFigures({ view, label }: { view: TorrentView; label?: string }) {
   const pct = percent(view.progress)
-  const left = view.done ? null : eta(view.eta)
+  // While checking, the speed is that of the metadata: no time left worth showing.
+  const left = view.done || view.state === 'checking' ? null : eta(view.eta)
   const moving = view.done ? view.uploadSpeed : view.downloadSpeed
   return (
     <div className="transfer">
@@ -30,7 +31,7 @@ export function TransferFigures({ view, label }: { view: TorrentView; label?: st
           aria-valuetext={`${pct} %`}
           className="bar"
         >
-          <span style={{ width: `${pct}%` }} />
+          <span style={{ transform: `scaleX(${pct / 100})` }} />
         </div>
       )}
       <p className="small muted figures">
