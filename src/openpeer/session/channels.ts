@@ -32,7 +32,10 @@ export class BulkChannels {
 
   open(id: number, label: string): RTCDataChannel {
     this.ids.add(id)
-    const channel = this.pc().createDataChannel(label, { negotiated: true, id, ordered: true })
+    // 'very-low' (WebRTC priority API): Chromium's SCTP scheduler then sends the control
+    // channel's chat and signalling ahead of bulk bytes. Implementations without it ignore it.
+    const init = { negotiated: true, id, ordered: true, priority: 'very-low' }
+    const channel = this.pc().createDataChannel(label, init as RTCDataChannelInit)
     channel.binaryType = 'arraybuffer'
     this.channels.add(channel)
     channel.addEventListener('close', () => {
