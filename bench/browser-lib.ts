@@ -2,12 +2,17 @@
  * Helpers for the benchmarks that drive the real app in Chromium (bench:connect,
  * bench:transfer:browser): a user per browser context, invites, the app's landmarks.
  */
-import type { Browser, Locator, Page } from 'playwright-core'
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core'
 
 /** A fresh browser context (its own storage) whose user has chosen a display name and is online. */
 export async function user(browser: Browser, base: string, name: string): Promise<Page> {
   const context = await browser.newContext({ baseURL: base, permissions: ['camera', 'microphone'] })
-  const page = await context.newPage()
+  return userIn(context, name)
+}
+
+/** The first run (display name, Continue) in a page of `context`, until the finder is online. */
+export async function userIn(context: BrowserContext, name: string): Promise<Page> {
+  const page = context.pages()[0] ?? (await context.newPage())
   await page.goto('/')
   await page.getByRole('textbox', { name: 'Display name' }).fill(name)
   await page.getByRole('button', { name: 'Continue' }).click()

@@ -1,4 +1,4 @@
-import { chromium, type Browser } from 'playwright-core'
+import { chromium, type Browser, type BrowserContext } from 'playwright-core'
 // @ts-expect-error -- plain ESM helper shared with the npm scripts
 import { findChromium } from '../scripts/find-chromium.mjs'
 
@@ -15,10 +15,28 @@ export const CHROMIUM_ARGS = [
   '--use-fake-ui-for-media-stream',
 ]
 
-export async function launch(): Promise<Browser> {
+async function chromiumPath(): Promise<string> {
   const executablePath = (await findChromium()) as string | null
   if (!executablePath) throw new Error('No Chromium found: see `node scripts/find-chromium.mjs`')
-  return chromium.launch({ executablePath, args: CHROMIUM_ARGS })
+  return executablePath
+}
+
+export async function launch(): Promise<Browser> {
+  return chromium.launch({ executablePath: await chromiumPath(), args: CHROMIUM_ARGS })
+}
+
+/**
+ * A browser with an on-disk profile in `dir` (its own process). Playwright's `newContext()`
+ * contexts are off the record, and there Chromium keeps OPFS in memory: file storage measured
+ * that way is not what people's browsers do.
+ */
+export async function launchOnDisk(dir: string, baseURL: string): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(dir, {
+    executablePath: await chromiumPath(),
+    args: CHROMIUM_ARGS,
+    baseURL,
+    permissions: ['camera', 'microphone'],
+  })
 }
 
 export function stats(samples: number[]): {

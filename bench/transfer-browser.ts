@@ -34,11 +34,11 @@ import {
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Browser, CDPSession, Page } from 'playwright-core'
+import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core'
 import { createFinderServer, type FinderServer } from '../server/index.ts'
 import { SEND_QUEUE } from '../src/openpeer/torrents/channel-duplex.ts'
-import { launch, stats } from './browser.ts'
-import { connectUsers, contactItem, conversation, user } from './browser-lib.ts'
+import { launch, launchOnDisk, stats } from './browser.ts'
+import { connectUsers, contactItem, conversation, user, userIn } from './browser-lib.ts'
 // @ts-expect-error -- plain ESM helper shared with the npm scripts
 import { buildIfStale } from '../scripts/lib.mjs'
 
@@ -56,6 +56,9 @@ const RAW = {
 if (RAW.high > 8 * MiB || RAW.low >= RAW.high) throw new Error('raw marks: low < high ≤ 8 MiB')
 /** a directory: CPU-profile both tabs during the app's transfer (perturbs the figures) */
 const PROFILE = process.env.BENCH_PROFILE
+const DISK = process.env.BENCH_DISK === '1'
+/** the on-disk profiles' browsers, closed before their directories are removed */
+const diskContexts: BrowserContext[] = []
 const CHAT_EVERY_MS = 250
 const SAMPLE_EVERY_MS = 500
 
@@ -497,8 +500,14 @@ interface Row {
   result: string
 }
 
-async function openTab(browser: Browser, base: string, name: string): Promise<Tab> {
-  const page = await user(browser, base, name)
+async function openTab(browser: Browser, base: string, name: string, dir: string): Promise<Tab> {
+  // BENCH_DISK=1: each user in its own on-disk profile (OPFS on disk, as in people's browsers).
+  let page: Page
+  if (DISK) {
+    const context = await launchOnDisk(join(dir, `${name}-profile`), base)
+    diskContexts.push(context)
+    page = await userIn(context, name)
+  } else page = await user(browser, base, name)
   const cdp = await page.context().newCDPSession(page)
   await cdp.send('Performance.enable')
   return { name, page, cdp }
@@ -517,10 +526,11 @@ export async function benchTransferBrowser(): Promise<number> {
   let server: FinderServer | undefined
   let browser: Browser | undefined
   const cleanup = async (): Promise<void> => {
-    if (dir) rmSync(dir, { recursive: true, force: true })
-    dir = undefined
+    for (const c of diskContexts.splice(0)) await c.close().catch(() => {})
     await browser?.close().catch(() => {})
     browser = undefined
+    if (dir) rmSync(dir, { recursive: true, force: true })
+    dir = undefined
     await server?.close().catch(() => {})
     server = undefined
   }
@@ -543,8 +553,8 @@ export async function benchTransferBrowser(): Promise<number> {
         `load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores`,
     )
     const [alice, bob] = await Promise.all([
-      openTab(browser, base, 'Alice'),
-      openTab(browser, base, 'Bob'),
+      openTab(browser, base, 'Alice', dir),
+      openTab(browser, base, 'Bob', dir),
     ])
     await connectUsers(alice.page, 'Alice', bob.page, 'Bob')
     await contactItem(alice.page, 'Bob').click()
