@@ -58,6 +58,8 @@ export function storageError(cause: unknown): OpenPeerError {
   const why =
     name === 'QuotaExceededError'
       ? 'there is no room left to store this file'
-      : `storing the file failed: ${(cause as Error | null)?.message ?? String(cause)}`
+      : name === 'NoModificationAllowedError'
+        ? 'this file is open in another tab of the app: close that tab and reload'
+        : `storing the file failed: ${(cause as Error | null)?.message ?? String(cause)}`
   return new OpenPeerError('ERR_STORAGE', why, { cause })
 }
