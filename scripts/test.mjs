@@ -6,7 +6,9 @@ import { join } from 'node:path'
 import { e2eStages } from './e2e.mjs'
 import { NPX, ROOT, countResults, run, runStages } from './lib.mjs'
 
-const reports = join(ROOT, 'test-results', 'reports')
+// Not under test-results/: Playwright empties that folder when it starts, which took the
+// vitest reports with it (the closing line then counted only the e2e tests).
+const reports = join(ROOT, 'node_modules', '.cache', 'test-reports')
 mkdirSync(reports, { recursive: true })
 const unitJson = join(reports, 'vitest-unit.json')
 const webrtcJson = join(reports, 'vitest-webrtc.json')
