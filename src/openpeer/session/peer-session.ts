@@ -1,7 +1,6 @@
 import { OpenPeerError, asOpenPeerError } from '../errors.ts'
 import { Emitter } from '../events.ts'
-import type { SectionA, VerifiedPeerFile } from '../identity/peer-file.ts'
-import type { PeerLike } from '../ports.ts'
+import type { VerifiedPeerFile } from '../identity/peer-file.ts'
 import type {
   NotifyBody,
   NotifyType,
@@ -9,7 +8,6 @@ import type {
   RequestType,
   ResultBody,
 } from '../wire/messages.ts'
-import type { ReplayCache } from '../wire/replay.ts'
 import { liveFingerprints } from './fingerprint.ts'
 import {
   checkIdentify,
@@ -17,50 +15,26 @@ import {
   makeIdentify,
   makeIdentifyResult,
   type IdentifyProof,
-  type LocalIdentity,
 } from './identify.ts'
 import { ControlRpc, type IncomingNotify, type IncomingRequest } from './rpc.ts'
 import { BulkChannels } from './channels.ts'
 import { renegotiate } from './renegotiate.ts'
 import { pathOf, type ConnectionPath } from './path.ts'
+import {
+  DEFAULT_TIMINGS,
+  type PeerSessionEvents,
+  type PeerSessionOptions,
+  type SessionState,
+  type SessionTimings,
+} from './session-types.ts'
 
-export type SessionState = 'signalling' | 'identifying' | 'open' | 'closed'
-
-export interface SessionTimings {
-  connectTimeout: number
-  identifyTimeout: number
-  keepAlive: number
-  deadAfter: number
-}
-
-export const DEFAULT_TIMINGS: SessionTimings = {
-  connectTimeout: 30_000,
-  identifyTimeout: 15_000,
-  keepAlive: 15_000,
-  deadAfter: 45_000,
-}
-
-export interface PeerSessionOptions {
-  me: () => LocalIdentity
-  peer: PeerLike
-  context: string
-  /** 'initiator' sent the find and proves itself first; 'target' answered it */
-  role: 'initiator' | 'target'
-  remote: { contactId: string; A: SectionA; locationId: string }
-  /** the target's find secret, presented by the initiator in peer-identify */
-  findSecret?: string | undefined
-  known: (contactId: string) => boolean
-  replay: ReplayCache
-  /** signalling before the session is up goes through the finder */
-  sendSignal: (signal: unknown) => void
-  timings?: Partial<SessionTimings>
-}
-
-export interface PeerSessionEvents extends Record<string, unknown> {
-  identified: { peer: VerifiedPeerFile; location: { id: string; label: string } }
-  closed: { error?: OpenPeerError | undefined }
-  notify: IncomingNotify
-}
+export {
+  DEFAULT_TIMINGS,
+  type PeerSessionEvents,
+  type PeerSessionOptions,
+  type SessionState,
+  type SessionTimings,
+} from './session-types.ts'
 
 /**
  * One authenticated connection to one remote location (PROTOCOL §5.4–5.5). Nothing but

@@ -1,0 +1,46 @@
+import type { OpenPeerError } from '../errors.ts'
+import type { SectionA, VerifiedPeerFile } from '../identity/peer-file.ts'
+import type { PeerLike } from '../ports.ts'
+import type { ReplayCache } from '../wire/replay.ts'
+import type { LocalIdentity } from './identify.ts'
+import type { IncomingNotify } from './rpc.ts'
+
+/** What a peer session is made of and says: its options, timings, states and events. */
+
+export type SessionState = 'signalling' | 'identifying' | 'open' | 'closed'
+
+export interface SessionTimings {
+  connectTimeout: number
+  identifyTimeout: number
+  keepAlive: number
+  deadAfter: number
+}
+
+export const DEFAULT_TIMINGS: SessionTimings = {
+  connectTimeout: 30_000,
+  identifyTimeout: 15_000,
+  keepAlive: 15_000,
+  deadAfter: 45_000,
+}
+
+export interface PeerSessionOptions {
+  me: () => LocalIdentity
+  peer: PeerLike
+  context: string
+  /** 'initiator' sent the find and proves itself first; 'target' answered it */
+  role: 'initiator' | 'target'
+  remote: { contactId: string; A: SectionA; locationId: string }
+  /** the target's find secret, presented by the initiator in peer-identify */
+  findSecret?: string | undefined
+  known: (contactId: string) => boolean
+  replay: ReplayCache
+  /** signalling before the session is up goes through the finder */
+  sendSignal: (signal: unknown) => void
+  timings?: Partial<SessionTimings>
+}
+
+export interface PeerSessionEvents extends Record<string, unknown> {
+  identified: { peer: VerifiedPeerFile; location: { id: string; label: string } }
+  closed: { error?: OpenPeerError | undefined }
+  notify: IncomingNotify
+}
