@@ -304,3 +304,41 @@ test('a share that fills the disk fails clearly and leaves nothing behind that b
   await expect(fileCard(alice.page, big.name)).toHaveCount(0)
   await closeAll(alice, bob)
 })
+
+test('Transfers: per-file seeding, copying the magnet link, removing a file', async ({
+  browser,
+  baseURL,
+}) => {
+  const { alice, bob } = await connectedPair(browser, baseURL!)
+  await alice.context.grantPermissions(['clipboard-read', 'clipboard-write'])
+  const file = await randomFile('toggle.bin', 3 * MB)
+  await shareWith(alice.page, 'Bob', file)
+  const transfers = alice.page.getByRole('list', { name: 'Transfers' })
+  const seed = transfers.getByRole('checkbox', { name: `Seed ${file.name}` })
+  await expect(seed).toBeChecked()
+  await seed.uncheck()
+  await expect(seed).not.toBeChecked()
+
+  // Seeding off: Bob asks, Alice refuses.
+  await contactItem(bob.page, 'Alice').click()
+  await conversation(bob.page)
+    .getByRole('button', { name: `Download ${file.name}` })
+    .click()
+  await expect(fileCard(bob.page, file.name)).toContainText('0 peers')
+  await bob.page.waitForTimeout(2_000)
+  expect(await percentOf(bob.page, file.name)).toBe(0)
+  await seed.check()
+  await expect(progressOf(bob.page, file.name)).toHaveAttribute('aria-valuenow', '100', {
+    timeout: 30_000,
+  })
+
+  await transfers.getByRole('button', { name: `Copy magnet link of ${file.name}` }).click()
+  const magnet = await alice.page.evaluate(() => navigator.clipboard.readText())
+  expect(magnet).toMatch(/^magnet:\?xt=urn:btih:[0-9a-f]{40}&dn=toggle\.bin&xl=3145728$/)
+
+  await transfers.getByRole('button', { name: `Remove ${file.name}` }).click()
+  await expect(alice.page.getByText('Files you share or receive show here.')).toBeVisible()
+  // Bob's copy is his own: still complete and savable.
+  await expectSavedEqual(bob.page, file)
+  await closeAll(alice, bob)
+})

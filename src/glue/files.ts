@@ -178,12 +178,17 @@ export async function streamFile(infoHash: string): Promise<string | undefined> 
 
 export async function setFileSeeding(infoHash: string, on: boolean): Promise<void> {
   const t = service()
-  if (!t || !glue) return
+  const before = useTransfers.getState().byHash[infoHash]
+  if (!t || !glue || !before) return
+  // Shown at once: the switch must not spring back while the choice is being saved.
+  transfersActions.upsert({ ...before, seeding: on })
   try {
     await t.setSeeding(infoHash, on)
     const view = t.get(infoHash)
     if (view) transfersActions.upsert(view)
   } catch (err) {
+    const now = t.get(infoHash)
+    if (now) transfersActions.upsert(now)
     uiActions.showError(glue.appError(err, on ? 'turning seeding on' : 'turning seeding off'))
   }
 }
