@@ -167,7 +167,8 @@ const median = (xs: number[]): number =>
   [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN
 const f1 = (n: number): string => n.toFixed(1)
 
-async function main(): Promise<void> {
+/** Node: raw datachannel vs WebTorrent on a session (`npm run bench:transfer`, or `npm run bench`). */
+export async function benchTransfer(): Promise<void> {
   const { server, domain } = await startFinder()
   const alice = await sharer('Alice', domain, createMemoryTorrentPorts())
   const bob = await sharer('Bob', domain, createMemoryTorrentPorts())
@@ -255,5 +256,5 @@ async function pieceKb(client: Sharer, infoHash: string): Promise<number> {
   return (engine?.torrents.find((t) => t.infoHash === infoHash)?.pieceLength ?? NaN) / 1024
 }
 
-await main()
+if (import.meta.url === `file://${process.argv[1]}`) await benchTransfer()
 process.exit(0)
