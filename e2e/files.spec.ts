@@ -342,3 +342,32 @@ test('Transfers: per-file seeding, copying the magnet link, removing a file', as
   await expectSavedEqual(bob.page, file)
   await closeAll(alice, bob)
 })
+
+test('the sender goes away mid-transfer and comes back after a reload: the download finishes by itself', async ({
+  browser,
+  baseURL,
+}) => {
+  const { alice, bob } = await connectedPair(browser, baseURL!)
+  const file = await randomFile('comeback.bin', 30 * MB)
+  await shareWith(alice.page, 'Bob', file)
+  await contactItem(bob.page, 'Alice').click()
+  await conversation(bob.page)
+    .getByRole('button', { name: `Download ${file.name}` })
+    .click()
+  await expect
+    .poll(() => percentOf(bob.page, file.name), { timeout: 60_000, intervals: [50] })
+    .toBeGreaterThan(30)
+
+  // Alice's tab closes and reopens: her shared file comes back from her own storage.
+  await alice.page.reload()
+  expect(await percentOf(bob.page, file.name)).toBeLessThan(100)
+  await expect(progressOf(bob.page, file.name)).toHaveAttribute('aria-valuenow', '100', {
+    timeout: 120_000,
+  })
+  await expectSavedEqual(bob.page, file)
+  const row = alice.page.getByRole('list', { name: 'Transfers' }).getByRole('listitem', {
+    name: file.name,
+  })
+  await expect(row).toContainText('seeding')
+  await closeAll(alice, bob)
+})
