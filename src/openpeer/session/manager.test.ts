@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { Emitter } from '../events.ts'
 import { SessionManager } from './manager.ts'
-import type { PeerSession, PeerSessionEvents } from './peer-session.ts'
+import type { PeerSession } from './peer-session.ts'
+import type { PeerSessionEvents } from './session-types.ts'
 
 const ME = { contactId: 'b'.repeat(64), location: { id: 'me-loc' } }
 

@@ -28,14 +28,6 @@ import {
   type SessionTimings,
 } from './session-types.ts'
 
-export {
-  DEFAULT_TIMINGS,
-  type PeerSessionEvents,
-  type PeerSessionOptions,
-  type SessionState,
-  type SessionTimings,
-} from './session-types.ts'
-
 /**
  * One authenticated connection to one remote location (PROTOCOL §5.4–5.5). Nothing but
  * peer-identify passes before both sides have proven who they are over this very DTLS link;

@@ -19,7 +19,8 @@ import { PROOF_LIFETIME, checkProof, digestOf, makeProof } from '../wire/proof.t
 import type { ReplayCache } from '../wire/replay.ts'
 import { locationSchema, peerFileSchema, signalDataSchema } from '../wire/schemas.ts'
 import type { LocalIdentity } from './identify.ts'
-import { PeerSession, type SessionTimings } from './peer-session.ts'
+import { PeerSession } from './peer-session.ts'
+import type { SessionTimings } from './session-types.ts'
 
 // What travels sealed inside the find exchange; decoded like any wire message.
 const findSealed = z.strictObject({ location: locationSchema, peer: peerFileSchema })
