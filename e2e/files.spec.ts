@@ -11,13 +11,14 @@ import {
   send,
 } from './helpers.ts'
 import {
+  expectComplete,
   expectSavedEqual,
   fileCard,
   percentOf,
-  progressOf,
   randomFile,
   sentBytes,
   shareWith,
+  startDownload,
 } from './files.ts'
 
 const MB = 1024 * 1024
@@ -37,9 +38,7 @@ test('a 20 MB file goes from Alice to Bob over their connection, byte for byte',
   await conversation(bob.page)
     .getByRole('button', { name: `Download ${file.name}` })
     .click()
-  await expect(progressOf(bob.page, file.name)).toHaveAttribute('aria-valuenow', '100', {
-    timeout: 120_000,
-  })
+  await expectComplete(bob.page, file.name)
   await expectSavedEqual(bob.page, file)
   await closeAll(alice, bob)
 })
@@ -52,10 +51,7 @@ test('a download interrupted by a reload resumes where it stopped, with equal by
   const file = await randomFile('resume.bin', 30 * MB)
   await shareWith(alice.page, 'Bob', file)
   // Alice's sent figure shows in her Transfers panel: it tells whether bytes were sent twice.
-  await contactItem(bob.page, 'Alice').click()
-  await conversation(bob.page)
-    .getByRole('button', { name: `Download ${file.name}` })
-    .click()
+  await startDownload(bob.page, 'Alice', file.name)
   // Past 40 %: a download that restarted from zero would send ≥ 1.4× the file (checked below).
   await expect
     .poll(() => percentOf(bob.page, file.name), { timeout: 60_000, intervals: [50] })
@@ -69,9 +65,7 @@ test('a download interrupted by a reload resumes where it stopped, with equal by
   await expect
     .poll(() => percentOf(bob.page, file.name), { timeout: 30_000 })
     .toBeGreaterThanOrEqual(Math.min(before, 99) - 5)
-  await expect(progressOf(bob.page, file.name)).toHaveAttribute('aria-valuenow', '100', {
-    timeout: 120_000,
-  })
+  await expectComplete(bob.page, file.name)
   await expectSavedEqual(bob.page, file)
   // A piece in flight at the reload may be fetched again; the file as a whole is not.
   expect(await sentBytes(alice.page, file.name)).toBeLessThan(file.size * 1.25)
@@ -93,25 +87,15 @@ test('three-peer swarm: Carol draws from Alice and Bob, and finishes from Bob wh
   await shareWith(alice.page, 'Carol', file)
 
   // Bob fetches the whole file from Alice, then keeps seeding it.
-  await contactItem(bob.page, 'Alice').click()
-  await conversation(bob.page)
-    .getByRole('button', { name: `Download ${file.name}` })
-    .click()
-  await expect(progressOf(bob.page, file.name)).toHaveAttribute('aria-valuenow', '100', {
-    timeout: 120_000,
-  })
+  await startDownload(bob.page, 'Alice', file.name)
+  await expectComplete(bob.page, file.name)
 
   // Carol was offered it by Alice only, yet Bob is a source too.
-  await contactItem(carol.page, 'Alice').click()
-  await conversation(carol.page)
-    .getByRole('button', { name: `Download ${file.name}` })
-    .click()
+  await startDownload(carol.page, 'Alice', file.name)
   await expect(fileCard(carol.page, file.name)).toContainText('2 peers', { timeout: 30_000 })
   expect(await percentOf(carol.page, file.name)).toBeLessThan(100)
   await alice.context.close()
-  await expect(progressOf(carol.page, file.name)).toHaveAttribute('aria-valuenow', '100', {
-    timeout: 120_000,
-  })
+  await expectComplete(carol.page, file.name)
   await expectSavedEqual(carol.page, file)
   await closeAll(bob, carol)
 })
@@ -131,18 +115,13 @@ test('on mobile data seeding waits for "Seed on mobile data"', async ({ browser,
 
   const file = await randomFile('mobile.bin', 2 * MB)
   await shareWith(alice.page, 'Bob', file)
-  await contactItem(bob.page, 'Alice').click()
-  await conversation(bob.page)
-    .getByRole('button', { name: `Download ${file.name}` })
-    .click()
+  await startDownload(bob.page, 'Alice', file.name)
   await expect(fileCard(bob.page, file.name)).toContainText('0 peers')
   await bob.page.waitForTimeout(2_000)
   expect(await percentOf(bob.page, file.name)).toBe(0)
 
   await mobile.check()
-  await expect(progressOf(bob.page, file.name)).toHaveAttribute('aria-valuenow', '100', {
-    timeout: 30_000,
-  })
+  await expectComplete(bob.page, file.name, 30_000)
   await expectSavedEqual(bob.page, file)
   await closeAll(alice, bob)
 })
@@ -165,11 +144,8 @@ test('bad files get clear messages and lose nothing: empty, a 300-character name
     buffer: Buffer.from('long name'),
   })
   const short = `${'n'.repeat(251)}.txt`
-  await contactItem(bob.page, 'Alice').click()
-  await conversation(bob.page)
-    .getByRole('button', { name: `Download ${short}` })
-    .click()
-  await expect(progressOf(bob.page, short)).toHaveAttribute('aria-valuenow', '100')
+  await startDownload(bob.page, 'Alice', short)
+  await expectComplete(bob.page, short)
 
   const twice = await randomFile('twice.bin', 100_000)
   await shareWith(alice.page, 'Bob', twice)
@@ -204,9 +180,7 @@ test('storage full: the download stops with a clear message, chat goes on, and i
 
   await cdp.send('Storage.overrideQuotaForOrigin', { origin: baseURL! })
   await download.click()
-  await expect(progressOf(bob.page, file.name)).toHaveAttribute('aria-valuenow', '100', {
-    timeout: 120_000,
-  })
+  await expectComplete(bob.page, file.name)
   await expectSavedEqual(bob.page, file)
   await closeAll(alice, bob)
 })
@@ -293,13 +267,8 @@ test('a share that fills the disk fails clearly and leaves nothing behind that b
   // The pieces the failed share wrote are freed: a file that fits can still be shared.
   const small = await randomFile('small.bin', 2 * MB)
   await shareWith(alice.page, 'Bob', small)
-  await contactItem(bob.page, 'Alice').click()
-  await conversation(bob.page)
-    .getByRole('button', { name: `Download ${small.name}` })
-    .click()
-  await expect(progressOf(bob.page, small.name)).toHaveAttribute('aria-valuenow', '100', {
-    timeout: 60_000,
-  })
+  await startDownload(bob.page, 'Alice', small.name)
+  await expectComplete(bob.page, small.name, 60_000)
   await expectSavedEqual(bob.page, small)
   await expect(fileCard(alice.page, big.name)).toHaveCount(0)
   await closeAll(alice, bob)
@@ -320,17 +289,12 @@ test('Transfers: per-file seeding, copying the magnet link, removing a file', as
   await expect(seed).not.toBeChecked()
 
   // Seeding off: Bob asks, Alice refuses.
-  await contactItem(bob.page, 'Alice').click()
-  await conversation(bob.page)
-    .getByRole('button', { name: `Download ${file.name}` })
-    .click()
+  await startDownload(bob.page, 'Alice', file.name)
   await expect(fileCard(bob.page, file.name)).toContainText('0 peers')
   await bob.page.waitForTimeout(2_000)
   expect(await percentOf(bob.page, file.name)).toBe(0)
   await seed.check()
-  await expect(progressOf(bob.page, file.name)).toHaveAttribute('aria-valuenow', '100', {
-    timeout: 30_000,
-  })
+  await expectComplete(bob.page, file.name, 30_000)
 
   await transfers.getByRole('button', { name: `Copy magnet link of ${file.name}` }).click()
   const magnet = await alice.page.evaluate(() => navigator.clipboard.readText())
@@ -350,10 +314,7 @@ test('the sender goes away mid-transfer and comes back after a reload: the downl
   const { alice, bob } = await connectedPair(browser, baseURL!)
   const file = await randomFile('comeback.bin', 30 * MB)
   await shareWith(alice.page, 'Bob', file)
-  await contactItem(bob.page, 'Alice').click()
-  await conversation(bob.page)
-    .getByRole('button', { name: `Download ${file.name}` })
-    .click()
+  await startDownload(bob.page, 'Alice', file.name)
   await expect
     .poll(() => percentOf(bob.page, file.name), { timeout: 60_000, intervals: [50] })
     .toBeGreaterThan(30)
@@ -361,9 +322,7 @@ test('the sender goes away mid-transfer and comes back after a reload: the downl
   // Alice's tab closes and reopens: her shared file comes back from her own storage.
   await alice.page.reload()
   expect(await percentOf(bob.page, file.name)).toBeLessThan(100)
-  await expect(progressOf(bob.page, file.name)).toHaveAttribute('aria-valuenow', '100', {
-    timeout: 120_000,
-  })
+  await expectComplete(bob.page, file.name)
   await expectSavedEqual(bob.page, file)
   const row = alice.page.getByRole('list', { name: 'Transfers' }).getByRole('listitem', {
     name: file.name,

@@ -35,6 +35,19 @@ export async function shareWith(page: Page, to: string, file: TestFile): Promise
   await expect(fileCard(page, file.name)).toBeVisible({ timeout: 30_000 })
 }
 
+/** Opens the conversation with `from` and clicks "Download <name>" on its card. */
+export async function startDownload(page: Page, from: string, name: string): Promise<void> {
+  await contactItem(page, from).click()
+  await conversation(page)
+    .getByRole('button', { name: `Download ${name}` })
+    .click()
+}
+
+/** Waits for the card's progressbar to read 100 %. */
+export async function expectComplete(page: Page, name: string, timeout = 120_000): Promise<void> {
+  await expect(progressOf(page, name)).toHaveAttribute('aria-valuenow', '100', { timeout })
+}
+
 export function fileCard(page: Page, name: string) {
   return conversation(page).getByRole('listitem').filter({ hasText: name })
 }
