@@ -5,7 +5,7 @@ import {
   type TorrentService,
 } from '../openpeer/index.ts'
 import { watchCellular } from '../platform/network.ts'
-import { previewUrl, saveStream } from '../platform/save.ts'
+import { blobUrl, saveStream } from '../platform/save.ts'
 import { fileCardId, type ChatMessage } from '../state/messages.ts'
 import { prefsActions, seedingPaused, usePrefs } from '../state/prefs.ts'
 import { transfersActions, useTransfers } from '../state/transfers.ts'
@@ -158,7 +158,7 @@ export async function previewFile(infoHash: string): Promise<string | undefined>
   const t = service()
   const view = useTransfers.getState().byHash[infoHash]
   if (!t || !view) return undefined
-  return previewUrl(t.stream(infoHash), view.mime)
+  return blobUrl(t.stream(infoHash), view.mime)
 }
 
 /**

@@ -7,8 +7,7 @@ export async function saveStream(
   name: string,
   mime: string,
 ): Promise<void> {
-  const blob = await new Response(stream, { headers: { 'content-type': mime } }).blob()
-  const url = URL.createObjectURL(blob)
+  const url = await blobUrl(stream, mime)
   const a = document.createElement('a')
   a.href = url
   a.download = name
@@ -20,11 +19,8 @@ export async function saveStream(
   setTimeout(() => URL.revokeObjectURL(url), 60_000)
 }
 
-/** A blob URL of a file for previews (images, audio, video); revoke it when done. */
-export async function previewUrl(
-  stream: ReadableStream<Uint8Array>,
-  mime: string,
-): Promise<string> {
+/** A blob URL of a file (for saving, or previews of images, audio, video); revoke it when done. */
+export async function blobUrl(stream: ReadableStream<Uint8Array>, mime: string): Promise<string> {
   const blob = await new Response(stream, { headers: { 'content-type': mime } }).blob()
   return URL.createObjectURL(blob)
 }
