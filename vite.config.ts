@@ -111,7 +111,14 @@ export default defineConfig({
       // --no-file-parallelism), so ICE and SCTP timing never compete for two cores.
       {
         extends: true,
-        test: { name: 'webrtc', include: ['test/**/*.test.ts'], testTimeout: 90_000 },
+        test: {
+          name: 'webrtc',
+          include: ['test/**/*.test.ts'],
+          testTimeout: 90_000,
+          // As the e2e suite in CI: real ICE over loopback very rarely never connects (seen once
+          // in ~15 clean runs: the security test's session hit its 30 s connect timeout).
+          retry: process.env.CI ? 1 : 0,
+        },
       },
     ],
   },
