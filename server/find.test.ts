@@ -1,6 +1,6 @@
 // @vitest-environment node
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { randomId } from '../src/openpeer/identity/index.ts'
+import { randomId, signJson } from '../src/openpeer/identity/index.ts'
 import { connect, type Frame, type TestClient } from './test-client.ts'
 import {
   findReplyBody,
@@ -103,6 +103,28 @@ describe('peer-location-find', () => {
     const { alice, bob, a, b1 } = await pair()
     const body = await findRequestBody(alice, 'a1', bob, { findSecret: 'x'.repeat(22) })
     const result = await a.request('peer-location-find', body)
+    expect(result.error?.code).toBe(403)
+    expect(result.error?.reason).toMatch(/^ERR_FIND_DENIED/)
+    await new Promise((r) => setTimeout(r, 30))
+    expect(b1.frames.some(isFind)).toBe(false)
+  })
+
+  it("refuses a find secret proof lifted from another contact's find (403) and rings nobody", async () => {
+    // Mallory holds no find secret of Bob's; she copies the proof, nonce, expiry and context of a
+    // find Alice made into a find signed by herself. The proof names Alice, so it does not match.
+    const { alice, bob, b1 } = await pair()
+    const mallory = await makeContact(finder.domain, 'Mallory')
+    const m = await online(mallory, 'm1')
+    const real = await findRequestBody(alice, 'a1', bob)
+    const forged = await findRequestBody(mallory, 'm1', bob, { context: real.proof.context })
+    const { sig: _sig, ...unsigned } = forged.proof
+    const lifted = await signJson(mallory.keys.sign.privateKey, {
+      ...unsigned,
+      findSecretProof: real.proof.findSecretProof,
+      nonce: real.proof.nonce,
+      expires: real.proof.expires,
+    })
+    const result = await m.request('peer-location-find', { proof: lifted })
     expect(result.error?.code).toBe(403)
     expect(result.error?.reason).toMatch(/^ERR_FIND_DENIED/)
     await new Promise((r) => setTimeout(r, 30))

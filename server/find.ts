@@ -33,6 +33,7 @@ export async function registered(ctx: FinderContext, conn: Connection): Promise<
 async function holdersOf(
   targets: Registration[],
   proof: RequestOf<'peer-location-find'>['proof'],
+  fromId: string,
 ): Promise<Registration[]> {
   const expected = new Map<string, Promise<string>>()
   const out: Registration[] = []
@@ -40,7 +41,11 @@ async function holdersOf(
     if (!reg.B) continue
     const secret = reg.B.findSecret
     let want = expected.get(secret)
-    if (!want) expected.set(secret, (want = findSecretProof(secret, proof.nonce, proof.expires)))
+    if (!want) {
+      const { to, context, nonce, expires } = proof
+      want = findSecretProof(secret, { from: fromId, to, context, nonce, expires })
+      expected.set(secret, want)
+    }
     if (constantTimeEqual(await want, proof.findSecretProof)) out.push(reg)
   }
   return out
@@ -82,7 +87,7 @@ export async function findRequest(
   if (!locations.some((reg) => reg.B)) {
     throw new OpenPeerError('ERR_FIND_DENIED', 'contact is not findable')
   }
-  const holders = await holdersOf(locations, proof)
+  const holders = await holdersOf(locations, proof, fromId)
   if (holders.length === 0) {
     throw new OpenPeerError('ERR_FIND_DENIED', 'find secret proof does not match')
   }

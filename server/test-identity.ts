@@ -65,10 +65,17 @@ export async function findRequestBody(
 ) {
   const nonce = randomId()
   const expires = (opts.now ?? Date.now()) + (opts.lifetime ?? 2 * 60_000)
+  const context = opts.context ?? randomId()
   const proof = await signJson(from.keys.sign.privateKey, {
     to: target.uri,
-    findSecretProof: await findSecretProof(opts.findSecret ?? target.B.findSecret, nonce, expires),
-    context: opts.context ?? randomId(),
+    findSecretProof: await findSecretProof(opts.findSecret ?? target.B.findSecret, {
+      from: from.contactId,
+      to: target.uri,
+      context,
+      nonce,
+      expires,
+    }),
+    context,
     from: from.A,
     fromLocation,
     sealed: await seal(

@@ -96,6 +96,8 @@ export function tamperingSocket(
   tamper: (
     frame: Record<string, unknown>,
   ) => Promise<Record<string, unknown>> | Record<string, unknown>,
+  /** sees every frame the client sends to the finder */
+  sent: (frame: Record<string, unknown>) => void = () => {},
 ) {
   return (url: string): SocketLike => {
     const ws = new WebSocket(url)
@@ -103,7 +105,10 @@ export function tamperingSocket(
       get readyState() {
         return ws.readyState
       },
-      send: (data) => ws.send(data),
+      send: (data) => {
+        sent(JSON.parse(String(data)) as Record<string, unknown>)
+        ws.send(data)
+      },
       close: (code, reason) => ws.close(code, reason),
       onopen: null,
       onclose: null,

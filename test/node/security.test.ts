@@ -2,6 +2,8 @@ import Peer from '@thaunknown/simple-peer'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { PublicJwk } from '../../src/openpeer/identity/keys.ts'
 import { seal } from '../../src/openpeer/identity/seal.ts'
+import { signJson } from '../../src/openpeer/identity/sign.ts'
+import { makeContact } from '../../server/test-identity.ts'
 import { SECURITY_CODES, isOpenPeerError, type PeerLike } from '../../src/openpeer/index.ts'
 import { makeClient, startFinder, tamperingSocket, until } from './harness.ts'
 
@@ -16,16 +18,19 @@ type Frame = Record<string, unknown> & {
   proof?: Record<string, unknown>
 }
 
-async function setup(bobPorts: Parameters<typeof makeClient>[2]) {
+async function setup(
+  bobPorts: Parameters<typeof makeClient>[2],
+  alicePorts: Parameters<typeof makeClient>[2] = {},
+) {
   const { server, domain } = await startFinder()
   cleanups.push(() => server.close())
-  const alice = await makeClient('Alice', domain)
+  const alice = await makeClient('Alice', domain, alicePorts)
   const bob = await makeClient('Bob', domain, bobPorts)
   cleanups.push(
     () => alice.stop(),
     () => bob.stop(),
   )
-  return { alice, bob }
+  return { alice, bob, domain }
 }
 
 function isFindReply(f: Frame): boolean {
@@ -137,6 +142,71 @@ describe('a finder in the middle is caught', () => {
     expect(isOpenPeerError(await accepted)).toBe(true)
   })
 })
+
+describe('a finder cannot ring a contact with a find secret proof lifted from another find', () => {
+  it('re-signing a real find with its own key gets ERR_FIND_DENIED and no sealed reply', async () => {
+    // The finder drops Bob's find to Alice and forwards in its place a find signed by its own
+    // identity (Mallory) that carries Bob's findSecretProof, nonce, expiry and context. Were the
+    // proof not bound to its sender, Alice would take Mallory for an invite holder and seal her
+    // offer (her ICE candidates, her addresses) to Mallory.
+    const mallory = { contact: undefined as Awaited<ReturnType<typeof makeContact>> | undefined }
+    const fromAlice: Frame[] = []
+    let lifted = 0
+    const { alice, bob, domain } = await setup(
+      {},
+      {
+        createSocket: tamperingSocket(
+          async (f: Frame) => {
+            if (f.type !== 'peer-location-find' || f.kind !== 'request' || !f.proof) return f
+            const m = mallory.contact!
+            const real = f.proof as Record<string, unknown> & { to: string }
+            lifted += 1
+            const proof = await signJson(m.keys.sign.privateKey, {
+              to: real.to,
+              findSecretProof: real.findSecretProof,
+              context: real.context,
+              from: m.A,
+              fromLocation: 'mallory-location',
+              sealed: await seal(
+                aliceBoxKey(alice),
+                {
+                  location: { id: 'mallory-location', label: 'finder' },
+                  peer: { A: m.A, B: m.B, C: m.C },
+                },
+                'find',
+              ),
+              nonce: real.nonce,
+              expires: real.expires,
+            })
+            return { ...f, proof }
+          },
+          (f) => fromAlice.push(f),
+        ),
+      },
+    )
+    mallory.contact = await makeContact(domain, 'Mallory')
+    const refused = until(alice, 'security:alert')
+    const accepted = bob
+      .acceptInvite(alice.inviteLink('http://app.test'), { signal: AbortSignal.timeout(4_000) })
+      .then(
+        () => null,
+        (e: unknown) => e,
+      )
+    expect((await refused).error.code).toBe('ERR_FIND_DENIED')
+    expect(isOpenPeerError(await accepted)).toBe(true)
+    expect(lifted).toBe(1)
+    // Alice answered nothing: no find reply and no signal, so nothing sealed to Mallory.
+    const answers = fromAlice.filter(
+      (f) => f.type === 'peer-location-find' || f.type === 'peer-location-signal',
+    )
+    expect(answers).toEqual([])
+    expect(alice.contacts()).toEqual([])
+  })
+})
+
+function aliceBoxKey(alice: object): PublicJwk {
+  return bobBoxKey(alice)
+}
 
 function bobBoxKey(bob: object): PublicJwk {
   // Bob's box key is public (his section A): the finder saw it in the find request it forwarded.

@@ -2,17 +2,23 @@ import { createHmac } from 'node:crypto'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { fromBase64Url } from './encoding.ts'
-import { findSecretProof, newFindSecret } from './find-secret.ts'
+import { findSecretProof, newFindSecret, type FindProofBinding } from './find-secret.ts'
 
-function reference(secret: string, nonce: string, expires: number): string {
+// Computed independently of the code under test, from PROTOCOL §5.3's formula.
+function reference(secret: string, b: FindProofBinding): string {
   return createHmac('sha256', Buffer.from(secret, 'utf8'))
-    .update(`proof:${nonce}:${expires}`)
+    .update(`proof:${b.from}:${b.to}:${b.context}:${b.nonce}:${b.expires}`)
     .digest('hex')
 }
 
 const SECRET = 'q6z1Vd3w0bXhS9yJtK2mPA'
-const NONCE = 'nonce-0123456789abcdef'
-const EXPIRES = 1_700_000_120_000
+const BINDING: FindProofBinding = {
+  from: 'a'.repeat(64),
+  to: `peer://finder.example/${'b'.repeat(64)}`,
+  context: 'ctx-0123456789',
+  nonce: 'nonce-0123456789abcdef',
+  expires: 1_700_000_120_000,
+}
 
 describe('newFindSecret', () => {
   it('is 128 random bits in base64url, fresh each time', () => {
@@ -24,35 +30,45 @@ describe('newFindSecret', () => {
 })
 
 describe('findSecretProof', () => {
+  // The vector was computed with `openssl dgst -sha256 -hmac` over the same string.
   it('matches the fixed HMAC-SHA-256 vector', async () => {
-    const expected = 'e4854703fb6e8012b46129578bc13472c3efd7c0d989e1347462155ba3909c7f'
-    expect(reference(SECRET, NONCE, EXPIRES)).toBe(expected)
-    expect(await findSecretProof(SECRET, NONCE, EXPIRES)).toBe(expected)
+    const expected = reference(SECRET, BINDING)
+    expect(expected).toBe('2abb0385721df3912d77230dd4ce7fdcb96224eeb372dfae6ad544dd76731961')
+    expect(await findSecretProof(SECRET, BINDING)).toBe(expected)
   })
 
   it('is deterministic for the same inputs', async () => {
-    const a = await findSecretProof(SECRET, NONCE, EXPIRES)
-    expect(await findSecretProof(SECRET, NONCE, EXPIRES)).toBe(a)
+    const a = await findSecretProof(SECRET, BINDING)
+    expect(await findSecretProof(SECRET, BINDING)).toBe(a)
     expect(a).toMatch(/^[0-9a-f]{64}$/)
   })
 
-  it('changes with the nonce, the expiry and the secret', async () => {
-    const base = await findSecretProof(SECRET, NONCE, EXPIRES)
-    expect(await findSecretProof(SECRET, NONCE + 'x', EXPIRES)).not.toBe(base)
-    expect(await findSecretProof(SECRET, NONCE, EXPIRES + 1)).not.toBe(base)
-    expect(await findSecretProof(newFindSecret(), NONCE, EXPIRES)).not.toBe(base)
+  it('binds the sender, the target, the context, the nonce, the expiry and the secret', async () => {
+    const base = await findSecretProof(SECRET, BINDING)
+    const changed: FindProofBinding[] = [
+      { ...BINDING, from: 'c'.repeat(64) },
+      { ...BINDING, to: `peer://finder.example/${'d'.repeat(64)}` },
+      { ...BINDING, context: 'ctx-other' },
+      { ...BINDING, nonce: BINDING.nonce + 'x' },
+      { ...BINDING, expires: BINDING.expires + 1 },
+    ]
+    for (const b of changed) expect(await findSecretProof(SECRET, b)).not.toBe(base)
+    expect(await findSecretProof(newFindSecret(), BINDING)).not.toBe(base)
   })
 
-  it('agrees with node:crypto for any secret, nonce and expiry', async () => {
+  it('agrees with node:crypto for any secret and binding', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.string({ minLength: 1, maxLength: 64 }),
-        fc.string({ maxLength: 64 }),
-        fc.nat(),
-        async (secret, nonce, expires) => {
-          expect(await findSecretProof(secret, nonce, expires)).toBe(
-            reference(secret, nonce, expires),
-          )
+        fc.record({
+          from: fc.stringMatching(/^[0-9a-f]{64}$/),
+          to: fc.string({ maxLength: 80 }),
+          context: fc.string({ maxLength: 64 }),
+          nonce: fc.string({ maxLength: 64 }),
+          expires: fc.nat(),
+        }),
+        async (secret, binding) => {
+          expect(await findSecretProof(secret, binding)).toBe(reference(secret, binding))
         },
       ),
       { numRuns: 100 },

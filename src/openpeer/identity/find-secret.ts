@@ -5,15 +5,27 @@ export function newFindSecret(): string {
   return toBase64Url(randomBytes(16))
 }
 
+/** What a find secret proof is bound to: who rings whom, in which find, until when. */
+export interface FindProofBinding {
+  /** the initiator's contact id (hex), the one that signs the find */
+  from: string
+  /** the target's peer URI */
+  to: string
+  context: string
+  nonce: string
+  expires: number
+}
+
 /**
- * findSecretProof = hex(HMAC-SHA-256(findSecret, "proof:" + nonce + ":" + expires)): shows the
- * finder that the initiator holds section B without sending the secret itself.
+ * findSecretProof = hex(HMAC-SHA-256(findSecret, "proof:" + from + ":" + to + ":" + context +
+ * ":" + nonce + ":" + expires)): shows that the initiator holds section B without sending the
+ * secret itself. It binds the sender, the target and the find context, not just the nonce and
+ * expiry: otherwise a finder could drop a real find, copy its proof into a find signed with its
+ * own key, and the target would seal its offer (its addresses) to the finder (PROTOCOL §5.3).
+ * No field can contain a ':' except `to`, whose form is fixed by its own checks, so the string
+ * has one reading.
  */
-export async function findSecretProof(
-  findSecret: string,
-  nonce: string,
-  expires: number,
-): Promise<string> {
+export async function findSecretProof(findSecret: string, b: FindProofBinding): Promise<string> {
   const key = await crypto.subtle.importKey(
     'raw',
     utf8(findSecret),
@@ -21,5 +33,6 @@ export async function findSecretProof(
     false,
     ['sign'],
   )
-  return toHex(await crypto.subtle.sign('HMAC', key, utf8(`proof:${nonce}:${expires}`)))
+  const message = `proof:${b.from}:${b.to}:${b.context}:${b.nonce}:${b.expires}`
+  return toHex(await crypto.subtle.sign('HMAC', key, utf8(message)))
 }

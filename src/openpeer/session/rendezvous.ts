@@ -85,9 +85,16 @@ export class Rendezvous {
     const sealed = await seal(target.A.boxKey, { location: me.location, peer: me.file }, 'find')
     const nonce = randomId()
     const expires = Date.now() + 2 * 60_000
+    const to = formatPeerUri({ domain: target.A.domain, contactId: target.contactId })
     const body = {
-      to: formatPeerUri({ domain: target.A.domain, contactId: target.contactId }),
-      findSecretProof: await findSecretProof(target.findSecret, nonce, expires),
+      to,
+      findSecretProof: await findSecretProof(target.findSecret, {
+        from: me.contactId,
+        to,
+        context,
+        nonce,
+        expires,
+      }),
       context,
       from: me.file.A,
       fromLocation: me.location.id,
@@ -171,8 +178,15 @@ export class Rendezvous {
     })
     if (proof.to !== me.uri)
       throw new OpenPeerError('ERR_CONTACT_MISMATCH', 'find request is for another contact')
-    // The finder checked this too, but a finder is not trusted to decide who may ring us.
-    const expected = await findSecretProof(me.file.B.findSecret, proof.nonce, proof.expires)
+    // The finder checked this too, but a finder is not trusted to decide who may ring us. The
+    // proof names the signer: one lifted from another's find into a finder's own fails here.
+    const expected = await findSecretProof(me.file.B.findSecret, {
+      from: initiatorId,
+      to: proof.to,
+      context: proof.context,
+      nonce: proof.nonce,
+      expires: proof.expires,
+    })
     if (!constantTimeEqual(expected, proof.findSecretProof)) {
       throw new OpenPeerError('ERR_FIND_DENIED', 'find request with a revoked or wrong find secret')
     }

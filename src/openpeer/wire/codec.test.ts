@@ -115,12 +115,19 @@ beforeAll(async () => {
   add('peer-file-get', 'request', { contactId: bob.peer.contactId })
   add('peer-file-get', 'result', { peer: { A: bob.peer.file.A } })
 
-  // The find proof binds findSecretProof to its own nonce and expiry, so it is signed directly.
+  // The find proof binds findSecretProof to its own sender, target, context, nonce and expiry,
+  // so it is signed directly.
   const nonce = randomId()
   const expires = NOW + 60_000
   const findProof = await signJson(sign, {
     to: bob.peer.uri,
-    findSecretProof: await findSecretProof(bobB.findSecret, nonce, expires),
+    findSecretProof: await findSecretProof(bobB.findSecret, {
+      from: alice.peer.contactId,
+      to: bob.peer.uri,
+      context,
+      nonce,
+      expires,
+    }),
     context,
     from: alice.peer.file.A,
     fromLocation: location.id,
