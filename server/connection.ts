@@ -2,12 +2,10 @@ import WebSocket from 'ws'
 import { OpenPeerError, isOpenPeerError } from '../src/openpeer/errors.ts'
 import { randomId } from '../src/openpeer/identity/index.ts'
 import {
-  CATALOGUE,
-  decode,
+  Endpoint,
   encode,
-  errorResult,
-  idSchema,
-  type MessageType,
+  type IncomingNotify,
+  type IncomingRequest,
   type WireMessage,
 } from '../src/openpeer/wire/index.ts'
 import type { Connection, FinderContext } from './context.ts'
@@ -15,34 +13,6 @@ import { findReply, findRequest } from './find.ts'
 import { TokenBucket } from './limits.ts'
 import { peerFileGet, sessionCreate, sessionDelete, sessionKeepAlive } from './session.ts'
 import { signal } from './signal.ts'
-
-interface Peeked {
-  kind?: string | undefined
-  type: MessageType | 'error'
-  id: string
-}
-
-/** The envelope fields of a frame we will not handle, as far as they can be read. */
-function peek(text: string): Peeked {
-  try {
-    const value: unknown = JSON.parse(text)
-    if (typeof value !== 'object' || value === null) return { type: 'error', id: '' }
-    const { kind, type, id } = value as Record<string, unknown>
-    const known = typeof type === 'string' && Object.hasOwn(CATALOGUE, type)
-    return {
-      kind: typeof kind === 'string' ? kind : undefined,
-      type: known ? (type as MessageType) : 'error',
-      id: idSchema.safeParse(id).success ? (id as string) : '',
-    }
-  } catch {
-    return { type: 'error', id: '' }
-  }
-}
-
-function asOpenPeerError(e: unknown): OpenPeerError {
-  if (isOpenPeerError(e)) return e
-  return new OpenPeerError('ERR_INTERNAL', 'internal error', { cause: e })
-}
 
 function frameText(data: WebSocket.RawData): string | Buffer {
   if (Array.isArray(data)) return Buffer.concat(data)
@@ -60,6 +30,7 @@ export class FinderConnection implements Connection {
   private readonly bucket: TokenBucket
   private readonly refusals: TokenBucket
   private queue: Promise<void> = Promise.resolve()
+  private readonly endpoint: Endpoint
   private resolveDone!: () => void
   /** Settles once the socket has closed and its registration and routes are dropped. */
   readonly done = new Promise<void>((resolve) => (this.resolveDone = resolve))
@@ -74,6 +45,16 @@ export class FinderConnection implements Connection {
     const { limits } = ctx
     this.bucket = new TokenBucket(limits.socketRate, limits.socketBurst)
     this.refusals = new TokenBucket(limits.refusalRate, limits.refusalsBeforeClose)
+    this.endpoint = new Endpoint({
+      channel: 'finder',
+      send: (text) => void this.sendText(text),
+      // A stranger's client learns what was wrong even when it sent no usable id.
+      answerWithoutId: true,
+      handlers: {
+        request: (msg) => this.logged(msg, () => this.onRequest(msg)),
+        notify: (msg) => this.logged(msg, () => this.onNotify(msg)),
+      },
+    })
     ctx.sockets.set(this.session, this)
     ws.on('message', (data) => this.onFrame(data))
     ws.on('pong', () => (this.alive = true))
@@ -141,68 +122,46 @@ export class FinderConnection implements Connection {
       this.ws.close(1008, 'rate limit exceeded')
       return
     }
-    const env = peek(raw.toString())
-    if (env.kind === 'result') return
-    const err = new OpenPeerError('ERR_RATE_LIMITED', 'slow down: too many messages')
-    this.send(errorResult(env.type, env.id, err))
+    this.endpoint.refuse(raw, new OpenPeerError('ERR_RATE_LIMITED', 'slow down: too many messages'))
   }
 
   private async handle(raw: string | Buffer): Promise<void> {
     // Queued frames of a socket that is closing (say, cut off for flooding) are not worth work.
     if (this.ws.readyState !== WebSocket.OPEN) return
-    let msg: WireMessage
+    await this.endpoint.receive(raw)
+  }
+
+  /** Bugs (anything uncoded) are logged here; the client gets ERR_INTERNAL either way. */
+  private async logged<T>(msg: WireMessage, run: () => Promise<T>): Promise<T> {
     try {
-      msg = decode(raw, 'finder')
+      return await run()
     } catch (e) {
-      const env = peek(raw.toString())
-      // Never answer a result, not even a broken one: two sides doing so would loop forever.
-      if (env.kind === 'result') return
-      const messageId = (e as { messageId?: string }).messageId
-      this.reply(env.type, messageId ?? '', asOpenPeerError(e))
-      return
-    }
-    if (msg.kind === 'result') return // the finder asks nothing, so results are noise
-    try {
-      await this.dispatch(msg)
-    } catch (e) {
-      const err = asOpenPeerError(e)
-      if (err.code === 'ERR_INTERNAL') this.ctx.log(`finder: ${msg.type} failed: ${String(e)}`)
-      this.reply(msg.type, msg.id, err)
+      if (!isOpenPeerError(e) || e.code === 'ERR_INTERNAL')
+        this.ctx.log(`finder: ${msg.type} failed: ${String(e)}`)
+      throw e
     }
   }
 
-  private reply(type: MessageType | 'error', id: string, err: OpenPeerError): void {
-    const result = errorResult(type, id, err)
-    // The error schema caps reasons at 500 characters; a longer one would be dropped as malformed.
-    if ('error' in result) result.error.reason = result.error.reason.slice(0, 500)
-    this.send(result)
-  }
-
-  private async dispatch(msg: WireMessage): Promise<void> {
+  private async onNotify(msg: IncomingNotify): Promise<void> {
     const { ctx } = this
-    if (msg.kind === 'notify') {
-      if (msg.type === 'peer-location-find') return findReply(ctx, this, msg)
-      if (msg.type === 'peer-location-signal') return signal(ctx, this, msg)
-      throw new OpenPeerError('ERR_BAD_MESSAGE', `${msg.type} notify is not for the finder`)
-    }
-    if (msg.kind !== 'request') return
-    const envelope = { v: 1, kind: 'result', id: msg.id } as const
+    if (msg.type === 'peer-location-find') return findReply(ctx, this, msg)
+    if (msg.type === 'peer-location-signal') return signal(ctx, this, msg)
+    throw new OpenPeerError('ERR_BAD_MESSAGE', `${msg.type} notify is not for the finder`)
+  }
+
+  private async onRequest(msg: IncomingRequest): Promise<object> {
+    const { ctx } = this
     switch (msg.type) {
       case 'session-create':
-        this.send({ ...envelope, type: msg.type, ...(await sessionCreate(ctx, this, msg)) })
-        return
+        return sessionCreate(ctx, this, msg)
       case 'session-keep-alive':
-        this.send({ ...envelope, type: msg.type, ...(await sessionKeepAlive(ctx, this)) })
-        return
+        return sessionKeepAlive(ctx, this)
       case 'session-delete':
-        this.send({ ...envelope, type: msg.type, ...(await sessionDelete(ctx, this)) })
-        return
+        return sessionDelete(ctx, this)
       case 'peer-file-get':
-        this.send({ ...envelope, type: msg.type, ...(await peerFileGet(ctx, msg)) })
-        return
+        return peerFileGet(ctx, msg)
       case 'peer-location-find':
-        this.send({ ...envelope, type: msg.type, ...(await findRequest(ctx, this, msg)) })
-        return
+        return findRequest(ctx, this, msg)
       default:
         throw new OpenPeerError('ERR_BAD_MESSAGE', `${msg.type} is not a finder request`)
     }

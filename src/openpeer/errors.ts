@@ -105,9 +105,11 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw abortError(signal)
 }
 
-/** Keeps a coded error as it is; wraps anything else (a bug, a library's throw) as ERR_INTERNAL. */
-export function asOpenPeerError(err: unknown, message: string): OpenPeerError {
-  return err instanceof OpenPeerError
-    ? err
-    : new OpenPeerError('ERR_INTERNAL', message, { cause: err })
+/** Keeps a coded error as it is; wraps anything else (a bug, a library's throw) as `code`. */
+export function asOpenPeerError(
+  err: unknown,
+  message: string,
+  code: ErrorCode = 'ERR_INTERNAL',
+): OpenPeerError {
+  return err instanceof OpenPeerError ? err : new OpenPeerError(code, message, { cause: err })
 }

@@ -1,4 +1,4 @@
-import { OpenPeerError, isOpenPeerError } from '../errors.ts'
+import { OpenPeerError, asOpenPeerError, isOpenPeerError } from '../errors.ts'
 import { Emitter } from '../events.ts'
 import { formatInvite } from '../identity/invite.ts'
 import type { VerifiedPeerFile } from '../identity/peer-file.ts'
@@ -13,7 +13,7 @@ import { ReplayCache } from '../wire/replay.ts'
 import { Contacts } from './contacts.ts'
 import { routeSession } from './routing.ts'
 import { acceptInvite } from './invites.ts'
-import { FinderPool } from './finders.ts'
+import { FinderPool } from '../finder/pool.ts'
 import * as identities from './identity.ts'
 import { ContactStates } from './contact-states.ts'
 import type { ClientEvents, ContactView, IdentityInfo } from './types.ts'
@@ -322,8 +322,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
   }
 
   private report(error: unknown, during: string): void {
-    const e =
-      error instanceof OpenPeerError ? error : new OpenPeerError('ERR_INTERNAL', String(error))
+    const e = asOpenPeerError(error, String(error))
     this.emit(e.security ? 'security:alert' : 'client:error', { error: e, during })
   }
 }

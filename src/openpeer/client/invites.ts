@@ -1,3 +1,4 @@
+import { raceSignal, withTimeout } from '../async.ts'
 import { OpenPeerError, isOpenPeerError } from '../errors.ts'
 import { parseInvite } from '../identity/invite.ts'
 import { verifyPeerFile, type VerifiedPeerFile } from '../identity/peer-file.ts'
@@ -6,7 +7,7 @@ import type { SessionManager } from '../session/manager.ts'
 import type { Rendezvous } from '../session/rendezvous.ts'
 import type { ContactStates } from './contact-states.ts'
 import type { Contacts } from './contacts.ts'
-import type { FinderPool } from './finders.ts'
+import type { FinderPool } from '../finder/pool.ts'
 import type { ContactView } from './types.ts'
 
 /** What accepting an invite needs from the client. */
@@ -37,9 +38,7 @@ export async function acceptInvite(
   const existing = contacts.get(invite.contactId)
   if (existing && sessions.ofContact(invite.contactId).length) return states.view(existing)
   const pool = deps.pool()
-  const signal = AbortSignal.any(
-    [AbortSignal.timeout(deps.timeout), opts.signal].filter((s): s is AbortSignal => !!s),
-  )
+  const signal = withTimeout(deps.timeout, opts.signal)
   const finder = await pool.get(invite.domain, { signal })
   const { peer } = await finder
     .request('peer-file-get', { contactId: invite.contactId }, { signal })
@@ -75,27 +74,20 @@ export async function acceptInvite(
   return states.view(contacts.get(invite.contactId) as ContactRecord)
 }
 
-/** Resolves when a session with the contact opens; fails fast on a security failure. */
+/**
+ * Resolves when a session with the contact opens; fails fast on a security failure. Running out
+ * of time is ERR_TIMEOUT; the caller's own abort stays ERR_ABORTED.
+ */
 function waitForSession(deps: InviteDeps, contactId: string, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const done = (): void => {
-      off()
-      offAlert()
-      signal.removeEventListener('abort', onAbort)
-    }
-    const off = deps.sessions.on('open', (s) => {
-      if (s.remoteContactId !== contactId) return
-      done()
-      resolve()
-    })
-    const offAlert = deps.onSecurityAlert((error) => {
-      done()
-      reject(error)
-    })
-    const onAbort = (): void => {
-      done()
-      reject(new OpenPeerError('ERR_TIMEOUT', 'the contact did not answer in time'))
-    }
-    signal.addEventListener('abort', onAbort, { once: true })
-  })
+  return raceSignal<void>(
+    signal,
+    (resolve, reject) => {
+      const off = deps.sessions.on('open', (s) => {
+        if (s.remoteContactId === contactId) resolve()
+      })
+      const offAlert = deps.onSecurityAlert(reject)
+      return () => (off(), offAlert())
+    },
+    { onTimeout: () => new OpenPeerError('ERR_TIMEOUT', 'the contact did not answer in time') },
+  )
 }

@@ -16,7 +16,7 @@ import {
   makeIdentifyResult,
   type IdentifyProof,
 } from './identify.ts'
-import { ControlRpc, type IncomingNotify, type IncomingRequest } from './rpc.ts'
+import { Endpoint, type IncomingNotify, type IncomingRequest } from '../wire/endpoint.ts'
 import { BulkChannels } from './channels.ts'
 import { renegotiate } from './renegotiate.ts'
 import { pathOf, type ConnectionPath } from './path.ts'
@@ -38,7 +38,7 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
   readonly startedAt = Date.now()
   remotePeer: VerifiedPeerFile | undefined
   remoteLocation: { id: string; label: string } | undefined
-  private readonly rpc: ControlRpc
+  private readonly rpc: Endpoint
   private readonly timings: SessionTimings
   private timers: ReturnType<typeof setTimeout>[] = []
   private lastSeen = Date.now()
@@ -57,12 +57,16 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
     super()
     this.timings = { ...DEFAULT_TIMINGS, ...opts.timings }
     this.bulk = new BulkChannels(() => opts.peer._pc, opts.role)
-    this.rpc = new ControlRpc((text) => opts.peer.send(text), {
-      request: (m) => this.handleRequest(m),
-      notify: (m) => this.onNotify(m),
-      malformed: (error) => {
-        // Before identify any garbage is an attack on the gate; after it, a bug to report.
-        if (this.state !== 'open') this.close(error)
+    this.rpc = new Endpoint({
+      channel: 'peer',
+      send: (text) => opts.peer.send(text),
+      handlers: {
+        request: (m) => this.handleRequest(m),
+        notify: (m) => this.onNotify(m),
+        malformed: (error) => {
+          // Before identify any garbage is an attack on the gate; after it, a bug to report.
+          if (this.state !== 'open') this.close(error)
+        },
       },
     })
     const { peer } = opts
@@ -70,7 +74,7 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
     peer.on('connect', () => void this.onConnect())
     peer.on('data', (data) => {
       this.lastSeen = Date.now()
-      this.rpc.receive(data)
+      void this.rpc.receive(data)
     })
     peer.on('close', () =>
       this.close(new OpenPeerError('ERR_SESSION_CLOSED', 'the peer connection closed')),

@@ -1,4 +1,4 @@
-import { abortError } from '../errors.ts'
+import { raceSignal, withTimeout } from '../async.ts'
 import type { PeerLike } from '../ports.ts'
 
 /**
@@ -12,23 +12,17 @@ export function renegotiate(
   askOfferer: () => void,
   opts: { signal?: AbortSignal; iceRestart?: boolean } = {},
 ): Promise<void> {
-  const signal = AbortSignal.any(
-    [AbortSignal.timeout(15_000), opts.signal].filter((s): s is AbortSignal => !!s),
-  )
-  return new Promise<void>((resolve, reject) => {
+  return raceSignal<void>(withTimeout(15_000, opts.signal), (resolve) => {
     const onNegotiated = (): void => {
-      signal.removeEventListener('abort', onAbort)
       if (opts.iceRestart) peer.offerOptions = {}
       resolve()
     }
-    const onAbort = (): void => {
-      peer.removeListener('negotiated', onNegotiated)
-      reject(abortError(signal))
-    }
-    signal.addEventListener('abort', onAbort, { once: true })
     peer.once('negotiated', onNegotiated)
-    if (!peer.initiator) return askOfferer()
-    if (opts.iceRestart) peer.offerOptions = { iceRestart: true }
-    peer.negotiate()
+    if (!peer.initiator) askOfferer()
+    else {
+      if (opts.iceRestart) peer.offerOptions = { iceRestart: true }
+      peer.negotiate()
+    }
+    return () => peer.removeListener('negotiated', onNegotiated)
   })
 }

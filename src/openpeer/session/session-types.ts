@@ -3,7 +3,7 @@ import type { SectionA, VerifiedPeerFile } from '../identity/peer-file.ts'
 import type { PeerLike } from '../ports.ts'
 import type { ReplayCache } from '../wire/replay.ts'
 import type { LocalIdentity } from './identify.ts'
-import type { IncomingNotify } from './rpc.ts'
+import type { IncomingNotify } from '../wire/endpoint.ts'
 
 /** What a peer session is made of and says: its options, timings, states and events. */
 

@@ -3,7 +3,7 @@ import { randomId } from '../identity/encoding.ts'
 import { signJson, verifyJson } from '../identity/sign.ts'
 import type { InboxStore, OutboxItem, OutboxStore } from '../ports.ts'
 import type { PeerSession } from '../session/peer-session.ts'
-import type { IncomingNotify } from '../session/rpc.ts'
+import type { IncomingNotify } from '../wire/endpoint.ts'
 import type { RequestOf } from '../wire/messages.ts'
 import { threadIdFor } from './thread-id.ts'
 

@@ -1,4 +1,4 @@
-import { OpenPeerError } from '../errors.ts'
+import { OpenPeerError, asOpenPeerError } from '../errors.ts'
 import type { TorrentRecord } from '../ports.ts'
 import { wireOf, type EngineTorrent, type EngineWire } from './engine.ts'
 import { PieceGuard } from './guard.ts'
@@ -122,11 +122,6 @@ export function watchTorrent(entry: Entry, torrent: EngineTorrent, hooks: WatchH
   })
   torrent.on('error', (err: Error) => {
     if (!current()) return
-    hooks.failed(
-      entry,
-      err instanceof OpenPeerError
-        ? err
-        : new OpenPeerError('ERR_INTERNAL', `the transfer stopped: ${err.message}`, { cause: err }),
-    )
+    hooks.failed(entry, asOpenPeerError(err, `the transfer stopped: ${err.message}`))
   })
 }

@@ -7,7 +7,7 @@ import { exportPublicJwk, generateIdentityKeys, type IdentityKeys } from '../ide
 import { createPeerFile, createSectionB, type VerifiedPeerFile } from '../identity/peer-file.ts'
 import { seal } from '../identity/seal.ts'
 import { signJson } from '../identity/sign.ts'
-import { MAX_FRAME, decode, encode, errorResult } from './codec.ts'
+import { MAX_FRAME, WireError, decode, encode, errorResult } from './codec.ts'
 import {
   CATALOGUE,
   type Channel,
@@ -51,7 +51,7 @@ function sample(type: string, kind: string): Msg {
   return structuredClone(m)
 }
 
-function thrown(f: () => unknown): OpenPeerError & { messageId?: string } {
+function thrown(f: () => unknown): OpenPeerError & Partial<Pick<WireError, 'id' | 'kind'>> {
   try {
     f()
   } catch (e) {
@@ -64,7 +64,7 @@ function thrown(f: () => unknown): OpenPeerError & { messageId?: string } {
 function expectBad(raw: unknown, channel: Channel, messageId?: string): void {
   const e = thrown(() => decode(raw, channel))
   expect(e).toMatchObject({ code: 'ERR_BAD_MESSAGE', status: 400 })
-  expect(e.messageId).toBe(messageId)
+  expect(e.id).toBe(messageId)
 }
 
 /** `text` padded with JSON white space to exactly `bytes` UTF-8 bytes. */
@@ -364,19 +364,19 @@ describe('decode: rejections', () => {
     const e = thrown(() =>
       decode(JSON.stringify({ kind: 'request', type: 'peer-keep-alive', id }), 'peer'),
     )
-    expect(e).toMatchObject({ code: 'ERR_BAD_MESSAGE', status: 400, messageId: id })
+    expect(e).toMatchObject({ code: 'ERR_BAD_MESSAGE', status: 400, id })
   })
 
   it('refuses version 2 with ERR_VERSION (426), naming the message', () => {
     const e = thrown(() =>
       decode(JSON.stringify({ v: 2, kind: 'request', type: 'peer-keep-alive', id }), 'peer'),
     )
-    expect(e).toMatchObject({ code: 'ERR_VERSION', status: 426, messageId: id })
+    expect(e).toMatchObject({ code: 'ERR_VERSION', status: 426, id })
     const anon = thrown(() =>
       decode('{"v":2,"kind":"request","type":"peer-keep-alive","id":"$$"}', 'peer'),
     )
     expect(anon).toMatchObject({ code: 'ERR_VERSION' })
-    expect(anon.messageId).toBeUndefined()
+    expect(anon.id).toBeUndefined()
   })
 
   it.each(['peer-teleport', 'error', 'toString', '__proto__', 'constructor', 'hasOwnProperty', ''])(

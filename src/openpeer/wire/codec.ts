@@ -1,4 +1,4 @@
-import { OpenPeerError } from '../errors.ts'
+import { OpenPeerError, type ErrorCode } from '../errors.ts'
 import {
   CATALOGUE,
   type Channel,
@@ -20,90 +20,107 @@ function byteLength(text: string): number {
   return text.length * 3 <= MAX_FRAME.finder ? text.length : textEncoder.encode(text).length
 }
 
-function bad(message: string, id?: string): OpenPeerError & { messageId?: string } {
-  const e = new OpenPeerError('ERR_BAD_MESSAGE', message) as OpenPeerError & { messageId?: string }
-  if (id !== undefined) e.messageId = id
-  return e
+/** What could be read of a frame's envelope before it failed: enough to answer it. */
+export interface Envelope {
+  kind?: Kind | undefined
+  /** a catalogue type, or 'error' when the type is unknown or unreadable */
+  type: MessageType | 'error'
+  id?: string | undefined
+}
+
+/**
+ * The one error `decode` throws: a coded OpenPeerError (400, 413, 426) that also carries the
+ * envelope as far as it could be read, so every receiver can answer the right request (or know
+ * not to answer a result) without parsing the frame a second time.
+ */
+export class WireError extends OpenPeerError {
+  readonly kind: Kind | undefined
+  readonly type: MessageType | 'error'
+  readonly id: string | undefined
+  constructor(code: ErrorCode, message: string, envelope: Envelope = { type: 'error' }) {
+    super(code, message)
+    this.name = 'WireError'
+    this.kind = envelope.kind
+    this.type = envelope.type
+    this.id = envelope.id
+  }
+}
+
+function isKnownType(type: unknown): type is MessageType {
+  return typeof type === 'string' && Object.hasOwn(CATALOGUE, type)
 }
 
 /**
  * THE decoder: every frame that crosses a boundary goes through here once. It never throws
- * anything but an OpenPeerError (400 bad message, 413 too large, 426 version), whose optional
- * `messageId` tells the receiver which request to answer with the error.
+ * anything but a WireError (400 bad message, 413 too large, 426 version) naming what it could
+ * read of the envelope.
  */
 export function decode(raw: unknown, channel: Channel): WireMessage {
+  const tooLarge = (): WireError =>
+    new WireError('ERR_TOO_LARGE', `frame over ${MAX_FRAME[channel]} bytes`)
   let text: string
   if (typeof raw === 'string') text = raw
   else if (raw instanceof Uint8Array || raw instanceof ArrayBuffer) {
     const bytes = raw instanceof Uint8Array ? raw : new Uint8Array(raw)
-    if (bytes.length > MAX_FRAME[channel])
-      throw new OpenPeerError('ERR_TOO_LARGE', `frame over ${MAX_FRAME[channel]} bytes`)
+    if (bytes.length > MAX_FRAME[channel]) throw tooLarge()
     try {
       text = textDecoder.decode(bytes)
     } catch {
-      throw bad('frame is not UTF-8')
+      throw new WireError('ERR_BAD_MESSAGE', 'frame is not UTF-8')
     }
-  } else throw bad('frame is not text')
+  } else throw new WireError('ERR_BAD_MESSAGE', 'frame is not text')
 
-  if (byteLength(text) > MAX_FRAME[channel]) {
-    throw new OpenPeerError('ERR_TOO_LARGE', `frame over ${MAX_FRAME[channel]} bytes`)
-  }
+  if (byteLength(text) > MAX_FRAME[channel]) throw tooLarge()
   let value: unknown
   try {
     value = JSON.parse(text)
   } catch {
-    throw bad('frame is not JSON')
+    throw new WireError('ERR_BAD_MESSAGE', 'frame is not JSON')
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value))
-    throw bad('frame is not a JSON object')
+    throw new WireError('ERR_BAD_MESSAGE', 'frame is not a JSON object')
   const { v, kind, type, id, ...body } = value as Record<string, unknown>
-  const idOk = idSchema.safeParse(id).success
-  const messageId = idOk ? (id as string) : undefined
-  // No version at all is a malformed frame; another version is one we do not speak.
-  if (v === undefined) throw bad('v (the protocol version) is missing', messageId)
-  if (v !== 1) {
-    const e = new OpenPeerError(
-      'ERR_VERSION',
-      `version ${typeof v === 'object' && v !== null ? typeof v : String(v).slice(0, 20)} is not supported (this side speaks 1)`,
-    )
-    throw Object.assign(e, { messageId })
+  const envelope: Envelope = {
+    kind: typeof kind === 'string' && KINDS.has(kind) ? (kind as Kind) : undefined,
+    type: isKnownType(type) ? type : 'error',
+    id: idSchema.safeParse(id).success ? (id as string) : undefined,
   }
-  if (typeof kind !== 'string' || !KINDS.has(kind))
-    throw bad('kind must be request, result or notify', messageId)
-  if (!idOk) throw bad('id is missing or malformed')
+  const bad = (message: string): WireError => new WireError('ERR_BAD_MESSAGE', message, envelope)
+  // No version at all is a malformed frame; another version is one we do not speak.
+  if (v === undefined) throw bad('v (the protocol version) is missing')
+  if (v !== 1) {
+    const shown = typeof v === 'object' && v !== null ? typeof v : String(v).slice(0, 20)
+    throw new WireError(
+      'ERR_VERSION',
+      `version ${shown} is not supported (this side speaks 1)`,
+      envelope,
+    )
+  }
+  if (!envelope.kind) throw bad('kind must be request, result or notify')
+  if (envelope.id === undefined) throw bad('id is missing or malformed')
   if (kind === 'result' && 'error' in body) {
     const parsed = errorSchema.safeParse(body.error)
-    if (!parsed.success || Object.keys(body).length !== 1)
-      throw bad('malformed error result', messageId)
-    if (typeof type !== 'string' || (type !== 'error' && !Object.hasOwn(CATALOGUE, type))) {
-      throw bad('unknown type', messageId)
-    }
-    return {
-      v: 1,
-      kind: 'result',
-      type: type as MessageType | 'error',
-      id: id as string,
-      error: parsed.data,
-    }
+    if (!parsed.success || Object.keys(body).length !== 1) throw bad('malformed error result')
+    if (type !== 'error' && !isKnownType(type)) throw bad('unknown type')
+    return { v: 1, kind: 'result', type: envelope.type, id: envelope.id, error: parsed.data }
   }
-  if (typeof type !== 'string' || !Object.hasOwn(CATALOGUE, type)) {
+  if (!isKnownType(type)) {
     throw bad(
       `unknown type ${JSON.stringify(typeof type === 'string' ? type.slice(0, 40) : typeof type)}`,
-      messageId,
     )
   }
-  const entry = CATALOGUE[type as MessageType] as {
+  const entry = CATALOGUE[type] as {
     channels: readonly Channel[]
   } & Partial<Record<Kind, import('zod').ZodType>>
   if (!entry.channels.includes(channel))
-    throw bad(`${type} is not allowed on the ${channel} channel`, messageId)
-  const schema = entry[kind as Kind]
-  if (!schema) throw bad(`${type} has no ${kind}`, messageId)
+    throw bad(`${type} is not allowed on the ${channel} channel`)
+  const schema = entry[envelope.kind]
+  if (!schema) throw bad(`${type} has no ${envelope.kind}`)
   const parsed = schema.safeParse(body)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
     const where = issue?.path.join('.') || 'body'
-    throw bad(`${type} ${kind}: ${where}: ${issue?.message ?? 'invalid'}`.slice(0, 300), messageId)
+    throw bad(`${type} ${envelope.kind}: ${where}: ${issue?.message ?? 'invalid'}`.slice(0, 300))
   }
   return { v: 1, kind, type, id, ...(parsed.data as object) } as WireMessage
 }
@@ -117,10 +134,20 @@ export function encode(message: WireMessage, channel: Channel): string {
   return text
 }
 
+/** The error schema caps reasons; a longer one would make the answer itself malformed. */
+const MAX_REASON = 500
+
 export function errorResult(
   type: MessageType | 'error',
   id: string,
   error: OpenPeerError,
 ): WireMessage {
-  return { v: 1, kind: 'result', type, id, error: error.toWire() }
+  const wire = error.toWire()
+  return {
+    v: 1,
+    kind: 'result',
+    type,
+    id,
+    error: { ...wire, reason: wire.reason.slice(0, MAX_REASON) },
+  }
 }

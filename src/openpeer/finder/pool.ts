@@ -1,7 +1,8 @@
-import { OpenPeerError, abortError } from '../errors.ts'
+import { Backoff, raceSignal, withTimeout } from '../async.ts'
+import { OpenPeerError, asOpenPeerError } from '../errors.ts'
 import { Emitter } from '../events.ts'
-import { Bootstrapper } from '../finder/bootstrap.ts'
-import { FinderConnection, type FinderState } from '../finder/connection.ts'
+import { Bootstrapper } from './bootstrap.ts'
+import { FinderConnection, type FinderState } from './connection.ts'
 import type { ClientPorts, IceServer } from '../ports.ts'
 import type { LocalIdentity } from '../session/identify.ts'
 import type { NotifyOf, RequestOf } from '../wire/messages.ts'
@@ -25,7 +26,8 @@ interface Entry {
   registered: boolean
   state: FinderState
   timer?: ReturnType<typeof setTimeout>
-  attempt: number
+  /** paces bootstrap and registration retries */
+  backoff: Backoff
 }
 
 export interface FinderPoolOptions {
@@ -78,42 +80,24 @@ export class FinderPool extends Emitter<FinderPoolEvents> {
     if (this.stopped) throw new OpenPeerError('ERR_FINDER_UNREACHABLE', 'the client is stopped')
     const entry = this.entry(domain)
     if (entry.registered && entry.conn) return entry.conn
-    const signal = AbortSignal.any(
-      [AbortSignal.timeout(10_000), opts.signal].filter((s): s is AbortSignal => !!s),
+    return raceSignal<FinderConnection>(
+      withTimeout(10_000, opts.signal),
+      (resolve, reject) => {
+        const off = this.on('registered', (e) => {
+          if (e.domain === domain) resolve(e.finder)
+        })
+        const offState = this.on('state', (e) => {
+          // An unreachable finder of an invite should fail fast, not wait out the timeout.
+          if (e.domain === domain && e.state === 'offline' && e.error && domain !== this.opts.home)
+            reject(e.error)
+        })
+        return () => (off(), offState())
+      },
+      {
+        onTimeout: () =>
+          new OpenPeerError('ERR_FINDER_UNREACHABLE', `the finder of ${domain} cannot be reached`),
+      },
     )
-    return new Promise<FinderConnection>((resolve, reject) => {
-      const off = this.on('registered', (e) => {
-        if (e.domain !== domain) return
-        cleanup()
-        resolve(e.finder)
-      })
-      const offState = this.on('state', (e) => {
-        // An unreachable finder of an invite should fail fast, not wait out the timeout.
-        if (e.domain === domain && e.state === 'offline' && e.error && domain !== this.opts.home) {
-          cleanup()
-          reject(e.error)
-        }
-      })
-      const onAbort = (): void => {
-        cleanup()
-        const err = abortError(signal)
-        reject(
-          err.code === 'ERR_TIMEOUT'
-            ? new OpenPeerError(
-                'ERR_FINDER_UNREACHABLE',
-                `the finder of ${domain} cannot be reached`,
-              )
-            : err,
-        )
-      }
-      const cleanup = (): void => {
-        off()
-        offState()
-        signal.removeEventListener('abort', onAbort)
-      }
-      if (signal.aborted) return onAbort()
-      signal.addEventListener('abort', onAbort, { once: true })
-    })
   }
 
   /** Registers again everywhere (after the find secret or the display name changed). */
@@ -133,11 +117,19 @@ export class FinderPool extends Emitter<FinderPoolEvents> {
   private entry(domain: string): Entry {
     let entry = this.entries.get(domain)
     if (!entry) {
-      entry = { domain, registered: false, state: 'offline', attempt: 0 }
+      entry = { domain, registered: false, state: 'offline', backoff: this.newBackoff() }
       this.entries.set(domain, entry)
       void this.connect(entry)
     }
     return entry
+  }
+
+  private newBackoff(): Backoff {
+    const { minDelay, maxDelay } = this.opts
+    return new Backoff({
+      ...(minDelay !== undefined ? { min: minDelay } : {}),
+      ...(maxDelay !== undefined ? { max: maxDelay } : {}),
+    })
   }
 
   private setState(entry: Entry, state: FinderState, error?: OpenPeerError): void {
@@ -152,15 +144,12 @@ export class FinderPool extends Emitter<FinderPoolEvents> {
       entry.bootstrap = await this.bootstrapper.get(entry.domain)
     } catch (err) {
       if (this.stopped || this.entries.get(entry.domain) !== entry) return
-      const error =
-        err instanceof OpenPeerError
-          ? err
-          : new OpenPeerError('ERR_FINDER_UNREACHABLE', 'bootstrap failed')
-      this.setState(entry, 'offline', error)
-      const min = this.opts.minDelay ?? 500
-      const delay =
-        Math.random() * Math.min(this.opts.maxDelay ?? 30_000, min * 2 ** entry.attempt++) + min / 2
-      entry.timer = setTimeout(() => void this.connect(entry), delay)
+      this.setState(
+        entry,
+        'offline',
+        asOpenPeerError(err, 'bootstrap failed', 'ERR_FINDER_UNREACHABLE'),
+      )
+      entry.timer = setTimeout(() => void this.connect(entry), entry.backoff.next())
       return
     }
     if (this.stopped || this.entries.get(entry.domain) !== entry) return
@@ -213,25 +202,18 @@ export class FinderPool extends Emitter<FinderPoolEvents> {
       })
       await conn.request('session-create', { proof })
       entry.registered = true
-      entry.attempt = 0
+      entry.backoff.reset()
       this.setState(entry, 'online')
       this.emit('registered', { domain: entry.domain, finder: conn })
     } catch (err) {
       entry.registered = false
-      const error =
-        err instanceof OpenPeerError
-          ? err
-          : new OpenPeerError('ERR_INTERNAL', 'registration failed')
-      this.setState(entry, 'offline', error)
+      this.setState(entry, 'offline', asOpenPeerError(err, 'registration failed'))
       // Try again later, paced like reconnects, while the socket stays up.
-      const min = this.opts.minDelay ?? 500
-      const delay =
-        Math.random() * Math.min(this.opts.maxDelay ?? 30_000, min * 2 ** entry.attempt++) + min / 2
       clearTimeout(entry.timer)
       entry.timer = setTimeout(() => {
         entry.timer = undefined
         if (conn.online && !entry.registered && !this.stopped) void this.register(entry)
-      }, delay)
+      }, entry.backoff.next())
     }
   }
 }
