@@ -16,7 +16,7 @@ import {
   hostDomain,
   type IceServer,
 } from './bootstrap.ts'
-import { FinderConnection } from './connection.ts'
+import { FinderSocket } from './finder-socket.ts'
 import type { FinderContext } from './context.ts'
 import { IpLimits } from './ip-limits.ts'
 import { resolveLimits, type Limits } from './limits.ts'
@@ -77,7 +77,7 @@ export async function createFinderServer(opts: FinderServerOptions = {}): Promis
     sockets: new Map(),
     log,
   }
-  const connections = new Set<FinderConnection>()
+  const connections = new Set<FinderSocket>()
   const ipLimits = new IpLimits(limits)
   const serveStatic = createStaticHandler(opts.distDir ?? DEFAULT_DIST)
   const serveBootstrap = createBootstrapHandler({ domain: opts.domain, iceServers, limits })
@@ -108,7 +108,7 @@ export async function createFinderServer(opts: FinderServerOptions = {}): Promis
     // The raw socket closes in every case (handshake refused, client gone, finder closing).
     socket.once('close', () => ipLimits.release(ip))
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const conn = new FinderConnection(ws, domain, ipBucket, ctx, () => connections.delete(conn))
+      const conn = new FinderSocket(ws, domain, ipBucket, ctx, () => connections.delete(conn))
       connections.add(conn)
       if (closing) conn.close(1001, 'finder shutting down')
     })

@@ -82,6 +82,9 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
       : undefined
     this.sessions.on('open', (s) => this.onSessionOpen(s))
     this.sessions.on('closed', ({ session, error }) => this.onSessionClosed(session, error))
+    this.sessions.on('ended', ({ error }) => {
+      if (error?.security) this.report(error, 'peer session')
+    })
   }
 
   /** Loads a stored identity and contacts; undefined on a first run. */
@@ -119,12 +122,13 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
       ...this.opts.finder,
     }))
     this.rendezvous = new Rendezvous({
+      finders: pool,
+      sessions: this.sessions,
       me: () => this.me(),
       createPeer: this.ports.createPeer,
       iceServers: () => pool.iceServers(),
       replay: this.replay,
       known: (id) => this.contactBook.has(id),
-      onSession: (s) => this.adopt(s),
       onError: (error) => this.report(error, 'rendezvous'),
       ...(this.opts.timings ? { timings: this.opts.timings } : {}),
     })
@@ -132,8 +136,6 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
       if (e.domain === stored.file.A.domain) this.emit('finder:state', e)
     })
     pool.on('registered', () => this.ringAll())
-    pool.on('request', ({ finder, message }) => this.rendezvous?.onFindRequest(finder, message))
-    pool.on('notify', ({ message }) => this.rendezvous?.onNotify(message))
     pool.start()
     this.torrents?.start().catch((err: unknown) => this.report(err, 'loading shared files'))
     this.retryTimer = setInterval(() => this.ringAll(), this.opts.retryEvery ?? 30_000)
@@ -279,27 +281,19 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     }
   }
 
-  private adopt(session: PeerSession): void {
-    // Before the manager hears of it: the contact must be in the book when the session opens.
-    session.on('identified', ({ peer }) => {
-      void this.upsert(peer).catch((err: unknown) => this.report(err, 'saving a contact'))
-    })
-    this.sessions.add(session)
-    this.states.changed(session.remoteContactId)
+  /** The one place an identified session meets the rest of the client. */
+  private onSessionOpen(session: PeerSession): void {
+    const contactId = session.remoteContactId
+    // In the book before anything else hears of the session: its messages need the contact.
+    if (session.remotePeer) {
+      this.upsert(session.remotePeer).catch((err: unknown) => this.report(err, 'saving a contact'))
+    }
     routeSession(session, {
       threads: this.threads,
       torrents: this.torrents,
       onPeerFile: (p) => this.upsert(p),
       report: (err, during) => this.report(err, during),
     })
-    session.on('closed', ({ error }) => {
-      this.states.changed(session.remoteContactId)
-      if (error?.security) this.report(error, 'peer session')
-    })
-  }
-
-  private onSessionOpen(session: PeerSession): void {
-    const contactId = session.remoteContactId
     this.states.found(contactId)
     this.emit('session:open', {
       contactId,
@@ -314,7 +308,6 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
   private onSessionClosed(session: PeerSession, error: OpenPeerError | undefined): void {
     const contactId = session.remoteContactId
     this.emit('session:closed', { contactId, locationId: session.remoteLocationId, error })
-    this.states.changed(contactId)
     // They may only have reloaded: ring again soon rather than at the next periodic round.
     const contact = this.contactBook.get(contactId)
     if (this.running && contact)

@@ -18,7 +18,11 @@ export class ContactStates {
     private readonly sessions: SessionManager,
     private readonly contacts: Contacts,
     private readonly emit: (view: ContactView) => void,
-  ) {}
+  ) {
+    // A session starting or ending changes what the contact shows (connecting, offline).
+    sessions.on('added', (s) => this.changed(s.remoteContactId))
+    sessions.on('ended', ({ session }) => this.changed(session.remoteContactId))
+  }
 
   state(contactId: string): ContactState {
     if (this.sessions.ofContact(contactId).length) return 'connected'

@@ -3,8 +3,14 @@ import { Emitter } from '../events.ts'
 import type { PeerSession } from './peer-session.ts'
 
 export interface SessionManagerEvents extends Record<string, unknown> {
+  /** a new session, not yet identified (the contact shows "connecting") */
+  added: PeerSession
+  /** identified and kept: the one open session with that remote location */
   open: PeerSession
+  /** a session that was open ended */
   closed: { session: PeerSession; error?: OpenPeerError | undefined }
+  /** any session ended, open or not (a failed identify, a glare loser, a timeout) */
+  ended: { session: PeerSession; error?: OpenPeerError | undefined }
 }
 
 /**
@@ -41,10 +47,13 @@ export class SessionManager extends Emitter<SessionManagerEvents> {
     session.on('closed', ({ error }) => {
       this.pending.delete(session)
       const key = keyOf(session.remoteContactId, session.remoteLocationId)
-      if (this.open.get(key) !== session) return
-      this.open.delete(key)
-      this.emit('closed', { session, error })
+      if (this.open.get(key) === session) {
+        this.open.delete(key)
+        this.emit('closed', { session, error })
+      }
+      this.emit('ended', { session, error })
     })
+    this.emit('added', session)
   }
 
   /** Open sessions with any location of a contact, newest first. */

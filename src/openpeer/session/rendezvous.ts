@@ -3,22 +3,19 @@ import { OpenPeerError, asOpenPeerError } from '../errors.ts'
 import { constantTimeEqual, randomId } from '../identity/encoding.ts'
 import { findSecretProof } from '../identity/find-secret.ts'
 import type { PublicJwk } from '../identity/keys.ts'
-import {
-  verifyPeerFile,
-  verifySectionA,
-  type SectionA,
-  type VerifiedPeerFile,
-} from '../identity/peer-file.ts'
+import { verifyPeerFile, verifySectionA, type SectionA } from '../identity/peer-file.ts'
 import { seal, unseal } from '../identity/seal.ts'
 import { signJson } from '../identity/sign.ts'
 import { formatPeerUri } from '../identity/uri.ts'
 import type { FinderConnection } from '../finder/connection.ts'
+import type { FinderPool } from '../finder/pool.ts'
 import type { IceServer, PeerLike, PeerOptions } from '../ports.ts'
 import type { NotifyOf, RequestOf } from '../wire/messages.ts'
 import { PROOF_LIFETIME, checkProof, digestOf, makeProof } from '../wire/proof.ts'
 import type { ReplayCache } from '../wire/replay.ts'
 import { locationSchema, peerFileSchema, signalDataSchema } from '../wire/schemas.ts'
 import type { LocalIdentity } from './identify.ts'
+import type { SessionManager } from './manager.ts'
 import { PeerSession } from './peer-session.ts'
 import type { SessionTimings } from './session-types.ts'
 
@@ -34,17 +31,15 @@ export interface FindTarget {
 }
 
 export interface RendezvousDeps {
+  /** where finds come in and replies and signals arrive */
+  finders: FinderPool
+  /** every new session goes here, before it connects */
+  sessions: SessionManager
   me: () => LocalIdentity
   createPeer: (opts: PeerOptions) => PeerLike
   iceServers: () => IceServer[]
   replay: ReplayCache
   known: (contactId: string) => boolean
-  /** every new session goes to the session manager before it connects */
-  onSession: (
-    session: PeerSession,
-    via: 'find' | 'found',
-    peer: VerifiedPeerFile | undefined,
-  ) => void
   /** reports a failure nobody awaits (a bad reply, a refused incoming find) */
   onError: (error: OpenPeerError) => void
   timings?: Partial<SessionTimings>
@@ -71,8 +66,15 @@ const CONTEXT_TTL = 60_000
  */
 export class Rendezvous {
   private readonly contexts = new Map<string, Context>()
+  private readonly unsubscribe: (() => void)[]
 
-  constructor(private readonly deps: RendezvousDeps) {}
+  constructor(private readonly deps: RendezvousDeps) {
+    // Finds and signalling flow one way: finder pool → rendezvous → session manager.
+    this.unsubscribe = [
+      deps.finders.on('request', ({ finder, message }) => this.onFindRequest(finder, message)),
+      deps.finders.on('notify', ({ message }) => this.onNotify(message)),
+    ]
+  }
 
   /** Rings every online location of `target` through `finder`; resolves with how many. */
   async find(
@@ -119,15 +121,17 @@ export class Rendezvous {
     }
   }
 
-  /** A find forwarded to us by our finder. */
-  onFindRequest(finder: FinderConnection, message: RequestOf<'peer-location-find'>): void {
+  /** A find forwarded to us by a finder. */
+  private onFindRequest(finder: FinderConnection, message: RequestOf<'peer-location-find'>): void {
     this.acceptFind(finder, message).catch((err: unknown) =>
       this.deps.onError(asOpenPeerError(err, 'incoming find refused')),
     )
   }
 
   /** Replies and signals for contexts we take part in. */
-  onNotify(message: NotifyOf<'peer-location-find'> | NotifyOf<'peer-location-signal'>): void {
+  private onNotify(
+    message: NotifyOf<'peer-location-find'> | NotifyOf<'peer-location-signal'>,
+  ): void {
     const ctx = this.contexts.get(message.proof.context)
     if (!ctx) return
     ctx.queue = ctx.queue
@@ -142,6 +146,7 @@ export class Rendezvous {
   }
 
   stop(): void {
+    for (const off of this.unsubscribe.splice(0)) off()
     for (const [id, ctx] of this.contexts) this.drop(id, ctx)
   }
 
@@ -193,7 +198,8 @@ export class Rendezvous {
     const inner = findSealed.safeParse(await unseal(me.keys.box.privateKey, proof.sealed, 'find'))
     if (!inner.success)
       throw new OpenPeerError('ERR_BAD_MESSAGE', 'sealed find payload is malformed')
-    const peer = await verifyPeerFile(inner.data.peer, initiatorId)
+    // The sealed peer file must be the one that rang (the session re-checks it at identify).
+    await verifyPeerFile(inner.data.peer, initiatorId)
     if (inner.data.location.id !== proof.fromLocation) {
       throw new OpenPeerError('ERR_SIGNATURE', 'sealed location differs from the signed one')
     }
@@ -234,7 +240,7 @@ export class Rendezvous {
         ctx.finder.notify('peer-location-find', { proof: reply })
       },
     })
-    this.deps.onSession(session, 'found', peer)
+    this.deps.sessions.add(session)
   }
 
   private async onReply(ctx: Context, message: NotifyOf<'peer-location-find'>): Promise<void> {
@@ -260,7 +266,7 @@ export class Rendezvous {
       send: (signal) =>
         this.sendSignal(ctx, proof.context, proof.location, ctx.remoteA.boxKey, signal),
     })
-    this.deps.onSession(session, 'find', undefined)
+    this.deps.sessions.add(session)
     session.signal(inner.data.signal)
   }
 

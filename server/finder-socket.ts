@@ -23,7 +23,7 @@ function frameText(data: WebSocket.RawData): string | Buffer {
  * One finder socket: admits frames through its rate limits, decodes each once, handles them one
  * at a time (so forwarded signals keep their order) and answers every failure with a coded error.
  */
-export class FinderConnection implements Connection {
+export class FinderSocket implements Connection {
   readonly session = randomId()
   private isClosed = false
   private alive = true
