@@ -4,6 +4,7 @@ import {
   createOpenPeerClient,
   isOpenPeerError,
   parseInvite,
+  simplePeerFactory,
   type ClientPorts,
   type OpenPeerClient,
   type SocketLike,
@@ -43,7 +44,7 @@ async function bootOnce(): Promise<void> {
     ...stores,
     // Browser WebSocket/RTCPeerConnection event types are richer than the ports' minimal ones.
     createSocket: (url) => new WebSocket(url) as unknown as SocketLike,
-    createPeer: (opts) => new Peer(opts),
+    createPeer: simplePeerFactory(Peer),
     fetch: (url, init) => fetch(url, init),
   }
   // The finder serves this app, so the page's own host is the home finder of a new identity.

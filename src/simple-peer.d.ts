@@ -1,9 +1,9 @@
-// simple-peer ships no types. The app uses it only through the library's PeerLike port, so
-// that is the type it gets: the one surface the session code relies on.
+// simple-peer ships no types. The app uses it only through the library's PeerLike port (made by
+// simplePeerFactory, which adds `connection`), so that surface, less `connection`, is its type.
 declare module '@thaunknown/simple-peer/lite.js' {
   const Peer: new (
     opts: import('./openpeer/index.ts').PeerOptions,
-  ) => import('./openpeer/index.ts').PeerLike
+  ) => Omit<import('./openpeer/index.ts').PeerLike, 'connection'>
   export default Peer
 }
 
@@ -11,6 +11,6 @@ declare module '@thaunknown/simple-peer/lite.js' {
 declare module '@thaunknown/simple-peer' {
   const Peer: new (
     opts: import('./openpeer/index.ts').PeerOptions | Record<string, unknown>,
-  ) => import('./openpeer/index.ts').PeerLike
+  ) => Omit<import('./openpeer/index.ts').PeerLike, 'connection'>
   export default Peer
 }

@@ -1,5 +1,12 @@
+/**
+ * What an event map may be: an interface of event name → payload. Written as a mapped type, not
+ * `Record<string, unknown>`, because a map that extends Record gains an index signature and then
+ * any string passes as an event name: `on('mesage:recieved')` would compile.
+ */
+export type EventMap<T> = { [K in keyof T]: unknown }
+
 /** A tiny typed event emitter: `on` returns its unsubscribe (ARCHITECTURE rule 5). */
-export class Emitter<Events extends Record<string, unknown>> {
+export class Emitter<Events extends EventMap<Events>> {
   private readonly handlers = new Map<keyof Events, Set<(payload: never) => void>>()
 
   on<K extends keyof Events>(event: K, handler: (payload: Events[K]) => void): () => void {

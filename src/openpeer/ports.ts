@@ -33,13 +33,28 @@ export interface IceServer {
   credential?: string | undefined
 }
 
-/** The surface of a simple-peer instance (`@thaunknown/simple-peer`) the session relies on. */
+/**
+ * The RTCPeerConnection surface a session reads beside simple-peer: the descriptions (their DTLS
+ * fingerprints bind identify to this very link), the stats (which path the bytes take) and the
+ * negotiated bulk channels.
+ */
+export interface PeerConnectionLike {
+  readonly localDescription: { readonly sdp: string } | null
+  readonly remoteDescription: { readonly sdp: string } | null
+  getStats(): Promise<{ forEach(fn: (stat: never) => void): void }>
+  createDataChannel(label: string, init: RTCDataChannelInit): RTCDataChannel
+}
+
+/**
+ * The surface of a simple-peer instance (`@thaunknown/simple-peer`) the session relies on, plus
+ * its RTCPeerConnection as `connection` (simplePeerFactory in session/simple-peer.ts adds it).
+ */
 export interface PeerLike {
   readonly connected: boolean
   readonly destroyed: boolean
   initiator: boolean
   offerOptions: Record<string, unknown>
-  _pc: RTCPeerConnection
+  readonly connection: PeerConnectionLike
   signal(data: unknown): void
   send(data: string | Uint8Array): void
   negotiate(): void

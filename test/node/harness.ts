@@ -8,21 +8,23 @@ import {
 import {
   createMemoryStores,
   createOpenPeerClient,
+  simplePeerFactory,
   type ClientEvents,
   type ClientPorts,
   type OpenPeerClient,
   type OpenPeerClientOptions,
-  type PeerLike,
   type SocketLike,
 } from '../../src/openpeer/index.ts'
+
+/** simple-peer over node-datachannel, as the library's createPeer port. */
+export const nodePeer = simplePeerFactory(Peer)
 
 /** Node host ports: `ws` for the finder, simple-peer over node-datachannel for WebRTC. */
 export function nodePorts(overrides: Partial<ClientPorts> = {}): ClientPorts {
   return {
     ...createMemoryStores(),
     createSocket: (url) => new WebSocket(url) as unknown as SocketLike,
-    createPeer: (opts) =>
-      new Peer({ ...opts, config: { ...opts.config, iceServers: [] } }) as unknown as PeerLike,
+    createPeer: (opts) => nodePeer({ ...opts, config: { ...opts.config, iceServers: [] } }),
     fetch: (url, init) => fetch(url, init),
     ...overrides,
   }

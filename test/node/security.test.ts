@@ -5,7 +5,7 @@ import { seal } from '../../src/openpeer/identity/seal.ts'
 import { signJson } from '../../src/openpeer/identity/sign.ts'
 import { makeContact } from '../../server/test-identity.ts'
 import { SECURITY_CODES, isOpenPeerError, type PeerLike } from '../../src/openpeer/index.ts'
-import { makeClient, startFinder, tamperingSocket, until } from './harness.ts'
+import { makeClient, nodePeer, startFinder, tamperingSocket, until } from './harness.ts'
 
 const cleanups: (() => Promise<void> | void)[] = []
 afterEach(async () => {
@@ -103,19 +103,15 @@ describe('a finder in the middle is caught', () => {
     // terminated DTLS in between. Alice's identify check must refuse him.
     const { alice, bob } = await setup({
       createPeer: (opts) => {
-        const peer = new Peer({
-          ...opts,
-          config: { ...opts.config, iceServers: [] },
-        }) as unknown as PeerLike
-        const pc = peer._pc
-        Object.defineProperty(peer, '_pc', {
+        const peer = nodePeer({ ...opts, config: { ...opts.config, iceServers: [] } })
+        const pc = peer.connection
+        Object.defineProperty(peer, 'connection', {
           value: new Proxy(pc, {
             get(target, prop) {
               if (prop === 'remoteDescription') {
                 const d = target.remoteDescription
                 return (
                   d && {
-                    type: d.type,
                     sdp: d.sdp.replace(
                       /(a=fingerprint:\S+ )([0-9A-F]{2})/,
                       (_m, a: string, b: string) => a + (b === 'AA' ? 'BB' : 'AA'),

@@ -8,7 +8,8 @@ import type { PeerSession } from '../session/peer-session.ts'
 import type { SessionTimings } from '../session/session-types.ts'
 import { Rendezvous } from '../session/rendezvous.ts'
 import { Threads } from '../threads/threads.ts'
-import { TorrentService, type TorrentServiceOptions } from '../torrents/service.ts'
+import { TorrentService } from '../torrents/service.ts'
+import type { TorrentEvents, TorrentServiceOptions } from '../torrents/types.ts'
 import { ReplayCache } from '../wire/replay.ts'
 import { Contacts } from './contacts.ts'
 import { routeSession } from './routing.ts'
@@ -17,6 +18,14 @@ import { FinderPool } from '../finder/pool.ts'
 import * as identities from './identity.ts'
 import { ContactStates } from './contact-states.ts'
 import type { ClientEvents, ContactView, IdentityInfo } from './types.ts'
+
+/** The file-sharing events the client passes on from its TorrentService (every one: checked). */
+const TORRENT_EVENTS = Object.keys({
+  'torrent:offer': true,
+  'torrent:progress': true,
+  'torrent:done': true,
+  'torrent:error': true,
+} satisfies Record<keyof TorrentEvents, true>) as (keyof TorrentEvents)[]
 
 export interface OpenPeerClientOptions {
   /** the home finder's domain (host[:port]) for a new identity; an existing one keeps its own */
@@ -40,7 +49,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
   private stored: StoredIdentity | undefined
   private info: IdentityInfo | undefined
   private readonly contactBook: Contacts
-  private readonly replay = new ReplayCache()
+  private readonly replay: ReplayCache
   private readonly sessions: SessionManager
   private pool: FinderPool | undefined
   private rendezvous: Rendezvous | undefined
@@ -56,6 +65,8 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     private readonly opts: OpenPeerClientOptions,
   ) {
     super()
+    // One clock judges every proof, expiry and silence: the host's, when it gives one.
+    this.replay = new ReplayCache(undefined, ports.now ?? Date.now)
     this.contactBook = new Contacts(ports.contacts)
     this.sessions = new SessionManager(() => this.me())
     this.states = new ContactStates(this.sessions, this.contactBook, (view) =>
@@ -75,11 +86,14 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
       ? new TorrentService({
           ports: ports.torrents,
           sessions: () => this.sessions.all().filter((s) => s.state === 'open'),
-          emit: (event, payload) => this.emit(event, payload as ClientEvents[typeof event]),
           onError: (error) => this.report(error, 'file sharing'),
           ...opts.torrents,
         })
       : undefined
+    const torrents = this.torrents
+    if (torrents) {
+      for (const name of TORRENT_EVENTS) torrents.on(name, (payload) => this.emit(name, payload))
+    }
     this.sessions.on('open', (s) => this.onSessionOpen(s))
     this.sessions.on('closed', ({ session, error }) => this.onSessionClosed(session, error))
     this.sessions.on('ended', ({ error }) => {
@@ -119,6 +133,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
       ports: this.ports,
       me: () => this.me(),
       home: stored.file.A.domain,
+      now: this.replay.now,
       ...this.opts.finder,
     }))
     this.rendezvous = new Rendezvous({
@@ -186,6 +201,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
         pool: () => this.requirePool(),
         rendezvous: this.rendezvous,
         upsert: (peer, findSecret) => this.upsert(peer, findSecret),
+        now: this.replay.now,
         onSecurityAlert: (fn) => this.on('security:alert', ({ error }) => fn(error)),
         timeout: this.opts.inviteTimeout ?? 20_000,
       },
@@ -292,6 +308,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
       threads: this.threads,
       torrents: this.torrents,
       onPeerFile: (p) => this.upsert(p),
+      now: this.replay.now,
       report: (err, during) => this.report(err, during),
     })
     this.states.found(contactId)

@@ -23,6 +23,7 @@ export interface InviteDeps {
   onSecurityAlert(fn: (error: OpenPeerError) => void): () => void
   /** ms until the whole invite gives up */
   timeout: number
+  now: () => number
 }
 
 /** Opens an invite link: fetches and checks the inviter's card, rings them, resolves once connected. */
@@ -47,7 +48,7 @@ export async function acceptInvite(
         ? new OpenPeerError('ERR_NOT_FOUND', `nobody with this invite is known at ${invite.domain}`)
         : err
     })
-  const card = await verifyPeerFile({ A: peer.A }, invite.contactId)
+  const card = await verifyPeerFile({ A: peer.A }, invite.contactId, deps.now())
   const opened = waitForSession(deps, invite.contactId, signal)
   opened.catch(() => undefined)
   try {

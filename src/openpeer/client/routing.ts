@@ -10,6 +10,7 @@ export interface RoutingDeps {
   /** a verified new B or C of the session's contact */
   onPeerFile(peer: VerifiedPeerFile): Promise<void>
   report(error: unknown, during: string): void
+  now: () => number
 }
 
 /** Which module answers which request and notify of an open session (PROTOCOL §5.5). */
@@ -24,7 +25,7 @@ export function routeSession(session: PeerSession, deps: RoutingDeps): void {
     if (m.type === 'torrent-offer') return deps.torrents?.onOffer(session, m)
     if (m.type === 'peer-file-update' && session.remotePeer) {
       const A = session.remotePeer.file.A
-      verifyPeerFile({ A, ...m.peer }, session.remoteContactId)
+      verifyPeerFile({ A, ...m.peer }, session.remoteContactId, deps.now())
         .then((p) => deps.onPeerFile(p))
         .catch((err: unknown) => deps.report(err, 'peer-file-update'))
     }

@@ -35,7 +35,7 @@ export interface MessageState {
 }
 
 /** Every event the client emits; `noun:verb`, payloads are plain data. */
-export interface ClientEvents extends Record<string, unknown>, TorrentEvents {
+export interface ClientEvents extends TorrentEvents {
   'finder:state': { domain: string; state: FinderState; error?: OpenPeerError | undefined }
   'contact:added': ContactView
   'contact:updated': ContactView

@@ -14,7 +14,7 @@ import type {
 import type { SocketLike } from '../ports.ts'
 export type FinderState = 'connecting' | 'online' | 'offline'
 
-export interface FinderConnectionEvents extends Record<string, unknown> {
+export interface FinderConnectionEvents {
   state: { state: FinderState; error?: OpenPeerError }
   /** the socket (re)opened: register again, the finder forgot us */
   open: undefined

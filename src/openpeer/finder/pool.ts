@@ -9,7 +9,7 @@ import type { NotifyOf, RequestOf } from '../wire/messages.ts'
 import { makeProof } from '../wire/proof.ts'
 import type { Bootstrap } from '../wire/schemas.ts'
 
-export interface FinderPoolEvents extends Record<string, unknown> {
+export interface FinderPoolEvents {
   state: { domain: string; state: FinderState; error?: OpenPeerError | undefined }
   registered: { domain: string; finder: FinderConnection }
   request: { finder: FinderConnection; message: RequestOf<'peer-location-find'> }
@@ -34,6 +34,8 @@ export interface FinderPoolOptions {
   ports: Pick<ClientPorts, 'createSocket' | 'fetch'>
   me: () => LocalIdentity
   home: string
+  /** the clock registration proofs are dated by */
+  now?: () => number
   minDelay?: number
   maxDelay?: number
 }
@@ -195,11 +197,16 @@ export class FinderPool extends Emitter<FinderPoolEvents> {
     const me = this.opts.me()
     const home = entry.domain === this.opts.home
     try {
-      const proof = await makeProof(me.keys.sign.privateKey, {
-        finder: entry.domain,
-        location: me.location,
-        peer: home ? { A: me.file.A, B: me.file.B } : { A: me.file.A },
-      })
+      const proof = await makeProof(
+        me.keys.sign.privateKey,
+        {
+          finder: entry.domain,
+          location: me.location,
+          peer: home ? { A: me.file.A, B: me.file.B } : { A: me.file.A },
+        },
+        undefined,
+        (this.opts.now ?? Date.now)(),
+      )
       await conn.request('session-create', { proof })
       entry.registered = true
       entry.backoff.reset()

@@ -1,4 +1,5 @@
 import { OpenPeerError } from '../errors.ts'
+import type { PeerConnectionLike } from '../ports.ts'
 
 /**
  * The bulk datachannels of one session (torrent wires, …), beside simple-peer's control channel.
@@ -11,7 +12,7 @@ export class BulkChannels {
   private readonly channels = new Set<RTCDataChannel>()
 
   constructor(
-    private readonly pc: () => RTCPeerConnection,
+    private readonly pc: () => PeerConnectionLike,
     private readonly role: 'initiator' | 'target',
   ) {}
 

@@ -1,4 +1,5 @@
 import { OpenPeerError } from '../errors.ts'
+import type { PeerConnectionLike } from '../ports.ts'
 
 /**
  * The DTLS certificate fingerprint an SDP declares (`a=fingerprint:sha-256 AB:CD:…`), normalised
@@ -13,7 +14,7 @@ export function fingerprintOf(sdp: string | undefined | null): string {
 }
 
 /** Fingerprints as this side sees them on the live RTCPeerConnection. */
-export function liveFingerprints(pc: RTCPeerConnection): { local: string; remote: string } {
+export function liveFingerprints(pc: PeerConnectionLike): { local: string; remote: string } {
   return {
     local: fingerprintOf(pc.localDescription?.sdp),
     remote: fingerprintOf(pc.remoteDescription?.sdp),

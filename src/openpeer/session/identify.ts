@@ -37,7 +37,12 @@ function checkMirrored(claimed: Fingerprints, live: Fingerprints): void {
 
 export function makeIdentify(
   me: LocalIdentity,
-  opts: { context: string; findSecret?: string | undefined; fingerprints: Fingerprints },
+  opts: {
+    context: string
+    findSecret?: string | undefined
+    fingerprints: Fingerprints
+    now: number
+  },
 ): Promise<IdentifyProof> {
   return makeProof(
     me.keys.sign.privateKey,
@@ -49,6 +54,7 @@ export function makeIdentify(
       fingerprints: opts.fingerprints,
     },
     IDENTIFY_LIFETIME,
+    opts.now,
   )
 }
 
@@ -69,7 +75,7 @@ export async function checkIdentify(
     known: (contactId: string) => boolean
   },
 ): Promise<VerifiedPeerFile> {
-  const verified = await verifyPeerFile(proof.peer, opts.expectedContactId)
+  const verified = await verifyPeerFile(proof.peer, opts.expectedContactId, opts.replay.now())
   await checkProof(proof, proof.peer.A.signKey, {
     replay: opts.replay,
     maxLifetime: PROOF_LIFETIME.identify,
@@ -93,11 +99,13 @@ export async function makeIdentifyResult(
   me: LocalIdentity,
   request: IdentifyProof,
   fingerprints: Fingerprints,
+  now: number,
 ): Promise<IdentifyResultProof> {
   return makeProof(
     me.keys.sign.privateKey,
     { digest: await digestOf(request), peer: me.file, location: me.location, fingerprints },
     IDENTIFY_LIFETIME,
+    now,
   )
 }
 
@@ -113,7 +121,7 @@ export async function checkIdentifyResult(
     replay: ReplayCache
   },
 ): Promise<VerifiedPeerFile> {
-  const verified = await verifyPeerFile(proof.peer, opts.expectedContactId)
+  const verified = await verifyPeerFile(proof.peer, opts.expectedContactId, opts.replay.now())
   if (verified.file.A.sig !== opts.expectedA.sig) {
     throw new OpenPeerError('ERR_CONTACT_MISMATCH', 'peer-identify answered with another section A')
   }

@@ -2,7 +2,7 @@ import type { OpenPeerError } from '../errors.ts'
 import { Emitter } from '../events.ts'
 import type { PeerSession } from './peer-session.ts'
 
-export interface SessionManagerEvents extends Record<string, unknown> {
+export interface SessionManagerEvents {
   /** a new session, not yet identified (the contact shows "connecting") */
   added: PeerSession
   /** identified and kept: the one open session with that remote location */

@@ -1,3 +1,5 @@
+import type { PeerConnectionLike } from '../ports.ts'
+
 /** How the bytes travel: straight, through a NAT's public mapping, or through a TURN relay. */
 export type ConnectionPath = 'direct' | 'server-reflexive' | 'relay' | 'unknown'
 
@@ -14,7 +16,7 @@ interface StatLike {
 }
 
 /** Reads the selected ICE candidate pair from getStats (the standard and the older Chromium way). */
-export async function pathOf(pc: RTCPeerConnection): Promise<ConnectionPath> {
+export async function pathOf(pc: PeerConnectionLike): Promise<ConnectionPath> {
   let report: Map<string, StatLike>
   try {
     const stats = await pc.getStats()

@@ -35,13 +35,13 @@ import {
  */
 export class PeerSession extends Emitter<PeerSessionEvents> {
   state: SessionState = 'signalling'
-  readonly startedAt = Date.now()
+  readonly startedAt: number
   remotePeer: VerifiedPeerFile | undefined
   remoteLocation: { id: string; label: string } | undefined
   private readonly rpc: Endpoint
   private readonly timings: SessionTimings
   private timers: ReturnType<typeof setTimeout>[] = []
-  private lastSeen = Date.now()
+  private lastSeen: number
   private requestHandler: ((m: IncomingRequest) => Promise<object>) | undefined
   /** why identify failed on our side: the close reports it, whatever closes the link first */
   private failure: OpenPeerError | undefined
@@ -56,7 +56,8 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
   constructor(private readonly opts: PeerSessionOptions) {
     super()
     this.timings = { ...DEFAULT_TIMINGS, ...opts.timings }
-    this.bulk = new BulkChannels(() => opts.peer._pc, opts.role)
+    this.startedAt = this.lastSeen = this.now()
+    this.bulk = new BulkChannels(() => opts.peer.connection, opts.role)
     this.rpc = new Endpoint({
       channel: 'peer',
       send: (text) => opts.peer.send(text),
@@ -73,7 +74,7 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
     peer.on('signal', (data) => this.onLocalSignal(data))
     peer.on('connect', () => void this.onConnect())
     peer.on('data', (data) => {
-      this.lastSeen = Date.now()
+      this.lastSeen = this.now()
       void this.rpc.receive(data)
     })
     peer.on('close', () =>
@@ -106,10 +107,6 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
   get remoteLocationId(): string {
     return this.opts.remote.locationId
   }
-  get connection(): RTCPeerConnection {
-    return this.opts.peer._pc
-  }
-
   /** Signal data that arrived through the finder (answer, offer, trickled candidates). */
   signal(data: unknown): void {
     if (this.state === 'closed') return
@@ -168,7 +165,7 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
   }
 
   async path(): Promise<ConnectionPath> {
-    return pathOf(this.opts.peer._pc)
+    return pathOf(this.opts.peer.connection)
   }
 
   close(error?: OpenPeerError): void {
@@ -197,6 +194,11 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
     this.emit('closed', { error })
   }
 
+  /** the replay cache's clock: the one that judges proofs judges silence too */
+  private now(): number {
+    return this.opts.replay.now()
+  }
+
   private after(ms: number, fn: () => void): void {
     this.timers.push(setTimeout(fn, ms))
   }
@@ -218,11 +220,12 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
     })
     if (this.opts.role !== 'initiator') return
     try {
-      const live = liveFingerprints(this.opts.peer._pc)
+      const live = liveFingerprints(this.opts.peer.connection)
       const request = await makeIdentify(this.opts.me(), {
         context: this.opts.context,
         findSecret: this.opts.findSecret,
         fingerprints: live,
+        now: this.now(),
       })
       const result = await this.rpc.request(
         'peer-identify',
@@ -257,7 +260,7 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
     this.remoteLocation = location
     this.state = 'open'
     this.markAdmitted()
-    this.lastSeen = Date.now()
+    this.lastSeen = this.now()
     this.keepAlive()
     this.emit('identified', { peer, location })
   }
@@ -265,7 +268,7 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
   private keepAlive(): void {
     const tick = (): void => {
       if (this.state !== 'open') return
-      if (Date.now() - this.lastSeen > this.timings.deadAfter) {
+      if (this.now() - this.lastSeen > this.timings.deadAfter) {
         return this.close(new OpenPeerError('ERR_TIMEOUT', 'the peer went silent'))
       }
       this.rpc.request('peer-keep-alive', {}, { timeout: this.timings.deadAfter }).catch(() => {
@@ -297,7 +300,7 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
       throw new OpenPeerError('ERR_CONFLICT', 'unexpected peer-identify')
     }
     const me = this.opts.me()
-    const live = liveFingerprints(this.opts.peer._pc)
+    const live = liveFingerprints(this.opts.peer.connection)
     try {
       const peer = await checkIdentify(proof, {
         me,
@@ -308,7 +311,7 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
         replay: this.opts.replay,
         known: this.opts.known,
       })
-      const result = await makeIdentifyResult(me, proof, live)
+      const result = await makeIdentifyResult(me, proof, live, this.now())
       // Admit after the result is queued, so our next frame cannot overtake it.
       queueMicrotask(() => this.admit(peer, proof.location))
       return { proof: result }

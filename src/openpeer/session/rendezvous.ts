@@ -86,7 +86,7 @@ export class Rendezvous {
     const context = randomId()
     const sealed = await seal(target.A.boxKey, { location: me.location, peer: me.file }, 'find')
     const nonce = randomId()
-    const expires = Date.now() + 2 * 60_000
+    const expires = this.now() + 2 * 60_000
     const to = formatPeerUri({ domain: target.A.domain, contactId: target.contactId })
     const body = {
       to,
@@ -145,6 +145,11 @@ export class Rendezvous {
       )
   }
 
+  /** the replay cache's clock: proofs are made and judged by one clock */
+  private now(): number {
+    return this.deps.replay.now()
+  }
+
   stop(): void {
     for (const off of this.unsubscribe.splice(0)) off()
     for (const [id, ctx] of this.contexts) this.drop(id, ctx)
@@ -175,7 +180,7 @@ export class Rendezvous {
   ): Promise<void> {
     const { proof } = message
     const me = this.deps.me()
-    const initiatorId = await verifySectionA(proof.from)
+    const initiatorId = await verifySectionA(proof.from, undefined, this.now())
     await checkProof(proof, proof.from.signKey, {
       replay: this.deps.replay,
       maxLifetime: PROOF_LIFETIME.finder,
@@ -199,7 +204,7 @@ export class Rendezvous {
     if (!inner.success)
       throw new OpenPeerError('ERR_BAD_MESSAGE', 'sealed find payload is malformed')
     // The sealed peer file must be the one that rang (the session re-checks it at identify).
-    await verifyPeerFile(inner.data.peer, initiatorId)
+    await verifyPeerFile(inner.data.peer, initiatorId, this.now())
     if (inner.data.location.id !== proof.fromLocation) {
       throw new OpenPeerError('ERR_SIGNATURE', 'sealed location differs from the signed one')
     }
@@ -231,12 +236,17 @@ export class Rendezvous {
           { location: me.location, signal },
           'find-reply',
         )
-        const reply = await makeProof(me.keys.sign.privateKey, {
-          requestDigest: digest,
-          context: proof.context,
-          location: me.location.id,
-          sealed: sealedReply,
-        })
+        const reply = await makeProof(
+          me.keys.sign.privateKey,
+          {
+            requestDigest: digest,
+            context: proof.context,
+            location: me.location.id,
+            sealed: sealedReply,
+          },
+          undefined,
+          this.now(),
+        )
         ctx.finder.notify('peer-location-find', { proof: reply })
       },
     })
@@ -341,12 +351,13 @@ export class Rendezvous {
     signal: unknown,
   ): Promise<void> {
     const me = this.deps.me()
-    const proof = await makeProof(me.keys.sign.privateKey, {
-      context,
-      from: me.location.id,
-      to,
-      sealed: await seal(box, { signal }, 'signal'),
-    })
+    const sealed = await seal(box, { signal }, 'signal')
+    const proof = await makeProof(
+      me.keys.sign.privateKey,
+      { context, from: me.location.id, to, sealed },
+      undefined,
+      this.now(),
+    )
     ctx.finder.notify('peer-location-signal', { proof })
   }
 }

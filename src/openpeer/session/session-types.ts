@@ -39,7 +39,7 @@ export interface PeerSessionOptions {
   timings?: Partial<SessionTimings>
 }
 
-export interface PeerSessionEvents extends Record<string, unknown> {
+export interface PeerSessionEvents {
   identified: { peer: VerifiedPeerFile; location: { id: string; label: string } }
   closed: { error?: OpenPeerError | undefined }
   notify: IncomingNotify

@@ -13,9 +13,15 @@ function service(ports = createMemoryTorrentPorts()) {
   const s = new TorrentService({
     ports,
     sessions: () => [],
-    emit: (event, payload) => events.push({ event, payload }),
     onError: (error) => events.push({ event: 'torrent:error', payload: error }),
   })
+  for (const event of [
+    'torrent:offer',
+    'torrent:progress',
+    'torrent:done',
+    'torrent:error',
+  ] as const)
+    s.on(event, (payload) => events.push({ event, payload }))
   return { s, events, ports }
 }
 

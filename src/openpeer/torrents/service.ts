@@ -1,4 +1,5 @@
 import { OpenPeerError, throwIfAborted } from '../errors.ts'
+import { Emitter } from '../events.ts'
 import type { ChunkStoreFactory } from '../ports.ts'
 import type { PeerSession } from '../session/peer-session.ts'
 import type { RequestBody, NotifyBody } from '../wire/messages.ts'
@@ -8,7 +9,13 @@ import { Offers, parseTarget } from './offers.ts'
 import { Ticker } from './progress.ts'
 import { engineError, seedFile, type ShareOptions } from './seed.ts'
 import { guardStore, storageError } from './store-guard.ts'
-import type { TorrentInfo, TorrentServiceOptions, TorrentView, WireStats } from './types.ts'
+import type {
+  TorrentEvents,
+  TorrentInfo,
+  TorrentServiceOptions,
+  TorrentView,
+  WireStats,
+} from './types.ts'
 import { Wires } from './wires.ts'
 
 export type { TorrentServiceOptions } from './types.ts'
@@ -18,7 +25,8 @@ export type { TorrentServiceOptions } from './types.ts'
  * in a lazily loaded WebTorrent, and every wire runs over a datachannel of a session. Start it,
  * `share`/`offer`/`download`, follow `torrent:*` events; `stop()` keeps all data for next time.
  */
-export class TorrentService {
+/** File sharing over the client's sessions; reports through its own typed events. */
+export class TorrentService extends Emitter<TorrentEvents> {
   private engine: Promise<Engine> | undefined
   private readonly entries = new Map<string, Entry>()
   private readonly wires: Wires
@@ -32,13 +40,14 @@ export class TorrentService {
   private serving = true
 
   constructor(private readonly opts: TorrentServiceOptions) {
+    super()
     this.wires = new Wires(opts.sendQueue)
     this.store = guardStore(opts.ports.store)
     this.offers = new Offers({
       entries: this.entries,
       sessions: opts.sessions,
       save: (e) => this.save(e),
-      emit: opts.emit,
+      emit: (event, payload) => this.emit(event, payload),
       ask: (s, e) => this.ask(s, e),
     })
     this.ticker = new Ticker({
@@ -46,7 +55,7 @@ export class TorrentService {
       peers: (infoHash) => this.wires.stats(infoHash).length,
       sessions: opts.sessions,
       ask: (s, e) => this.ask(s, e),
-      emit: opts.emit,
+      emit: (event, payload) => this.emit(event, payload),
       every: opts.progressEvery ?? 250,
       retryEvery: opts.retryEvery ?? 10_000,
       now: () => this.now(),
@@ -299,13 +308,13 @@ export class TorrentService {
         if (!e.record.completed) {
           e.record.completed = this.now()
           void this.save(e)
-          this.opts.emit('torrent:done', this.ticker.view(e))
+          this.emit('torrent:done', this.ticker.view(e))
         }
         this.ticker.report(e, true)
       },
       failed: (e, error) => this.fail(e, error),
       dropped: (e, error) =>
-        this.opts.emit('torrent:error', { infoHash: e.record.infoHash, error, fatal: false }),
+        this.emit('torrent:error', { infoHash: e.record.infoHash, error, fatal: false }),
     })
   }
 
@@ -315,7 +324,7 @@ export class TorrentService {
     entry.error = error
     this.wires.close(entry.record.infoHash)
     if (t && !t.destroyed) t.destroy()
-    this.opts.emit('torrent:error', { infoHash: entry.record.infoHash, error, fatal: true })
+    this.emit('torrent:error', { infoHash: entry.record.infoHash, error, fatal: true })
     this.ticker.report(entry, true)
   }
 
@@ -333,7 +342,7 @@ export class TorrentService {
       await this.opts.ports.records.put(entry.record)
     } catch (err) {
       const error = storageError(err)
-      this.opts.emit('torrent:error', { infoHash: entry.record.infoHash, error, fatal: false })
+      this.emit('torrent:error', { infoHash: entry.record.infoHash, error, fatal: false })
     }
   }
 

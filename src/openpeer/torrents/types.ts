@@ -76,7 +76,6 @@ export interface TorrentServiceOptions {
   ports: TorrentPorts
   /** the open peer sessions: the service asks them for wires */
   sessions: () => PeerSession[]
-  emit: <K extends keyof TorrentEvents>(event: K, payload: TorrentEvents[K]) => void
   /** a failure with no torrent to blame (the WebTorrent client itself) */
   onError: (error: OpenPeerError) => void
   /** ms between progress events of one torrent (default 250: at most 4/s) */

@@ -31,7 +31,7 @@ export async function checkProof(
   signer: PublicJwk,
   opts: { replay: ReplayCache; maxLifetime: number; now?: number; what?: string },
 ): Promise<void> {
-  const now = opts.now ?? Date.now()
+  const now = opts.now ?? opts.replay.now()
   const what = opts.what ?? 'proof'
   if (proof.expires < now) throw new OpenPeerError('ERR_EXPIRED', `${what} has expired`)
   if (proof.expires > now + opts.maxLifetime + CLOCK_SKEW) {

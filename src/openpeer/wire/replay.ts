@@ -12,7 +12,8 @@ export class ReplayCache {
 
   constructor(
     private readonly max = 100_000,
-    private readonly now: () => number = Date.now,
+    /** the clock that judges proofs: checkProof reads expiry from it too, so both agree */
+    readonly now: () => number = Date.now,
   ) {}
 
   /** Records the nonce; throws ERR_REPLAY if it was already seen and has not expired. */

@@ -1,0 +1,22 @@
+import type { PeerConnectionLike, PeerLike, PeerOptions } from '../ports.ts'
+
+/** What a simple-peer constructor gives (`@thaunknown/simple-peer`, or its lite build). */
+interface SimplePeerInstance {
+  _pc: PeerConnectionLike
+}
+
+/**
+ * The host's `createPeer` port from a simple-peer constructor: the browser passes the lite build
+ * (its own RTCPeerConnection), Node the default one (webrtc-polyfill). simple-peer keeps its
+ * RTCPeerConnection in the private `_pc`; this is the one place that knows, and the rest of the
+ * library reads it as `connection`.
+ */
+export function simplePeerFactory(
+  Peer: new (opts: PeerOptions) => object,
+): (opts: PeerOptions) => PeerLike {
+  return (opts) => {
+    const peer = new Peer(opts) as SimplePeerInstance
+    Object.defineProperty(peer, 'connection', { get: () => peer._pc, enumerable: false })
+    return peer as unknown as PeerLike
+  }
+}
