@@ -105,7 +105,10 @@ export default defineConfig({
       // In memory and fast: run in parallel.
       {
         extends: true,
-        test: { name: 'unit', include: ['src/**/*.test.ts', 'server/**/*.test.ts'] },
+        test: {
+          name: 'unit',
+          include: ['src/**/*.test.ts', 'server/**/*.test.ts', 'test/memory/**/*.test.ts'],
+        },
       },
       // Real WebRTC between Node clients: one file at a time (scripts/test.mjs passes
       // --no-file-parallelism), so ICE and SCTP timing never compete for two cores.
@@ -113,7 +116,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'webrtc',
-          include: ['test/**/*.test.ts'],
+          include: ['test/node/**/*.test.ts'],
           testTimeout: 90_000,
           // As the e2e suite in CI: real ICE over loopback very rarely never connects (seen once
           // in ~15 clean runs: the security test's session hit its 30 s connect timeout).

@@ -1,0 +1,252 @@
+import type { PeerConnectionLike, PeerLike, PeerOptions } from '../ports.ts'
+import { randomId } from '../identity/encoding.ts'
+import { MemoryChannel } from './memory-channel.ts'
+
+/*
+ * An in-memory WebRTC for tests (like libp2p's stream pairs): peers made by one network connect
+ * to each other when their signals are exchanged, wherever those travel (through a finder, an
+ * introducer, a tampering test socket). Everything above the wire — identify, threads, the
+ * rendezvous, the client, the app's glue — then runs in one process, fast and deterministic,
+ * without a browser or ICE. What it cannot show (real DTLS, real candidates, real throughput)
+ * stays with the Node WebRTC tests and the e2e suite.
+ */
+
+type Listener = (...args: never[]) => void
+
+interface MemorySignal {
+  type: 'offer' | 'answer' | 'candidate' | 'renegotiate'
+  sdp?: string
+  candidate?: { candidate: string; sdpMid: string; sdpMLineIndex: number }
+  renegotiate?: boolean
+}
+
+export interface MemoryNetworkOptions {
+  /** the host candidate each peer trickles (an address the finder must never see) */
+  address?: () => string
+}
+
+export interface MemoryNetwork {
+  createPeer(opts: PeerOptions): PeerLike
+  /** every peer made so far, in order */
+  readonly peers: readonly MemoryPeer[]
+}
+
+export function createMemoryNetwork(opts: MemoryNetworkOptions = {}): MemoryNetwork {
+  const byId = new Map<string, MemoryPeer>()
+  const peers: MemoryPeer[] = []
+  let n = 0
+  return {
+    peers,
+    createPeer(options) {
+      n += 1
+      const address = opts.address?.() ?? `192.0.2.${n % 250}`
+      const peer = new MemoryPeer(options, address, (id) => byId.get(id))
+      byId.set(peer.id, peer)
+      peers.push(peer)
+      return peer
+    },
+  }
+}
+
+const sdpOf = (id: string, fingerprint: string, type: string): string =>
+  [
+    'v=0',
+    `o=- ${id} 2 IN IP4 127.0.0.1`,
+    's=-',
+    't=0 0',
+    `a=x-memory-${type}:${id}`,
+    `a=fingerprint:sha-256 ${fingerprint}`,
+    'm=application 9 UDP/DTLS/SCTP webrtc-datachannel',
+    '',
+  ].join('\r\n')
+
+function randomFingerprint(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) =>
+    b.toString(16).padStart(2, '0').toUpperCase(),
+  ).join(':')
+}
+
+/** One end: simple-peer's surface (PeerLike) over a direct in-memory link to its remote. */
+export class MemoryPeer implements PeerLike {
+  readonly id = randomId(8)
+  connected = false
+  destroyed = false
+  initiator: boolean
+  offerOptions: Record<string, unknown> = {}
+  /** every signal this peer produced, for tests that look at what would cross the finder */
+  readonly signals: MemorySignal[] = []
+  private remote: MemoryPeer | undefined
+  private readonly listeners = new Map<string, Set<Listener>>()
+  private readonly fingerprint = randomFingerprint()
+  private readonly channels = new Map<number, MemoryChannel>()
+  private local: { sdp: string } | null = null
+  private remoteSdp: { sdp: string } | null = null
+  private negotiating = false
+  readonly connection: PeerConnectionLike
+
+  constructor(
+    readonly options: PeerOptions,
+    readonly address: string,
+    private readonly find: (id: string) => MemoryPeer | undefined,
+  ) {
+    this.initiator = options.initiator
+    const local = (): { sdp: string } | null => this.local
+    const remote = (): { sdp: string } | null => this.remoteSdp
+    this.connection = {
+      get localDescription() {
+        return local()
+      },
+      get remoteDescription() {
+        return remote()
+      },
+      getStats: async () => this.stats(),
+      createDataChannel: (label, init) => this.channel(label, init),
+    }
+    if (this.initiator) this.later(() => this.offer())
+  }
+
+  signal(data: unknown): void {
+    if (this.destroyed) throw new Error('cannot signal after peer is destroyed')
+    const s = data as MemorySignal
+    if (s.type === 'renegotiate') return this.later(() => this.negotiate())
+    if (s.type === 'candidate') return
+    const id = /a=x-memory-(?:offer|answer):(\S+)/.exec(s.sdp ?? '')?.[1]
+    const remote = id ? this.find(id) : undefined
+    if (!remote) throw new Error('memory peer: unknown remote in SDP')
+    this.remoteSdp = { sdp: s.sdp ?? '' }
+    if (s.type === 'offer') {
+      this.remote = remote
+      this.local = { sdp: sdpOf(this.id, this.fingerprint, 'answer') }
+      this.later(() => {
+        this.emitSignal({ type: 'answer', sdp: this.local?.sdp ?? '' })
+        if (this.connected) this.emit('negotiated')
+      })
+      return
+    }
+    // an answer: we offered
+    this.remote = remote
+    this.later(() => {
+      if (this.connected) {
+        this.negotiating = false
+        return this.emit('negotiated')
+      }
+      this.connected = remote.connected = true
+      this.emit('connect')
+      remote.emit('connect')
+    })
+  }
+
+  send(data: string | Uint8Array): void {
+    if (!this.connected || !this.remote || this.destroyed)
+      throw new Error('memory peer: not connected')
+    const remote = this.remote
+    const copy = typeof data === 'string' ? data : data.slice()
+    this.later(() => remote.destroyed || remote.emit('data', copy))
+  }
+
+  negotiate(): void {
+    if (this.destroyed) return
+    if (!this.initiator) return this.emitSignal({ type: 'renegotiate', renegotiate: true })
+    if (this.negotiating) return
+    this.negotiating = true
+    this.offer()
+  }
+
+  destroy(): void {
+    if (this.destroyed) return
+    this.destroyed = true
+    this.connected = false
+    for (const c of this.channels.values()) c.close()
+    this.later(() => this.emit('close'))
+    const remote = this.remote
+    if (remote && !remote.destroyed) remote.later(() => remote.destroy())
+  }
+
+  on(event: string, fn: Listener): this {
+    let set = this.listeners.get(event)
+    if (!set) this.listeners.set(event, (set = new Set()))
+    set.add(fn)
+    return this
+  }
+
+  once(event: string, fn: Listener): this {
+    const wrapped = ((...args: never[]) => {
+      this.removeListener(event, wrapped)
+      fn(...args)
+    }) as Listener
+    // removeListener(event, fn) must find it by the caller's function too
+    ;(wrapped as { original?: Listener }).original = fn
+    return this.on(event, wrapped)
+  }
+
+  removeListener(event: string, fn: Listener): this {
+    const set = this.listeners.get(event)
+    if (!set) return this
+    for (const l of set)
+      if (l === fn || (l as { original?: Listener }).original === fn) set.delete(l)
+    return this
+  }
+
+  removeAllListeners(event?: string): this {
+    if (event === undefined) this.listeners.clear()
+    else this.listeners.delete(event)
+    return this
+  }
+
+  /** The other end of a negotiated channel with the same id, once both sides opened it. */
+  pairChannel(id: number): MemoryChannel | undefined {
+    return this.channels.get(id)
+  }
+
+  private channel(label: string, init: RTCDataChannelInit): RTCDataChannel {
+    const id = init.id ?? this.channels.size
+    const channel = new MemoryChannel(label, id, () => this.remote?.pairChannel(id))
+    this.channels.set(id, channel)
+    this.later(() => {
+      channel.open()
+      this.remote?.pairChannel(id)?.flush()
+    })
+    return channel as unknown as RTCDataChannel
+  }
+
+  private offer(): void {
+    if (this.destroyed) return
+    this.local = { sdp: sdpOf(this.id, this.fingerprint, 'offer') }
+    this.emitSignal({ type: 'offer', sdp: this.local.sdp })
+    if (!this.connected && this.options.trickle) {
+      this.emitSignal({
+        type: 'candidate',
+        candidate: {
+          candidate: `candidate:1 1 udp 2122260223 ${this.address} 50000 typ host`,
+          sdpMid: '0',
+          sdpMLineIndex: 0,
+        },
+      })
+    }
+  }
+
+  private emitSignal(s: MemorySignal): void {
+    this.signals.push(s)
+    this.emit('signal', s)
+  }
+
+  private stats(): { forEach(fn: (stat: never) => void): void } {
+    const all = [
+      { type: 'transport', id: 't', selectedCandidatePairId: 'p' },
+      { type: 'candidate-pair', id: 'p', localCandidateId: 'l', remoteCandidateId: 'r' },
+      { type: 'local-candidate', id: 'l', candidateType: 'host' },
+      { type: 'remote-candidate', id: 'r', candidateType: 'host' },
+    ]
+    return { forEach: (fn) => all.forEach((s) => fn(s as never)) }
+  }
+
+  private emit(event: string, ...args: unknown[]): void {
+    for (const fn of [...(this.listeners.get(event) ?? [])])
+      (fn as (...a: unknown[]) => void)(...args)
+  }
+
+  /** Async like the real thing: no event fires inside the call that caused it. */
+  later(fn: () => unknown): void {
+    setTimeout(fn, 0)
+  }
+}

@@ -1,0 +1,129 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import {
+  createMemoryStores,
+  createOpenPeerClient,
+  type MemoryNetwork,
+  type OpenPeerClient,
+} from '../../src/openpeer/index.ts'
+import { createMemoryNetwork, memoryClient, memoryPorts, startFinder, until } from './harness.ts'
+
+const cleanups: (() => Promise<void> | void)[] = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+
+async function setup() {
+  const { server, domain } = await startFinder()
+  cleanups.push(() => server.close())
+  const network = createMemoryNetwork()
+  return { server, domain, network }
+}
+
+async function connected(domain: string, network: MemoryNetwork) {
+  const alice = await memoryClient('Alice', domain, network)
+  const bob = await memoryClient('Bob', domain, network)
+  cleanups.push(
+    () => alice.stop(),
+    () => bob.stop(),
+  )
+  const seenByAlice = until(alice, 'contact:state', (v) => v.state === 'connected')
+  const pathByBob = until(bob, 'contact:state', (v) => v.path !== undefined && v.path !== 'unknown')
+  const contact = await bob.acceptInvite(alice.inviteLink('http://app.test'))
+  expect(contact).toMatchObject({ state: 'connected', name: 'Alice' })
+  expect(await seenByAlice).toMatchObject({ name: 'Bob', state: 'connected' })
+  expect((await pathByBob).path).toBe('direct')
+  return { alice, bob }
+}
+
+const idOf = (c: OpenPeerClient): string => c.identity()!.contactId
+
+describe('the client over an in-memory network', () => {
+  it('connects from an invite and chats both ways with delivered and read marks', async () => {
+    const { domain, network } = await setup()
+    const { alice, bob } = await connected(domain, network)
+
+    const got = until(alice, 'message:received')
+    const delivered = until(bob, 'message:state', (s) => s.state === 'delivered')
+    const sent = await bob.sendMessage(idOf(alice), 'hello Alice')
+    const m = await got
+    expect(m).toMatchObject({ body: 'hello Alice', contactId: idOf(bob), msgId: sent.msgId })
+    expect((await delivered).msgId).toBe(sent.msgId)
+
+    const read = until(bob, 'message:state', (s) => s.state === 'read')
+    await alice.markRead(m.contactId, [m.msgId])
+    expect((await read).msgId).toBe(sent.msgId)
+
+    const back = until(bob, 'message:received')
+    await alice.sendMessage(idOf(bob), 'hi Bob')
+    expect((await back).body).toBe('hi Bob')
+  })
+
+  it('keeps chatting and renegotiating over the session after the finder is gone', async () => {
+    const { server, domain, network } = await setup()
+    const { alice, bob } = await connected(domain, network)
+    const offline = until(alice, 'finder:state', (e) => e.state !== 'online')
+    await server.close()
+    await offline
+
+    const after = until(alice, 'message:received')
+    await bob.sendMessage(idOf(alice), 'still here without the finder')
+    expect((await after).body).toBe('still here without the finder')
+
+    await bob.renegotiate(idOf(alice))
+    await alice.renegotiate(idOf(bob), { iceRestart: true })
+    const last = until(bob, 'message:received')
+    await alice.sendMessage(idOf(bob), 'after renegotiation')
+    expect((await last).body).toBe('after renegotiation')
+    expect(alice.contacts()[0]?.state).toBe('connected')
+  })
+
+  it('keeps a message written to an offline contact and delivers it when they come back', async () => {
+    const { domain, network } = await setup()
+    const stores = createMemoryStores()
+    const alice = await memoryClient('Alice', domain, network, stores)
+    const bob = await memoryClient('Bob', domain, network)
+    cleanups.push(() => bob.stop())
+    await bob.acceptInvite(alice.inviteLink('http://app.test'))
+
+    const gone = until(bob, 'contact:state', (v) => v.state === 'offline')
+    await alice.stop()
+    await gone
+    const sent = await bob.sendMessage(idOf(alice), 'while you were away')
+    const delivered = until(
+      bob,
+      'message:state',
+      (s) => s.msgId === sent.msgId && s.state === 'delivered',
+      10_000,
+    )
+
+    // The same profile starts again (a reload): same stores, a new client.
+    const again = createOpenPeerClient(memoryPorts(network, stores), {
+      domain,
+      locationLabel: 'memory Alice',
+      finder: { minDelay: 20, maxDelay: 200 },
+    })
+    cleanups.push(() => again.stop())
+    const got = until(again, 'message:received', (m) => m.msgId === sent.msgId, 10_000)
+    await again.load()
+    again.start()
+    expect((await got).body).toBe('while you were away')
+    await delivered
+  })
+
+  it('reports a caller abort of an invite as ERR_ABORTED, and an invite for nobody as ERR_NOT_FOUND', async () => {
+    const { domain, network } = await setup()
+    const alice = await memoryClient('Alice', domain, network)
+    const bob = await memoryClient('Bob', domain, network)
+    cleanups.push(
+      () => alice.stop(),
+      () => bob.stop(),
+    )
+    const c = new AbortController()
+    const opening = bob.acceptInvite(alice.inviteLink('http://app.test'), { signal: c.signal })
+    c.abort()
+    await expect(opening).rejects.toMatchObject({ code: 'ERR_ABORTED' })
+
+    const nobody = alice.inviteLink('http://app.test').replace(idOf(alice), 'f'.repeat(64))
+    await expect(bob.acceptInvite(nobody)).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' })
+  })
+})

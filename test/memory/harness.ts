@@ -1,0 +1,85 @@
+import WebSocket from 'ws'
+import { createFinderServer, type FinderServer } from '../../server/index.ts'
+import {
+  createMemoryNetwork,
+  createMemoryStores,
+  createOpenPeerClient,
+  type ClientEvents,
+  type ClientPorts,
+  type MemoryNetwork,
+  type OpenPeerClient,
+  type SocketLike,
+} from '../../src/openpeer/index.ts'
+
+/*
+ * Clients over the in-memory WebRTC (src/openpeer/testing) and a real finder on a free port:
+ * everything above the wire runs for real, in one process, in milliseconds.
+ */
+
+export async function startFinder(): Promise<{ server: FinderServer; domain: string }> {
+  const server = await createFinderServer({
+    port: 0,
+    host: '127.0.0.1',
+    log: () => {},
+    distDir: '/nonexistent',
+  })
+  return { server, domain: `127.0.0.1:${server.address().port}` }
+}
+
+export function memoryPorts(
+  network: MemoryNetwork,
+  overrides: Partial<ClientPorts> = {},
+): ClientPorts {
+  return {
+    ...createMemoryStores(),
+    createSocket: (url) => new WebSocket(url) as unknown as SocketLike,
+    createPeer: (opts) => network.createPeer(opts),
+    fetch: (url, init) => fetch(url, init),
+    ...overrides,
+  }
+}
+
+export async function memoryClient(
+  name: string,
+  domain: string,
+  network: MemoryNetwork,
+  ports: Partial<ClientPorts> = {},
+): Promise<OpenPeerClient> {
+  const client = createOpenPeerClient(memoryPorts(network, ports), {
+    domain,
+    locationLabel: `memory ${name}`,
+    finder: { minDelay: 20, maxDelay: 200 },
+    timings: { keepAlive: 1_000, deadAfter: 5_000 },
+  })
+  await client.createIdentity(name)
+  client.start()
+  await until(client, 'finder:state', (e) => e.state === 'online')
+  return client
+}
+
+/** Resolves with the first event of `type` that satisfies `pred`, or rejects after `ms`. */
+export function until<K extends keyof ClientEvents>(
+  client: OpenPeerClient,
+  type: K,
+  pred: (e: ClientEvents[K]) => boolean = () => true,
+  ms = 5_000,
+): Promise<ClientEvents[K]> {
+  if (type === 'finder:state' && client.finderState() === 'online') {
+    const now = { domain: '', state: 'online' } as ClientEvents[K]
+    if (pred(now)) return Promise.resolve(now)
+  }
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off()
+      reject(new Error(`timed out waiting for ${String(type)}`))
+    }, ms)
+    const off = client.on(type, (e) => {
+      if (!pred(e)) return
+      clearTimeout(timer)
+      off()
+      resolve(e)
+    })
+  })
+}
+
+export { createMemoryNetwork }
