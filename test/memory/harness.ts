@@ -1,10 +1,10 @@
 import WebSocket from 'ws'
+import { until } from '../until.ts'
 import { createFinderServer, type FinderServer } from '../../server/index.ts'
 import {
   createMemoryNetwork,
   createMemoryStores,
   createOpenPeerClient,
-  type ClientEvents,
   type ClientPorts,
   type MemoryNetwork,
   type OpenPeerClient,
@@ -53,33 +53,9 @@ export async function memoryClient(
   })
   await client.createIdentity(name)
   client.start()
-  await until(client, 'finder:state', (e) => e.state === 'online')
+  await until(client, 'finder:state', (e) => e.state === 'online', 5_000)
   return client
 }
 
-/** Resolves with the first event of `type` that satisfies `pred`, or rejects after `ms`. */
-export function until<K extends keyof ClientEvents>(
-  client: OpenPeerClient,
-  type: K,
-  pred: (e: ClientEvents[K]) => boolean = () => true,
-  ms = 5_000,
-): Promise<ClientEvents[K]> {
-  if (type === 'finder:state' && client.finderState() === 'online') {
-    const now = { domain: '', state: 'online' } as ClientEvents[K]
-    if (pred(now)) return Promise.resolve(now)
-  }
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      off()
-      reject(new Error(`timed out waiting for ${String(type)}`))
-    }, ms)
-    const off = client.on(type, (e) => {
-      if (!pred(e)) return
-      clearTimeout(timer)
-      off()
-      resolve(e)
-    })
-  })
-}
-
 export { createMemoryNetwork }
+export { until }

@@ -1,5 +1,6 @@
 import Peer from '@thaunknown/simple-peer'
 import WebSocket from 'ws'
+import { until } from '../until.ts'
 import {
   createFinderServer,
   type FinderServer,
@@ -9,7 +10,6 @@ import {
   createMemoryStores,
   createOpenPeerClient,
   simplePeerFactory,
-  type ClientEvents,
   type ClientPorts,
   type OpenPeerClient,
   type OpenPeerClientOptions,
@@ -62,34 +62,6 @@ export async function makeClient(
   return client
 }
 
-/** Resolves with the first event of `type` that satisfies `pred` (or rejects after `ms`). */
-export function until<K extends keyof ClientEvents>(
-  client: OpenPeerClient,
-  type: K,
-  pred: (e: ClientEvents[K]) => boolean = () => true,
-  ms = 30_000,
-): Promise<ClientEvents[K]> {
-  if (
-    type === 'finder:state' &&
-    client.finderState() === 'online' &&
-    pred({ state: 'online' } as ClientEvents[K])
-  ) {
-    return Promise.resolve({ domain: '', state: 'online' } as ClientEvents[K])
-  }
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      off()
-      reject(new Error(`timed out waiting for ${String(type)}`))
-    }, ms)
-    const off = client.on(type, (e) => {
-      if (!pred(e)) return
-      clearTimeout(timer)
-      off()
-      resolve(e)
-    })
-  })
-}
-
 /**
  * A socket that plays a malicious finder from the client's side: every frame the finder pushes
  * passes through `tamper` before the client sees it.
@@ -131,3 +103,5 @@ export function tamperingSocket(
     return facade
   }
 }
+
+export { until }

@@ -4,7 +4,13 @@ import type { PublicJwk } from '../../src/openpeer/identity/keys.ts'
 import { seal } from '../../src/openpeer/identity/seal.ts'
 import { signJson } from '../../src/openpeer/identity/sign.ts'
 import { makeContact } from '../../server/test-identity.ts'
-import { SECURITY_CODES, isOpenPeerError, type PeerLike } from '../../src/openpeer/index.ts'
+import {
+  SECURITY_CODES,
+  isOpenPeerError,
+  type ErrorCode,
+  type OpenPeerClient,
+  type PeerLike,
+} from '../../src/openpeer/index.ts'
 import { makeClient, nodePeer, startFinder, tamperingSocket, until } from './harness.ts'
 
 const cleanups: (() => Promise<void> | void)[] = []
@@ -33,6 +39,27 @@ async function setup(
   return { alice, bob, domain }
 }
 
+/**
+ * Bob opens Alice's invite while `watcher` waits for a security alert: resolves with the alert's
+ * code and whether the invite failed with a coded error (it must: no session was made).
+ */
+async function attempt(
+  alice: OpenPeerClient,
+  bob: OpenPeerClient,
+  watcher: OpenPeerClient,
+  ms = 4_000,
+): Promise<{ code: ErrorCode; inviteFailed: boolean }> {
+  const alert = until(watcher, 'security:alert')
+  const accepted = bob
+    .acceptInvite(alice.inviteLink('http://app.test'), { signal: AbortSignal.timeout(ms) })
+    .then(
+      () => null,
+      (e: unknown) => e,
+    )
+  const { error } = await alert
+  return { code: error.code, inviteFailed: isOpenPeerError(await accepted) }
+}
+
 function isFindReply(f: Frame): boolean {
   return f.type === 'peer-location-find' && f.kind === 'notify'
 }
@@ -53,16 +80,9 @@ describe('a finder in the middle is caught', () => {
         }
       }),
     })
-    const alert = until(bob, 'security:alert')
-    const accepted = bob
-      .acceptInvite(alice.inviteLink('http://app.test'), { signal: AbortSignal.timeout(4_000) })
-      .then(
-        () => null,
-        (e: unknown) => e,
-      )
-    const { error } = await alert
-    expect(SECURITY_CODES.has(error.code)).toBe(true)
-    expect(isOpenPeerError(await accepted)).toBe(true)
+    const outcome = await attempt(alice, bob, bob)
+    expect(SECURITY_CODES.has(outcome.code)).toBe(true)
+    expect(outcome.inviteFailed).toBe(true)
     expect(bob.contacts().every((c) => c.state !== 'connected')).toBe(true)
   })
 
@@ -87,15 +107,8 @@ describe('a finder in the middle is caught', () => {
       }),
     })
     cleanups.push(() => mitm?.destroy())
-    const alert = until(bob, 'security:alert')
-    const accepted = bob
-      .acceptInvite(alice.inviteLink('http://app.test'), { signal: AbortSignal.timeout(4_000) })
-      .then(
-        () => null,
-        (e: unknown) => e,
-      )
-    expect((await alert).error.code).toBe('ERR_SIGNATURE')
-    expect(isOpenPeerError(await accepted)).toBe(true)
+    const outcome = await attempt(alice, bob, bob)
+    expect(outcome).toEqual({ code: 'ERR_SIGNATURE', inviteFailed: true })
   })
 
   it('a DTLS link whose fingerprint differs from the signed one fails peer-identify with ERR_FINGERPRINT', async () => {
@@ -127,15 +140,8 @@ describe('a finder in the middle is caught', () => {
         return peer
       },
     })
-    const alert = until(alice, 'security:alert')
-    const accepted = bob
-      .acceptInvite(alice.inviteLink('http://app.test'), { signal: AbortSignal.timeout(5_000) })
-      .then(
-        () => null,
-        (e: unknown) => e,
-      )
-    expect((await alert).error.code).toBe('ERR_FINGERPRINT')
-    expect(isOpenPeerError(await accepted)).toBe(true)
+    const outcome = await attempt(alice, bob, alice, 5_000)
+    expect(outcome).toEqual({ code: 'ERR_FINGERPRINT', inviteFailed: true })
   })
 })
 
@@ -181,15 +187,8 @@ describe('a finder cannot ring a contact with a find secret proof lifted from an
       },
     )
     mallory.contact = await makeContact(domain, 'Mallory')
-    const refused = until(alice, 'security:alert')
-    const accepted = bob
-      .acceptInvite(alice.inviteLink('http://app.test'), { signal: AbortSignal.timeout(4_000) })
-      .then(
-        () => null,
-        (e: unknown) => e,
-      )
-    expect((await refused).error.code).toBe('ERR_FIND_DENIED')
-    expect(isOpenPeerError(await accepted)).toBe(true)
+    const outcome = await attempt(alice, bob, alice)
+    expect(outcome).toEqual({ code: 'ERR_FIND_DENIED', inviteFailed: true })
     expect(lifted).toBe(1)
     // Alice answered nothing: no find reply and no signal, so nothing sealed to Mallory.
     const answers = fromAlice.filter(

@@ -1,45 +1,30 @@
-import { OpenPeerError, asOpenPeerError, isOpenPeerError } from '../errors.ts'
+import { OpenPeerError, asOpenPeerError } from '../errors.ts'
 import { Emitter } from '../events.ts'
 import { formatInvite } from '../identity/invite.ts'
 import type { VerifiedPeerFile } from '../identity/peer-file.ts'
-import type { ClientPorts, ContactRecord, OutboxItem, StoredIdentity } from '../ports.ts'
+import type { ClientPorts, OutboxItem, StoredIdentity } from '../ports.ts'
 import { SessionManager } from '../session/manager.ts'
 import type { PeerSession } from '../session/peer-session.ts'
-import type { SessionTimings } from '../session/session-types.ts'
 import { Rendezvous } from '../session/rendezvous.ts'
 import { Threads } from '../threads/threads.ts'
 import { TorrentService } from '../torrents/service.ts'
-import type { TorrentEvents, TorrentServiceOptions } from '../torrents/types.ts'
 import { ReplayCache } from '../wire/replay.ts'
 import { Contacts } from './contacts.ts'
+import { Ringer } from './ringer.ts'
 import { routeSession } from './routing.ts'
 import { acceptInvite } from './invites.ts'
 import { FinderPool } from '../finder/pool.ts'
 import * as identities from './identity.ts'
 import { ContactStates } from './contact-states.ts'
-import type { ClientEvents, ContactView, IdentityInfo } from './types.ts'
+import {
+  TORRENT_EVENTS,
+  type ClientEvents,
+  type ContactView,
+  type IdentityInfo,
+  type OpenPeerClientOptions,
+} from './types.ts'
 
-/** The file-sharing events the client passes on from its TorrentService (every one: checked). */
-const TORRENT_EVENTS = Object.keys({
-  'torrent:offer': true,
-  'torrent:progress': true,
-  'torrent:done': true,
-  'torrent:error': true,
-} satisfies Record<keyof TorrentEvents, true>) as (keyof TorrentEvents)[]
-
-export interface OpenPeerClientOptions {
-  /** the home finder's domain (host[:port]) for a new identity; an existing one keeps its own */
-  domain: string
-  locationLabel?: string
-  timings?: Partial<SessionTimings>
-  finder?: { minDelay?: number; maxDelay?: number }
-  /** how often offline contacts are rung again, ms */
-  retryEvery?: number
-  /** how long acceptInvite waits for the session, ms */
-  inviteTimeout?: number
-  /** file sharing tuning: progress event spacing, re-asking for wires, send-queue marks */
-  torrents?: Pick<TorrentServiceOptions, 'progressEvery' | 'retryEvery' | 'sendQueue'>
-}
+export type { OpenPeerClientOptions } from './types.ts'
 
 /**
  * The Open Peer client (the facade the app and the super-peer use). Create it with host ports,
@@ -55,7 +40,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
   private rendezvous: Rendezvous | undefined
   private readonly threads: Threads
   private readonly states: ContactStates
-  private retryTimer: ReturnType<typeof setInterval> | undefined
+  private ringer: Ringer | undefined
   private running = false
   /** file sharing; present when the host gave `ports.torrents` */
   readonly torrents: TorrentService | undefined
@@ -150,16 +135,22 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     pool.on('state', (e) => {
       if (e.domain === stored.file.A.domain) this.emit('finder:state', e)
     })
-    pool.on('registered', () => this.ringAll())
+    this.ringer = new Ringer({
+      contacts: this.contactBook,
+      states: this.states,
+      finders: pool,
+      rendezvous: this.rendezvous,
+      report: (err, during) => this.report(err, during),
+      every: this.opts.retryEvery ?? 30_000,
+    })
     pool.start()
     this.torrents?.start().catch((err: unknown) => this.report(err, 'loading shared files'))
-    this.retryTimer = setInterval(() => this.ringAll(), this.opts.retryEvery ?? 30_000)
   }
 
   async stop(): Promise<void> {
     if (!this.running) return
     this.running = false
-    clearInterval(this.retryTimer)
+    this.ringer?.stop()
     this.rendezvous?.stop()
     this.sessions.closeAll()
     this.pool?.stop()
@@ -174,7 +165,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
   /** Browser came back online: skip the backoff wait. */
   retryNow(): void {
     this.pool?.retryNow()
-    this.ringAll()
+    this.ringer?.ringAll()
   }
 
   inviteLink(origin: string): string {
@@ -270,33 +261,6 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     if (changed) this.states.changed(record.contactId)
   }
 
-  private ringAll(): void {
-    if (!this.running || this.pool?.state() !== 'online') return
-    for (const c of this.contactBook.list()) void this.ring(c)
-  }
-
-  private async ring(contact: ContactRecord): Promise<void> {
-    if (!contact.findSecret || this.states.state(contact.contactId) !== 'offline') return
-    this.states.finding(contact.contactId, 15_000)
-    try {
-      const finder = await this.requirePool().get(contact.file.A.domain)
-      await this.rendezvous?.find(finder, {
-        contactId: contact.contactId,
-        A: contact.file.A,
-        findSecret: contact.findSecret,
-      })
-    } catch (err) {
-      this.states.found(contact.contactId)
-      // Offline contacts are the normal case; a revoked secret means they must ring us.
-      if (
-        isOpenPeerError(err) &&
-        !['ERR_NOT_FOUND', 'ERR_FINDER_UNREACHABLE', 'ERR_TIMEOUT'].includes(err.code)
-      ) {
-        this.report(err, `ringing ${contact.contactId.slice(0, 8)}`)
-      }
-    }
-  }
-
   /** The one place an identified session meets the rest of the client. */
   private onSessionOpen(session: PeerSession): void {
     const contactId = session.remoteContactId
@@ -326,9 +290,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     const contactId = session.remoteContactId
     this.emit('session:closed', { contactId, locationId: session.remoteLocationId, error })
     // They may only have reloaded: ring again soon rather than at the next periodic round.
-    const contact = this.contactBook.get(contactId)
-    if (this.running && contact)
-      setTimeout(() => void this.ring(contact), 1_500 + Math.random() * 1_500)
+    if (this.running) this.ringer?.ringSoon(contactId)
   }
 
   private report(error: unknown, during: string): void {

@@ -2,7 +2,8 @@ import type { OpenPeerError } from '../errors.ts'
 import type { FinderState } from '../finder/connection.ts'
 import type { ConnectionPath } from '../session/path.ts'
 import type { ReceivedMessage } from '../threads/threads.ts'
-import type { TorrentEvents } from '../torrents/types.ts'
+import type { TorrentEvents, TorrentServiceOptions } from '../torrents/types.ts'
+import type { SessionTimings } from '../session/session-types.ts'
 
 export type ContactState = 'offline' | 'connecting' | 'connected'
 
@@ -48,4 +49,26 @@ export interface ClientEvents extends TorrentEvents {
   'client:error': { error: OpenPeerError; during: string }
   /** a security check failed: someone sent forged, replayed or redirected data */
   'security:alert': { error: OpenPeerError; during: string }
+}
+
+/** The file-sharing events the client passes on from its TorrentService (every one: checked). */
+export const TORRENT_EVENTS = Object.keys({
+  'torrent:offer': true,
+  'torrent:progress': true,
+  'torrent:done': true,
+  'torrent:error': true,
+} satisfies Record<keyof TorrentEvents, true>) as (keyof TorrentEvents)[]
+
+export interface OpenPeerClientOptions {
+  /** the home finder's domain (host[:port]) for a new identity; an existing one keeps its own */
+  domain: string
+  locationLabel?: string
+  timings?: Partial<SessionTimings>
+  finder?: { minDelay?: number; maxDelay?: number }
+  /** how often offline contacts are rung again, ms */
+  retryEvery?: number
+  /** how long acceptInvite waits for the session, ms */
+  inviteTimeout?: number
+  /** file sharing tuning: progress event spacing, re-asking for wires, send-queue marks */
+  torrents?: Pick<TorrentServiceOptions, 'progressEvery' | 'retryEvery' | 'sendQueue'>
 }

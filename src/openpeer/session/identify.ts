@@ -139,3 +139,59 @@ export async function checkIdentifyResult(
   checkMirrored(proof.fingerprints, opts.live)
   return verified
 }
+
+/** What both sides of the handshake know of their session (a PeerSession's own options). */
+export interface IdentifySide {
+  me: () => LocalIdentity
+  context: string
+  remote: { contactId: string; A: SectionA; locationId: string }
+  findSecret?: string | undefined
+  known: (contactId: string) => boolean
+  replay: ReplayCache
+}
+
+type Admitted = { peer: VerifiedPeerFile; location: { id: string; label: string } }
+
+/** The initiator proves itself over the link and checks who answered. */
+export async function identifyAsInitiator(
+  side: IdentifySide,
+  live: Fingerprints,
+  ask: (proof: IdentifyProof) => Promise<{ proof: IdentifyResultProof }>,
+): Promise<Admitted> {
+  const request = await makeIdentify(side.me(), {
+    context: side.context,
+    findSecret: side.findSecret,
+    fingerprints: live,
+    now: side.replay.now(),
+  })
+  const result = await ask(request)
+  const peer = await checkIdentifyResult(result.proof, {
+    expectedA: side.remote.A,
+    expectedContactId: side.remote.contactId,
+    expectedLocationId: side.remote.locationId,
+    request,
+    live,
+    replay: side.replay,
+  })
+  return { peer, location: result.proof.location }
+}
+
+/** The target checks the initiator's identify and signs its answer. */
+export async function answerIdentify(
+  side: IdentifySide,
+  live: Fingerprints,
+  proof: IdentifyProof,
+): Promise<Admitted & { result: IdentifyResultProof }> {
+  const me = side.me()
+  const peer = await checkIdentify(proof, {
+    me,
+    expectedContactId: side.remote.contactId,
+    expectedLocationId: side.remote.locationId,
+    context: side.context,
+    live,
+    replay: side.replay,
+    known: side.known,
+  })
+  const result = await makeIdentifyResult(me, proof, live, side.replay.now())
+  return { peer, location: proof.location, result }
+}

@@ -9,13 +9,7 @@ import type {
   ResultBody,
 } from '../wire/messages.ts'
 import { liveFingerprints } from './fingerprint.ts'
-import {
-  checkIdentify,
-  checkIdentifyResult,
-  makeIdentify,
-  makeIdentifyResult,
-  type IdentifyProof,
-} from './identify.ts'
+import { answerIdentify, identifyAsInitiator, type IdentifyProof } from './identify.ts'
 import { Endpoint, type IncomingNotify, type IncomingRequest } from '../wire/endpoint.ts'
 import { BulkChannels } from './channels.ts'
 import { renegotiate } from './renegotiate.ts'
@@ -221,26 +215,10 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
     if (this.opts.role !== 'initiator') return
     try {
       const live = liveFingerprints(this.opts.peer.connection)
-      const request = await makeIdentify(this.opts.me(), {
-        context: this.opts.context,
-        findSecret: this.opts.findSecret,
-        fingerprints: live,
-        now: this.now(),
-      })
-      const result = await this.rpc.request(
-        'peer-identify',
-        { proof: request },
-        { timeout: this.timings.identifyTimeout },
+      const { peer, location } = await identifyAsInitiator(this.opts, live, (proof) =>
+        this.rpc.request('peer-identify', { proof }, { timeout: this.timings.identifyTimeout }),
       )
-      const peer = await checkIdentifyResult(result.proof, {
-        expectedA: this.opts.remote.A,
-        expectedContactId: this.opts.remote.contactId,
-        expectedLocationId: this.opts.remote.locationId,
-        request,
-        live,
-        replay: this.opts.replay,
-      })
-      this.admit(peer, result.proof.location)
+      this.admit(peer, location)
     } catch (err) {
       this.close(asOpenPeerError(err, 'peer-identify failed'))
     }
@@ -299,21 +277,11 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
     if (this.opts.role !== 'target' || this.state !== 'identifying') {
       throw new OpenPeerError('ERR_CONFLICT', 'unexpected peer-identify')
     }
-    const me = this.opts.me()
     const live = liveFingerprints(this.opts.peer.connection)
     try {
-      const peer = await checkIdentify(proof, {
-        me,
-        expectedContactId: this.opts.remote.contactId,
-        expectedLocationId: this.opts.remote.locationId,
-        context: this.opts.context,
-        live,
-        replay: this.opts.replay,
-        known: this.opts.known,
-      })
-      const result = await makeIdentifyResult(me, proof, live, this.now())
+      const { peer, location, result } = await answerIdentify(this.opts, live, proof)
       // Admit after the result is queued, so our next frame cannot overtake it.
-      queueMicrotask(() => this.admit(peer, proof.location))
+      queueMicrotask(() => this.admit(peer, location))
       return { proof: result }
     } catch (err) {
       const error = asOpenPeerError(err, 'peer-identify failed')

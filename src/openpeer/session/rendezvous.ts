@@ -1,34 +1,27 @@
-import { z } from 'zod'
 import { OpenPeerError, asOpenPeerError } from '../errors.ts'
-import { constantTimeEqual, randomId } from '../identity/encoding.ts'
-import { findSecretProof } from '../identity/find-secret.ts'
-import type { PublicJwk } from '../identity/keys.ts'
-import { verifyPeerFile, verifySectionA, type SectionA } from '../identity/peer-file.ts'
-import { seal, unseal } from '../identity/seal.ts'
-import { signJson } from '../identity/sign.ts'
-import { formatPeerUri } from '../identity/uri.ts'
+import { randomId } from '../identity/encoding.ts'
+import type { SectionA } from '../identity/peer-file.ts'
 import type { FinderConnection } from '../finder/connection.ts'
 import type { FinderPool } from '../finder/pool.ts'
 import type { IceServer, PeerLike, PeerOptions } from '../ports.ts'
 import type { NotifyOf, RequestOf } from '../wire/messages.ts'
-import { PROOF_LIFETIME, checkProof, digestOf, makeProof } from '../wire/proof.ts'
+import { digestOf } from '../wire/proof.ts'
 import type { ReplayCache } from '../wire/replay.ts'
-import { locationSchema, peerFileSchema, signalDataSchema } from '../wire/schemas.ts'
+import {
+  checkFind,
+  makeFind,
+  makeFindReply,
+  makeSignal,
+  openFindReply,
+  openSignal,
+  type FindTarget,
+} from './find-proofs.ts'
 import type { LocalIdentity } from './identify.ts'
 import type { SessionManager } from './manager.ts'
 import { PeerSession } from './peer-session.ts'
 import type { SessionTimings } from './session-types.ts'
 
-// What travels sealed inside the find exchange; decoded like any wire message.
-const findSealed = z.strictObject({ location: locationSchema, peer: peerFileSchema })
-const replySealed = z.strictObject({ location: locationSchema, signal: signalDataSchema })
-const signalSealed = z.strictObject({ signal: signalDataSchema })
-
-export interface FindTarget {
-  contactId: string
-  A: SectionA
-  findSecret: string
-}
+export type { FindTarget } from './find-proofs.ts'
 
 export interface RendezvousDeps {
   /** where finds come in and replies and signals arrive */
@@ -82,29 +75,8 @@ export class Rendezvous {
     target: FindTarget,
     opts: { signal?: AbortSignal } = {},
   ): Promise<number> {
-    const me = this.deps.me()
     const context = randomId()
-    const sealed = await seal(target.A.boxKey, { location: me.location, peer: me.file }, 'find')
-    const nonce = randomId()
-    const expires = this.now() + 2 * 60_000
-    const to = formatPeerUri({ domain: target.A.domain, contactId: target.contactId })
-    const body = {
-      to,
-      findSecretProof: await findSecretProof(target.findSecret, {
-        from: me.contactId,
-        to,
-        context,
-        nonce,
-        expires,
-      }),
-      context,
-      from: me.file.A,
-      fromLocation: me.location.id,
-      sealed,
-      nonce,
-      expires,
-    }
-    const proof = await signJson(me.keys.sign.privateKey, body)
+    const proof = await makeFind(this.deps.me(), target, context, randomId(), this.now())
     const ctx = this.open(context, {
       finder,
       remoteContactId: target.contactId,
@@ -180,34 +152,7 @@ export class Rendezvous {
   ): Promise<void> {
     const { proof } = message
     const me = this.deps.me()
-    const initiatorId = await verifySectionA(proof.from, undefined, this.now())
-    await checkProof(proof, proof.from.signKey, {
-      replay: this.deps.replay,
-      maxLifetime: PROOF_LIFETIME.finder,
-      what: 'find request',
-    })
-    if (proof.to !== me.uri)
-      throw new OpenPeerError('ERR_CONTACT_MISMATCH', 'find request is for another contact')
-    // The finder checked this too, but a finder is not trusted to decide who may ring us. The
-    // proof names the signer: one lifted from another's find into a finder's own fails here.
-    const expected = await findSecretProof(me.file.B.findSecret, {
-      from: initiatorId,
-      to: proof.to,
-      context: proof.context,
-      nonce: proof.nonce,
-      expires: proof.expires,
-    })
-    if (!constantTimeEqual(expected, proof.findSecretProof)) {
-      throw new OpenPeerError('ERR_FIND_DENIED', 'find request with a revoked or wrong find secret')
-    }
-    const inner = findSealed.safeParse(await unseal(me.keys.box.privateKey, proof.sealed, 'find'))
-    if (!inner.success)
-      throw new OpenPeerError('ERR_BAD_MESSAGE', 'sealed find payload is malformed')
-    // The sealed peer file must be the one that rang (the session re-checks it at identify).
-    await verifyPeerFile(inner.data.peer, initiatorId, this.now())
-    if (inner.data.location.id !== proof.fromLocation) {
-      throw new OpenPeerError('ERR_SIGNATURE', 'sealed location differs from the signed one')
-    }
+    const { initiatorId, location } = await checkFind(proof, me, this.deps.replay)
     if (this.contexts.has(proof.context))
       throw new OpenPeerError('ERR_CONFLICT', 'find context already in use')
     const ctx = this.open(proof.context, {
@@ -220,33 +165,12 @@ export class Rendezvous {
     const session = this.newSession(ctx, proof.context, {
       role: 'target',
       initiator: true,
-      remoteLocationId: inner.data.location.id,
+      remoteLocationId: location.id,
       send: async (signal) => {
-        if (!first)
-          return this.sendSignal(
-            ctx,
-            proof.context,
-            inner.data.location.id,
-            proof.from.boxKey,
-            signal,
-          )
+        if (!first) return this.sendSignal(ctx, proof.context, location.id, signal)
         first = false
-        const sealedReply = await seal(
-          proof.from.boxKey,
-          { location: me.location, signal },
-          'find-reply',
-        )
-        const reply = await makeProof(
-          me.keys.sign.privateKey,
-          {
-            requestDigest: digest,
-            context: proof.context,
-            location: me.location.id,
-            sealed: sealedReply,
-          },
-          undefined,
-          this.now(),
-        )
+        const find = { digest, context: proof.context, initiatorBox: proof.from.boxKey }
+        const reply = await makeFindReply(me, find, signal, this.now())
         ctx.finder.notify('peer-location-find', { proof: reply })
       },
     })
@@ -256,28 +180,16 @@ export class Rendezvous {
   private async onReply(ctx: Context, message: NotifyOf<'peer-location-find'>): Promise<void> {
     const { proof } = message
     if (!ctx.digest || proof.requestDigest !== ctx.digest) return
-    await checkProof(proof, ctx.remoteA.signKey, {
-      replay: this.deps.replay,
-      maxLifetime: PROOF_LIFETIME.finder,
-      what: 'find reply',
-    })
-    const inner = replySealed.safeParse(
-      await unseal(this.deps.me().keys.box.privateKey, proof.sealed, 'find-reply'),
-    )
-    if (!inner.success) throw new OpenPeerError('ERR_BAD_MESSAGE', 'sealed find reply is malformed')
-    if (inner.data.location.id !== proof.location) {
-      throw new OpenPeerError('ERR_SIGNATURE', 'sealed location differs from the signed one')
-    }
+    const { signal } = await openFindReply(proof, ctx.remoteA, this.deps.me(), this.deps.replay)
     if (ctx.sessions.has(proof.location)) return
     const session = this.newSession(ctx, proof.context, {
       role: 'initiator',
       initiator: false,
       remoteLocationId: proof.location,
-      send: (signal) =>
-        this.sendSignal(ctx, proof.context, proof.location, ctx.remoteA.boxKey, signal),
+      send: (signal) => this.sendSignal(ctx, proof.context, proof.location, signal),
     })
     this.deps.sessions.add(session)
-    session.signal(inner.data.signal)
+    session.signal(signal)
   }
 
   private async onSignal(ctx: Context, message: NotifyOf<'peer-location-signal'>): Promise<void> {
@@ -285,16 +197,7 @@ export class Rendezvous {
     if (proof.to !== this.deps.me().location.id) return
     const session = ctx.sessions.get(proof.from)
     if (!session) return
-    await checkProof(proof, ctx.remoteA.signKey, {
-      replay: this.deps.replay,
-      maxLifetime: PROOF_LIFETIME.finder,
-      what: 'signal',
-    })
-    const inner = signalSealed.safeParse(
-      await unseal(this.deps.me().keys.box.privateKey, proof.sealed, 'signal'),
-    )
-    if (!inner.success) throw new OpenPeerError('ERR_BAD_MESSAGE', 'sealed signal is malformed')
-    session.signal(inner.data.signal)
+    session.signal(await openSignal(proof, ctx.remoteA, this.deps.me(), this.deps.replay))
   }
 
   private newSession(
@@ -347,17 +250,10 @@ export class Rendezvous {
     ctx: Context,
     context: string,
     to: string,
-    box: PublicJwk,
     signal: unknown,
   ): Promise<void> {
-    const me = this.deps.me()
-    const sealed = await seal(box, { signal }, 'signal')
-    const proof = await makeProof(
-      me.keys.sign.privateKey,
-      { context, from: me.location.id, to, sealed },
-      undefined,
-      this.now(),
-    )
+    const route = { context, to, box: ctx.remoteA.boxKey }
+    const proof = await makeSignal(this.deps.me(), route, signal, this.now())
     ctx.finder.notify('peer-location-signal', { proof })
   }
 }
