@@ -7,10 +7,16 @@ import type { PeerFile } from './identity/peer-file.ts'
  * super-peer pass in-memory stores, `ws` and simple-peer over node-datachannel.
  */
 
-/** The minimal WebSocket surface the finder client uses (browser WebSocket and `ws` both fit). */
+/**
+ * The minimal WebSocket surface the finder client and the relay tunnel use (browser WebSocket
+ * and `ws` both fit). The tunnel sends binary frames and reads them as ArrayBuffers.
+ */
 export interface SocketLike {
   readonly readyState: number
-  send(data: string): void
+  /** bytes queued and not yet written (the tunnel's backpressure) */
+  readonly bufferedAmount?: number
+  binaryType?: string
+  send(data: string | Uint8Array): void
   close(code?: number, reason?: string): void
   onopen: ((ev: unknown) => void) | null
   onclose: ((ev: { code: number; reason: string }) => void) | null

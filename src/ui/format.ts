@@ -5,6 +5,7 @@ export const PATH_WORDS: Record<ConnectionPath, string> = {
   direct: 'direct',
   'server-reflexive': 'server-reflexive',
   relay: 'relay',
+  tunnel: 'tunnel',
   unknown: 'path unknown',
 }
 

@@ -1,7 +1,10 @@
 import type { PeerConnectionLike } from '../ports.ts'
 
-/** How the bytes travel: straight, through a NAT's public mapping, or through a TURN relay. */
-export type ConnectionPath = 'direct' | 'server-reflexive' | 'relay' | 'unknown'
+/**
+ * How the bytes travel: straight, through a NAT's public mapping, through a TURN relay, or
+ * through the finder's relay tunnel (PROTOCOL §5.7).
+ */
+export type ConnectionPath = 'direct' | 'server-reflexive' | 'relay' | 'tunnel' | 'unknown'
 
 interface StatLike {
   type: string
@@ -40,6 +43,7 @@ export async function pathOf(pc: PeerConnectionLike): Promise<ConnectionPath> {
   const types = [pair.localCandidateId, pair.remoteCandidateId].map((id) =>
     id ? report.get(id)?.candidateType : undefined,
   )
+  if (types.includes('tunnel')) return 'tunnel'
   if (types.includes('relay')) return 'relay'
   if (types.includes('srflx')) return 'server-reflexive'
   if (types.every((t) => t === undefined)) return 'unknown'

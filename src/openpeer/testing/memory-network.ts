@@ -1,6 +1,7 @@
 import type { PeerConnectionLike, PeerLike, PeerOptions } from '../ports.ts'
 import { randomId } from '../identity/encoding.ts'
 import { MemoryChannel } from './memory-channel.ts'
+import { PeerEvents } from '../session/peer-events.ts'
 
 /*
  * An in-memory WebRTC for tests (like libp2p's stream pairs): peers made by one network connect
@@ -10,8 +11,6 @@ import { MemoryChannel } from './memory-channel.ts'
  * without a browser or ICE. What it cannot show (real DTLS, real candidates, real throughput)
  * stays with the Node WebRTC tests and the e2e suite.
  */
-
-type Listener = (...args: never[]) => void
 
 interface MemorySignal {
   type: 'offer' | 'answer' | 'candidate' | 'renegotiate'
@@ -67,7 +66,7 @@ function randomFingerprint(): string {
 }
 
 /** One end: simple-peer's surface (PeerLike) over a direct in-memory link to its remote. */
-export class MemoryPeer implements PeerLike {
+export class MemoryPeer extends PeerEvents implements PeerLike {
   readonly id = randomId(8)
   connected = false
   destroyed = false
@@ -76,7 +75,6 @@ export class MemoryPeer implements PeerLike {
   /** every signal this peer produced, for tests that look at what would cross the finder */
   readonly signals: MemorySignal[] = []
   private remote: MemoryPeer | undefined
-  private readonly listeners = new Map<string, Set<Listener>>()
   private readonly fingerprint = randomFingerprint()
   private readonly channels = new Map<number, MemoryChannel>()
   private local: { sdp: string } | null = null
@@ -89,6 +87,7 @@ export class MemoryPeer implements PeerLike {
     readonly address: string,
     private readonly find: (id: string) => MemoryPeer | undefined,
   ) {
+    super()
     this.initiator = options.initiator
     const local = (): { sdp: string } | null => this.local
     const remote = (): { sdp: string } | null => this.remoteSdp
@@ -162,37 +161,6 @@ export class MemoryPeer implements PeerLike {
     if (remote && !remote.destroyed) remote.later(() => remote.destroy())
   }
 
-  on(event: string, fn: Listener): this {
-    let set = this.listeners.get(event)
-    if (!set) this.listeners.set(event, (set = new Set()))
-    set.add(fn)
-    return this
-  }
-
-  once(event: string, fn: Listener): this {
-    const wrapped = ((...args: never[]) => {
-      this.removeListener(event, wrapped)
-      fn(...args)
-    }) as Listener
-    // removeListener(event, fn) must find it by the caller's function too
-    ;(wrapped as { original?: Listener }).original = fn
-    return this.on(event, wrapped)
-  }
-
-  removeListener(event: string, fn: Listener): this {
-    const set = this.listeners.get(event)
-    if (!set) return this
-    for (const l of set)
-      if (l === fn || (l as { original?: Listener }).original === fn) set.delete(l)
-    return this
-  }
-
-  removeAllListeners(event?: string): this {
-    if (event === undefined) this.listeners.clear()
-    else this.listeners.delete(event)
-    return this
-  }
-
   /** The other end of a negotiated channel with the same id, once both sides opened it. */
   pairChannel(id: number): MemoryChannel | undefined {
     return this.channels.get(id)
@@ -238,11 +206,6 @@ export class MemoryPeer implements PeerLike {
       { type: 'remote-candidate', id: 'r', candidateType: 'host' },
     ]
     return { forEach: (fn) => all.forEach((s) => fn(s as never)) }
-  }
-
-  private emit(event: string, ...args: unknown[]): void {
-    for (const fn of [...(this.listeners.get(event) ?? [])])
-      (fn as (...a: unknown[]) => void)(...args)
   }
 
   /** Async like the real thing: no event fires inside the call that caused it. */

@@ -163,6 +163,8 @@ beforeAll(async () => {
       NOW,
     ),
   })
+  add('relay-open', 'request', { context })
+  add('relay-open', 'result', { token: 'A'.repeat(22), peerToken: 'B'.repeat(22), expires: NOW })
   const identify = await makeProof(
     sign,
     {

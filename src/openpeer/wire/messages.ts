@@ -7,6 +7,7 @@ import {
   identifyResultProofSchema,
   idSchema,
   peerFileSchema,
+  relayToken,
   sectionASchema,
   sectionBSchema,
   sectionCSchema,
@@ -55,6 +56,12 @@ export const CATALOGUE = {
   'peer-location-signal': {
     channels: ['finder'],
     notify: z.strictObject({ proof: signalProofSchema }),
+  },
+  /** a relay tunnel for the find exchange `context`: a token for each side (PROTOCOL §5.7) */
+  'relay-open': {
+    channels: ['finder'],
+    request: z.strictObject({ context: idSchema }),
+    result: z.strictObject({ token: relayToken, peerToken: relayToken, expires: time }),
   },
   'peer-identify': {
     channels: ['peer'],

@@ -130,6 +130,9 @@ export const identifyResultProofSchema = z.strictObject({
 })
 
 /** simple-peer signal data, carried over the control channel after connect (renegotiation). */
+/** A single-use relay capability: 128 random bits, base64url. */
+export const relayToken = b64u.length(22)
+
 export const signalDataSchema = z.strictObject({
   type: z
     .enum([
@@ -140,6 +143,7 @@ export const signalDataSchema = z.strictObject({
       'renegotiate',
       'transceiverRequest',
       'candidate',
+      'tunnel',
     ])
     .optional(),
   sdp: z.string().max(60_000).optional(),
@@ -158,6 +162,8 @@ export const signalDataSchema = z.strictObject({
       usernameFragment: z.string().max(256).nullable().optional(),
     })
     .optional(),
+  /** relay tunnel setup (PROTOCOL §5.7): a side's tunnel key, and the other side's token */
+  tunnel: z.strictObject({ key: b64u.length(87), token: relayToken.optional() }).optional(),
 })
 
 export const threadMessageProofSchema = z.strictObject({
