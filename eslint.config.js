@@ -47,6 +47,7 @@ serverImports.patterns.push({
 export default defineConfig(
   globalIgnores([
     '**/dist/',
+    'build/', // npm run build:server
     '**/dev-dist/',
     '**/node_modules/',
     '**/test-results/',
