@@ -110,6 +110,24 @@ export default defineConfig(
     rules: { 'no-restricted-imports': ['error', serverImports] },
   },
 
+  // Boundary: the benchmarks use the library as the app does, through its index only.
+  {
+    files: ['bench/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(?:\\.\\./)+src/openpeer/(?!index\\.ts$)',
+              message: 'bench/ imports the Open Peer library only through src/openpeer/index.ts.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+
   // Boundary: the UI reads stores and calls actions from src/connect.ts; it never holds a client.
   {
     files: ['src/ui/**/*.{ts,tsx}'],

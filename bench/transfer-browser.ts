@@ -36,7 +36,7 @@ import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core'
 import { createFinderServer, type FinderServer } from '../server/index.ts'
-import { SEND_QUEUE } from '../src/openpeer/torrents/channel-duplex.ts'
+import { SEND_QUEUE } from '../src/openpeer/index.ts'
 import { launch, launchOnDisk, stats } from './browser.ts'
 import { connectUsers, contactItem, conversation, user, userIn } from './browser-lib.ts'
 // @ts-expect-error -- plain ESM helper shared with the npm scripts
