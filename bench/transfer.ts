@@ -263,5 +263,7 @@ async function pieceKb(client: Sharer, infoHash: string): Promise<number> {
   return (engine?.torrents.find((t) => t.infoHash === infoHash)?.pieceLength ?? NaN) / 1024
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await benchTransfer()
-process.exit(0)
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await benchTransfer()
+  process.exit(0)
+}
