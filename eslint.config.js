@@ -47,6 +47,7 @@ serverImports.patterns.push({
 export default defineConfig(
   globalIgnores([
     '**/dist/',
+    'build/', // npm run build:server
     '**/dev-dist/',
     '**/node_modules/',
     '**/test-results/',
@@ -107,6 +108,24 @@ export default defineConfig(
   {
     files: ['server/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', serverImports] },
+  },
+
+  // Boundary: the benchmarks use the library as the app does, through its index only.
+  {
+    files: ['bench/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(?:\\.\\./)+src/openpeer/(?!index\\.ts$)',
+              message: 'bench/ imports the Open Peer library only through src/openpeer/index.ts.',
+            },
+          ],
+        },
+      ],
+    },
   },
 
   // Boundary: the UI reads stores and calls actions from src/connect.ts; it never holds a client.

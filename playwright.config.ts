@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs'
 import { defineConfig, devices } from '@playwright/test'
+import { CHROMIUM_ARGS } from './scripts/chromium-args.ts'
 
 const PORT = Number(process.env.E2E_PORT ?? 10543)
 
@@ -27,20 +28,9 @@ export default defineConfig({
         ...devices['Desktop Chrome'],
         launchOptions: {
           executablePath,
-          // Why each flag: docs/tooling.md. Never add --disable-features=…: Chromium keeps only
-          // the last one, which silently drops Playwright's own list.
-          args: [
-            '--no-sandbox',
-            '--disable-gpu',
-            '--disable-quic',
-            '--no-first-run',
-            '--disable-background-networking',
-            '--disable-component-update',
-            '--disable-sync',
-            '--allow-loopback-in-peer-connection',
-            '--use-fake-ui-for-media-stream',
-            '--use-fake-device-for-media-stream',
-          ],
+          // One list for the e2e suite and the benches. Never add --disable-features=… here or
+          // there: Chromium keeps only the last one, which silently drops Playwright's own list.
+          args: [...CHROMIUM_ARGS],
         },
       },
     },

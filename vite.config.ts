@@ -5,6 +5,7 @@ import react from '@vitejs/plugin-react'
 import { defineConfig, type Plugin } from 'vite'
 import { nodePolyfills } from 'vite-plugin-node-polyfills'
 import { VitePWA } from 'vite-plugin-pwa'
+import { precompress } from './scripts/precompress.ts'
 
 // Where `npm run dev` forwards finder traffic: the server from `npm run serve` (PORT 10443).
 const FINDER = process.env.FINDER_URL ?? 'http://localhost:10443'
@@ -72,6 +73,8 @@ export default defineConfig({
         importScripts: [WEBTORRENT_WORKER],
       },
     }),
+    // Brotli and gzip copies of every text file, served by server/static.ts (docs/tooling.md).
+    precompress(),
   ],
   build: { target: 'es2022' },
   optimizeDeps: {

@@ -1,19 +1,7 @@
 import { chromium, type Browser, type BrowserContext } from 'playwright-core'
 // @ts-expect-error -- plain ESM helper shared with the npm scripts
 import { findChromium } from '../scripts/find-chromium.mjs'
-
-/** Same flags as the e2e suite (docs/tooling.md explains each). */
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--allow-loopback-in-peer-connection',
-  '--use-fake-ui-for-media-stream',
-]
+import { CHROMIUM_ARGS } from '../scripts/chromium-args.ts'
 
 async function chromiumPath(): Promise<string> {
   const executablePath = (await findChromium()) as string | null
@@ -22,7 +10,7 @@ async function chromiumPath(): Promise<string> {
 }
 
 export async function launch(): Promise<Browser> {
-  return chromium.launch({ executablePath: await chromiumPath(), args: CHROMIUM_ARGS })
+  return chromium.launch({ executablePath: await chromiumPath(), args: [...CHROMIUM_ARGS] })
 }
 
 /**
@@ -33,7 +21,7 @@ export async function launch(): Promise<Browser> {
 export async function launchOnDisk(dir: string, baseURL: string): Promise<BrowserContext> {
   return chromium.launchPersistentContext(dir, {
     executablePath: await chromiumPath(),
-    args: CHROMIUM_ARGS,
+    args: [...CHROMIUM_ARGS],
     baseURL,
     permissions: ['camera', 'microphone'],
   })

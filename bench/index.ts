@@ -1,10 +1,12 @@
 /** `npm run bench`: every benchmark, each printing its ratio against a baseline measured in the same run. */
 import { benchConnect } from './connect.ts'
 import { benchFinder } from './finder.ts'
+import { benchFirstVisit } from './first-visit.ts'
 import { benchTransfer } from './transfer.ts'
 import { benchTransferBrowser } from './transfer-browser.ts'
 
 await benchFinder()
+await benchFirstVisit()
 await benchConnect()
 await benchTransfer()
 process.exitCode = await benchTransferBrowser()

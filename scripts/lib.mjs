@@ -8,7 +8,15 @@ export const ROOT = fileURLToPath(new URL('..', import.meta.url))
 export const NPX = process.platform === 'win32' ? 'npx.cmd' : 'npx'
 
 /** What the built app depends on; tests beside their modules are not bundled. */
-const BUILD_INPUTS = ['src', 'public', 'index.html', 'vite.config.ts']
+const BUILD_INPUTS = [
+  'src',
+  'public',
+  'index.html',
+  'vite.config.ts',
+  // the build's precompression step, and the list of files it compresses
+  'scripts/precompress.ts',
+  'server/static.ts',
+]
 const NOT_BUNDLED = /\.test\.tsx?$/
 
 function newestMtime(path) {

@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { request as httpRequest } from 'node:http'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { bootstrapSchema } from '../src/openpeer/wire/index.ts'
@@ -12,25 +13,35 @@ let dist: string
 let finder: TestFinder
 let bare: TestFinder
 
-/** A raw request, so paths like /../ reach the server unnormalised. */
+interface RawResponse {
+  status: number
+  headers: Record<string, string | string[] | undefined>
+  body: string
+  bytes: Buffer
+}
+
+/** A raw request, so paths like /../ reach the server unnormalised and bodies stay as sent. */
 function raw(
   url: string,
   pathname: string,
   opts: { method?: string; headers?: Record<string, string> } = {},
-): Promise<{
-  status: number
-  headers: Record<string, string | string[] | undefined>
-  body: string
-}> {
+): Promise<RawResponse> {
   const { hostname, port } = new URL(url)
   return new Promise((resolve, reject) => {
     const req = httpRequest(
       { hostname, port, path: pathname, method: opts.method ?? 'GET', headers: opts.headers },
       (res) => {
-        let body = ''
-        res.setEncoding('utf8')
-        res.on('data', (chunk: string) => (body += chunk))
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
+        const chunks: Buffer[] = []
+        res.on('data', (chunk: Buffer) => chunks.push(chunk))
+        res.on('end', () => {
+          const bytes = Buffer.concat(chunks)
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: bytes.toString(),
+            bytes,
+          })
+        })
       },
     )
     req.on('error', reject)
@@ -38,13 +49,25 @@ function raw(
   })
 }
 
+// Compressible, so its brotli and gzip copies are smaller, as the build would write them.
+const APP_JS = 'console.log(1)\n' + 'export const greeting = "hello, peer";\n'.repeat(40)
+const SHELL = '<!doctype html><title>Open Peer</title>' + '<meta name="x" content="y">'.repeat(20)
+
 beforeAll(async () => {
   const root = await mkdtemp(path.join(tmpdir(), 'finder-'))
   dist = path.join(root, 'dist')
   await mkdir(path.join(dist, 'assets'), { recursive: true })
   await writeFile(path.join(root, 'secret.txt'), 'top secret')
-  await writeFile(path.join(dist, 'index.html'), '<!doctype html><title>Open Peer</title>')
-  await writeFile(path.join(dist, 'assets', 'app-abc123.js'), 'console.log(1)')
+  await writeFile(path.join(dist, 'index.html'), SHELL)
+  await writeFile(path.join(dist, 'assets', 'app-abc123.js'), APP_JS)
+  for (const [name, text] of [
+    ['index.html', SHELL],
+    ['assets/app-abc123.js', APP_JS],
+  ] as const) {
+    await writeFile(path.join(dist, `${name}.br`), brotliCompressSync(text))
+    await writeFile(path.join(dist, `${name}.gz`), gzipSync(text))
+  }
+  await writeFile(path.join(dist, 'icon.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47]))
   await writeFile(path.join(dist, 'assets', 'app-abc123.css'), 'body{}')
   await writeFile(path.join(dist, 'sw.js'), 'self.x=1')
   await writeFile(path.join(dist, 'manifest.webmanifest'), '{}')
@@ -122,7 +145,7 @@ describe('static hosting', () => {
     const js = await fetch(`${finder.url}/assets/app-abc123.js`)
     expect(js.headers.get('cache-control')).toBe('public, max-age=31536000, immutable')
     expect(js.headers.get('content-type')).toBe('text/javascript; charset=utf-8')
-    expect(await js.text()).toBe('console.log(1)')
+    expect(await js.text()).toBe(APP_JS)
     const css = await fetch(`${finder.url}/assets/app-abc123.css`)
     expect(css.headers.get('content-type')).toBe('text/css; charset=utf-8')
     const svg = await fetch(`${finder.url}/icon.svg`)
@@ -157,7 +180,7 @@ describe('static hosting', () => {
   it('supports HEAD and refuses other methods with 405', async () => {
     const head = await raw(finder.url, '/assets/app-abc123.js', { method: 'HEAD' })
     expect(head.status).toBe(200)
-    expect(head.headers['content-length']).toBe('14')
+    expect(head.headers['content-length']).toBe(String(APP_JS.length))
     expect(head.body).toBe('')
     const post = await raw(finder.url, '/', { method: 'POST' })
     expect(post.status).toBe(405)
@@ -172,6 +195,112 @@ describe('static hosting', () => {
     const ws = new WebSocket(bare.finderUrl)
     await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject))
     ws.close()
+  })
+})
+
+describe('precompressed files', () => {
+  const JS = '/assets/app-abc123.js'
+  const BROWSER = 'gzip, deflate, br, zstd' // what Chromium sends
+  const get = (pathname: string, encoding?: string, headers: Record<string, string> = {}) =>
+    raw(finder.url, pathname, {
+      headers: { ...(encoding === undefined ? {} : { 'Accept-Encoding': encoding }), ...headers },
+    })
+
+  it('sends brotli to a browser, with the type, caching and length of what it sends', async () => {
+    const res = await get(JS, BROWSER)
+    expect(res.status).toBe(200)
+    expect(res.headers['content-encoding']).toBe('br')
+    expect(res.headers['content-type']).toBe('text/javascript; charset=utf-8')
+    expect(res.headers['cache-control']).toBe('public, max-age=31536000, immutable')
+    expect(res.headers.vary).toBe('Accept-Encoding')
+    expect(res.headers['content-length']).toBe(String(res.bytes.length))
+    expect(res.bytes.length).toBeLessThan(APP_JS.length)
+    expect(brotliDecompressSync(res.bytes).toString()).toBe(APP_JS)
+    // HEAD: the same representation's headers, no body.
+    const head = await raw(finder.url, JS, {
+      method: 'HEAD',
+      headers: { 'Accept-Encoding': BROWSER },
+    })
+    expect(head.body).toBe('')
+    expect(head.headers['content-encoding']).toBe('br')
+    expect(head.headers['content-length']).toBe(String(res.bytes.length))
+    expect(head.headers.etag).toBe(res.headers.etag)
+  })
+
+  it('sends gzip when only gzip is accepted, the file itself when neither is', async () => {
+    const gz = await get(JS, 'gzip')
+    expect(gz.headers['content-encoding']).toBe('gzip')
+    expect(gz.headers.vary).toBe('Accept-Encoding')
+    expect(gunzipSync(gz.bytes).toString()).toBe(APP_JS)
+    for (const encoding of [undefined, 'deflate', 'identity']) {
+      const plainJs = await get(JS, encoding)
+      expect(plainJs.headers['content-encoding']).toBeUndefined()
+      expect(plainJs.headers.vary).toBe('Accept-Encoding')
+      expect(plainJs.body).toBe(APP_JS)
+    }
+  })
+
+  it('follows the q-values of Accept-Encoding', async () => {
+    const cases: [string, string | undefined][] = [
+      ['br;q=0.5, gzip', 'gzip'],
+      ['gzip;q=0.8, br;q=0.9', 'br'],
+      ['br;q=0, *', 'gzip'],
+      ['*', 'br'],
+      // A browser's range request for media: the file itself, never a compressed copy.
+      ['identity;q=1, *;q=0', undefined],
+      ['br;q=0, gzip;q=0', undefined],
+    ]
+    for (const [accept, expected] of cases) {
+      expect((await get(JS, accept)).headers['content-encoding'], accept).toBe(expected)
+    }
+  })
+
+  it('compresses the app shell for app routes, still revalidated', async () => {
+    const res = await get('/contacts/abc', BROWSER)
+    expect(res.headers['content-encoding']).toBe('br')
+    expect(res.headers['content-type']).toBe('text/html; charset=utf-8')
+    expect(res.headers['cache-control']).toBe('no-cache')
+    expect(brotliDecompressSync(res.bytes).toString()).toBe(SHELL)
+  })
+
+  it('says Vary on every compressible file, compressed or not, and not on images', async () => {
+    const manifest = await get('/manifest.webmanifest', BROWSER) // no compressed copies
+    expect(manifest.headers['content-encoding']).toBeUndefined()
+    expect(manifest.headers.vary).toBe('Accept-Encoding')
+    expect(manifest.body).toBe('{}')
+    const png = await get('/icon.png', BROWSER)
+    expect(png.headers['content-type']).toBe('image/png')
+    expect(png.headers.vary).toBeUndefined()
+  })
+
+  it('gives each representation its own ETag and answers 304 only to a match', async () => {
+    const br = await get(JS, 'br')
+    const tags = await Promise.all(
+      ['gzip', 'identity'].map(async (e) => (await get(JS, e)).headers.etag),
+    )
+    expect(new Set([br.headers.etag, ...tags]).size).toBe(3)
+    const ifNoneMatch = { 'If-None-Match': String(br.headers.etag) }
+    const again = await get(JS, 'br', ifNoneMatch)
+    expect(again.status).toBe(304)
+    expect(again.bytes.length).toBe(0)
+    expect(again.headers.etag).toBe(br.headers.etag)
+    expect(again.headers.vary).toBe('Accept-Encoding')
+    expect(again.headers['cache-control']).toBe('public, max-age=31536000, immutable')
+    // The brotli tag does not vouch for the gzip body.
+    const other = await get(JS, 'gzip', ifNoneMatch)
+    expect(other.status).toBe(200)
+    expect(gunzipSync(other.bytes).toString()).toBe(APP_JS)
+  })
+
+  it('ignores Range: the whole file with 200, never a slice of a compressed copy', async () => {
+    for (const encoding of [BROWSER, 'identity']) {
+      const res = await get(JS, encoding, { Range: 'bytes=0-3' })
+      expect(res.status).toBe(200)
+      expect(res.headers['content-range']).toBeUndefined()
+      const body =
+        res.headers['content-encoding'] === 'br' ? brotliDecompressSync(res.bytes) : res.bytes
+      expect(body.toString()).toBe(APP_JS)
+    }
   })
 })
 

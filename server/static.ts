@@ -1,7 +1,9 @@
-import { createReadStream } from 'node:fs'
+import { createReadStream, type Stats } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import path from 'node:path'
+import fresh from 'fresh'
+import Negotiator from 'negotiator'
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -18,6 +20,20 @@ const CONTENT_TYPES: Record<string, string> = {
   '.map': 'application/json; charset=utf-8',
   '.wasm': 'application/wasm',
 }
+
+/**
+ * Files worth compressing. The build writes a brotli `<file>.br` and a gzip `<file>.gz` beside
+ * each of them (vite.config.ts, scripts/precompress.ts); the server only picks one, it never
+ * compresses while answering.
+ */
+export const COMPRESSIBLE = /\.(html|m?js|css|svg|webmanifest|json|txt|map|wasm)$/i
+const VARIANTS = [
+  { encoding: 'br', suffix: '.br' },
+  { encoding: 'gzip', suffix: '.gz' },
+] as const
+type Encoding = (typeof VARIANTS)[number]['encoding'] | 'identity'
+// With equal q-values (browsers send `gzip, deflate, br, zstd`), brotli: it is the smaller.
+const PREFERRED: Encoding[] = ['br', 'gzip', 'identity']
 
 // Files the browser must re-validate: they name the hashed assets of the current release.
 const NO_CACHE = new Set(['/index.html', '/sw.js', '/manifest.webmanifest', '/registerSW.js'])
@@ -38,7 +54,7 @@ export function plain(
   res.end(res.req.method === 'HEAD' ? undefined : text)
 }
 
-async function fileAt(file: string): Promise<{ size: number } | undefined> {
+async function fileAt(file: string): Promise<Stats | undefined> {
   try {
     const info = await stat(file)
     return info.isFile() ? info : undefined
@@ -47,10 +63,55 @@ async function fileAt(file: string): Promise<{ size: number } | undefined> {
   }
 }
 
+interface Representation {
+  file: string
+  info: Stats
+  encoding: Encoding
+}
+
+/**
+ * The representation `req` accepts best among the file and its precompressed siblings: the
+ * Accept-Encoding q-values decide, brotli wins ties. Identity when the header is missing (as a
+ * browser's range requests for media do: `identity;q=1, *;q=0`) or refuses every variant.
+ */
+async function negotiate(req: IncomingMessage, file: string, info: Stats): Promise<Representation> {
+  const identity: Representation = { file, info, encoding: 'identity' }
+  const found = await Promise.all(
+    VARIANTS.map(async ({ encoding, suffix }): Promise<Representation | undefined> => {
+      const variant = await fileAt(file + suffix)
+      return variant ? { file: file + suffix, info: variant, encoding } : undefined
+    }),
+  )
+  const present = found.filter((v): v is Representation => v !== undefined)
+  if (!present.length) return identity
+  // @types/negotiator describes 0.6, without the `preferred` option of 1.x.
+  const negotiator = new Negotiator(req) as unknown as {
+    encoding(available: string[], options: { preferred: string[] }): string | undefined
+  }
+  const best = negotiator.encoding([...present.map((v) => v.encoding), 'identity'], {
+    preferred: PREFERRED,
+  })
+  return present.find((v) => v.encoding === best) ?? identity
+}
+
+function cacheControl(urlPath: string): string {
+  if (urlPath.startsWith('/assets/')) return IMMUTABLE
+  return NO_CACHE.has(urlPath) ? 'no-cache' : 'public, max-age=3600'
+}
+
+/** Strong, and distinct per representation: a cached gzip body never answers for brotli. */
+function etagOf({ info, encoding }: Representation): string {
+  const id = `${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}`
+  return `"${encoding === 'identity' ? id : `${id}-${encoding}`}"`
+}
+
 /**
  * Serves the built app from `distDir`: hashed `/assets/*` cached forever, the entry points
  * re-validated, and any unknown path without a file extension answered with index.html so the
- * SPA's client-side routes survive a reload. Only GET and HEAD, never outside `distDir`.
+ * SPA's client-side routes survive a reload. Text files go precompressed when the client accepts
+ * it (`Vary: Accept-Encoding`). Every representation has its own ETag; a matching If-None-Match
+ * gets 304. Range requests are not supported: a Range header is ignored and the whole
+ * representation sent with 200, which HTTP allows. Only GET and HEAD, never outside `distDir`.
  */
 export function createStaticHandler(distDir: string) {
   const root = path.resolve(distDir)
@@ -59,20 +120,31 @@ export function createStaticHandler(distDir: string) {
     const info = await fileAt(file)
     if (!info) return false
     const ext = path.extname(file).toLowerCase()
-    const cache = urlPath.startsWith('/assets/')
-      ? IMMUTABLE
-      : NO_CACHE.has(urlPath)
-        ? 'no-cache'
-        : 'public, max-age=3600'
+    const compressible = COMPRESSIBLE.test(file)
+    const chosen = compressible
+      ? await negotiate(req, file, info)
+      : { file, info, encoding: 'identity' as const }
+    const etag = etagOf(chosen)
+    const headers: Record<string, string> = {
+      'Cache-Control': cacheControl(urlPath),
+      ETag: etag,
+      ...(compressible ? { Vary: 'Accept-Encoding' } : {}),
+    }
+    if (fresh(req.headers, { etag })) {
+      res.writeHead(304, headers)
+      res.end()
+      return true
+    }
     res.writeHead(200, {
+      ...headers,
       'Content-Type': CONTENT_TYPES[ext] ?? 'application/octet-stream',
-      'Content-Length': info.size,
-      'Cache-Control': cache,
+      'Content-Length': chosen.info.size,
+      ...(chosen.encoding !== 'identity' ? { 'Content-Encoding': chosen.encoding } : {}),
       'X-Content-Type-Options': 'nosniff',
     })
     if (req.method === 'HEAD') res.end()
     else
-      createReadStream(file)
+      createReadStream(chosen.file)
         .on('error', () => res.destroy())
         .pipe(res)
     return true

@@ -33,6 +33,12 @@ export type {
   WireStats,
 } from './torrents/types.ts'
 export { createMemoryTorrentPorts } from './torrents/memory.ts'
+/**
+ * The duplex that carries one WebTorrent wire over a session datachannel, with its send-queue
+ * backpressure, and the default marks of that queue: the benchmarks measure a raw transfer
+ * through the same duplex as the baseline for WebTorrent's.
+ */
+export { ChannelDuplex, SEND_QUEUE } from './torrents/channel-duplex.ts'
 export { cleanFileName, FILE_NAME_MAX } from './torrents/names.ts'
 export type {
   ChunkStore,
