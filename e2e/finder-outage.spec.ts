@@ -11,7 +11,10 @@ import {
 } from './helpers.ts'
 
 // This test runs its own finder (serving the app too) so it can kill and restart it.
-const finder = new OwnFinder(Number(process.env.E2E_OUTAGE_PORT ?? 10544))
+// Beside the suite's own finder (E2E_PORT), so parallel runs with different E2E_PORTs never meet.
+const finder = new OwnFinder(
+  Number(process.env.E2E_OUTAGE_PORT ?? Number(process.env.E2E_PORT ?? 10543) + 1),
+)
 
 test.afterAll(async () => {
   await finder.kill()

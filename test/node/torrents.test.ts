@@ -44,9 +44,10 @@ describe('file sharing between two Node clients over real WebRTC', () => {
     await bob!.sendMessage(idOf(alice!), 'still there?')
     await got
     const rtt = performance.now() - t0
+    // The message came back while pieces were still flowing: it did not wait for the file.
+    // (How fast is a bench's question: bench/transfer.ts; tests assert no timings.)
     const during = bob!.torrents.get(info.infoHash)!
     expect(during.done).toBe(false)
-    expect(rtt).toBeLessThan(1_000)
 
     const view = await done
     expect(view).toMatchObject({ progress: 1, state: 'seeding', eta: 0, origin: 'received' })
