@@ -1,5 +1,6 @@
 import type { ReplayCache, WireMessage } from '../src/openpeer/wire/index.ts'
 import type { Limits } from './limits.ts'
+import type { RelayHub } from './relay.ts'
 import type { Registration, Registry } from './registry.ts'
 
 /** What a protocol handler sees of one finder socket. */
@@ -20,6 +21,8 @@ export interface FinderContext {
   registry: Registry
   replay: ReplayCache
   limits: Limits
+  /** the relay tunnels this server pairs and forwards */
+  relays: RelayHub
   /** session id → live socket on this server */
   sockets: Map<string, Connection>
   log: (line: string) => void

@@ -10,6 +10,7 @@ import {
 } from '../src/openpeer/wire/index.ts'
 import type { Connection, FinderContext } from './context.ts'
 import { findReply, findRequest } from './find.ts'
+import { relayOpen } from './relay.ts'
 import { TokenBucket } from './limits.ts'
 import { peerFileGet, sessionCreate, sessionDelete, sessionKeepAlive } from './session.ts'
 import { signal } from './signal.ts'
@@ -162,6 +163,8 @@ export class FinderSocket implements Connection {
         return peerFileGet(ctx, msg)
       case 'peer-location-find':
         return findRequest(ctx, this, msg)
+      case 'relay-open':
+        return relayOpen(ctx, this, msg)
       default:
         throw new OpenPeerError('ERR_BAD_MESSAGE', `${msg.type} is not a finder request`)
     }
@@ -171,6 +174,7 @@ export class FinderSocket implements Connection {
     if (this.isClosed) return
     this.isClosed = true
     this.ctx.sockets.delete(this.session)
+    this.ctx.relays.dropOwner(this.session)
     this.onClose()
     const { registry } = this.ctx
     // Its location is gone and nobody may route through the finds it opened.

@@ -17,6 +17,7 @@ import {
   type IceServer,
 } from './bootstrap.ts'
 import { FinderSocket } from './finder-socket.ts'
+import { RELAY_PATH, RelayHub } from './relay.ts'
 import type { FinderContext } from './context.ts'
 import { IpLimits } from './ip-limits.ts'
 import { resolveLimits, type Limits } from './limits.ts'
@@ -74,6 +75,7 @@ export async function createFinderServer(opts: FinderServerOptions = {}): Promis
     registry: opts.registry ?? createMemoryRegistry({ knownPeerFiles: limits.knownPeerFiles }),
     replay: new ReplayCache(),
     limits,
+    relays: new RelayHub(limits),
     sockets: new Map(),
     log,
   }
@@ -97,9 +99,12 @@ export async function createFinderServer(opts: FinderServerOptions = {}): Promis
   })
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME.finder })
+  // A tunnel frame: one sealed datachannel message (≤ 64 KiB) with its header and GCM tag.
+  const relayWss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME.peer + 64 })
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => {})
-    if (closing || (req.url ?? '').split('?')[0] !== FINDER_PATH) return void socket.destroy()
+    const path = (req.url ?? '').split('?')[0]
+    if (closing || (path !== FINDER_PATH && path !== RELAY_PATH)) return void socket.destroy()
     const domain = opts.domain ?? hostDomain(req)
     if (!domain) return refuse(socket, 400, 'Bad Request')
     const ip = req.socket.remoteAddress ?? 'unknown'
@@ -107,6 +112,9 @@ export async function createFinderServer(opts: FinderServerOptions = {}): Promis
     if (!ipBucket) return refuse(socket, 429, 'Too Many Requests')
     // The raw socket closes in every case (handshake refused, client gone, finder closing).
     socket.once('close', () => ipLimits.release(ip))
+    if (path === RELAY_PATH) {
+      return relayWss.handleUpgrade(req, socket, head, (ws) => ctx.relays.accept(ws))
+    }
     wss.handleUpgrade(req, socket, head, (ws) => {
       const conn = new FinderSocket(ws, domain, ipBucket, ctx, () => connections.delete(conn))
       connections.add(conn)
@@ -153,7 +161,9 @@ export async function createFinderServer(opts: FinderServerOptions = {}): Promis
     ])
     clearTimeout(grace)
     for (const conn of connections) conn.terminate()
+    ctx.relays.closeAll()
     await new Promise<void>((resolve) => wss.close(() => resolve()))
+    await new Promise<void>((resolve) => relayWss.close(() => resolve()))
     http.closeAllConnections()
     await new Promise<void>((resolve) => http.close(() => resolve()))
   }

@@ -1,8 +1,10 @@
+import type { RelayLimits } from './relay.ts'
+
 /**
  * Every bound the finder enforces, in one place so tests can shrink them and docs/finder.md can
  * list them. The wire limits (frame size, proof lifetime) come from the shared wire code.
  */
-export interface Limits {
+export interface Limits extends RelayLimits {
   /** how long a registration lives without a keep-alive (ms) */
   registrationTtl: number
   /** live locations one contact may register at once (PROTOCOL §8) */
@@ -48,6 +50,11 @@ export const DEFAULT_LIMITS: Limits = {
   routesPerSocket: 64,
   maxBufferedBytes: 1024 * 1024,
   closeGrace: 1000,
+  relayTokenTtl: 60_000,
+  relayHelloTimeout: 10_000,
+  relayBytes: 1024 * 1024 * 1024,
+  relayRate: 8 * 1024 * 1024,
+  relaysPerSocket: 4,
 }
 
 export function resolveLimits(overrides: Partial<Limits> = {}): Limits {
@@ -85,6 +92,14 @@ export class TokenBucket {
   has(): boolean {
     this.refill()
     return this.tokens >= 1
+  }
+
+  /** Spends up to `amount` tokens; returns what it could not cover (0 when all were there). */
+  spend(amount: number): number {
+    this.refill()
+    const covered = Math.min(amount, Math.max(0, this.tokens))
+    this.tokens -= amount
+    return amount - covered
   }
 
   /** Spends a token if there is one. */

@@ -94,3 +94,23 @@ export class Backoff {
     this.attempt = 0
   }
 }
+
+/**
+ * One queue per key: `run` starts `work` when the key's previous work has settled, so what is
+ * handed in in one order is done in that order, however long each step's awaits take.
+ */
+export class KeyedQueue {
+  private readonly tails = new Map<string, Promise<void>>()
+
+  run<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const turn = (this.tails.get(key) ?? Promise.resolve()).then(work)
+    const tail = turn.then(
+      () => undefined,
+      () => undefined,
+    )
+    this.tails.set(key, tail)
+    // The map keeps only keys with work in flight.
+    void tail.then(() => this.tails.get(key) === tail && this.tails.delete(key))
+    return turn
+  }
+}

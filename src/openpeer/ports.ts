@@ -66,7 +66,7 @@ export interface PeerLike {
   negotiate(): void
   destroy(err?: Error): void
   on(event: 'signal', fn: (data: unknown) => void): this
-  on(event: 'connect' | 'close' | 'negotiated', fn: () => void): this
+  on(event: 'connect' | 'close' | 'negotiated' | 'path', fn: () => void): this
   on(event: 'data', fn: (data: Uint8Array | string) => void): this
   on(event: 'error', fn: (err: Error & { code?: string }) => void): this
   once(event: 'negotiated', fn: () => void): this

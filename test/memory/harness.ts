@@ -8,6 +8,7 @@ import {
   type ClientPorts,
   type MemoryNetwork,
   type OpenPeerClient,
+  type OpenPeerClientOptions,
   type SocketLike,
 } from '../../src/openpeer/index.ts'
 
@@ -44,12 +45,14 @@ export async function memoryClient(
   domain: string,
   network: MemoryNetwork,
   ports: Partial<ClientPorts> = {},
+  opts: Partial<OpenPeerClientOptions> = {},
 ): Promise<OpenPeerClient> {
   const client = createOpenPeerClient(memoryPorts(network, ports), {
     domain,
     locationLabel: `memory ${name}`,
     finder: { minDelay: 20, maxDelay: 200 },
-    timings: { keepAlive: 1_000, deadAfter: 5_000 },
+    ...opts,
+    timings: { keepAlive: 1_000, deadAfter: 5_000, ...opts.timings },
   })
   await client.createIdentity(name)
   client.start()

@@ -126,6 +126,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
       sessions: this.sessions,
       me: () => this.me(),
       createPeer: this.ports.createPeer,
+      createSocket: this.ports.createSocket,
       iceServers: () => pool.iceServers(),
       replay: this.replay,
       known: (id) => this.contactBook.has(id),
@@ -282,6 +283,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
       role: session.role,
     })
     void this.states.refreshPath(session)
+    session.on('path', () => void this.states.refreshPath(session))
     void this.threads.flush(contactId)
     this.torrents?.attach(session)
   }

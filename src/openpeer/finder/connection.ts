@@ -103,6 +103,11 @@ export class FinderConnection extends Emitter<FinderConnectionEvents> {
     this.setState('offline')
   }
 
+  /** the finder socket's URL (its relay lives beside it, on the same host and port) */
+  get url(): string {
+    return this.opts.url
+  }
+
   get online(): boolean {
     return this.state === 'online'
   }

@@ -71,6 +71,7 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
       this.lastSeen = this.now()
       void this.rpc.receive(data)
     })
+    peer.on('path', () => this.state === 'open' && this.emit('path', undefined))
     peer.on('close', () =>
       this.close(new OpenPeerError('ERR_SESSION_CLOSED', 'the peer connection closed')),
     )

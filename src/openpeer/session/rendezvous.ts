@@ -3,8 +3,9 @@ import { randomId } from '../identity/encoding.ts'
 import type { SectionA } from '../identity/peer-file.ts'
 import type { FinderConnection } from '../finder/connection.ts'
 import type { FinderPool } from '../finder/pool.ts'
-import type { IceServer, PeerLike, PeerOptions } from '../ports.ts'
-import type { NotifyOf, RequestOf } from '../wire/messages.ts'
+import type { IceServer, PeerLike, PeerOptions, SocketLike } from '../ports.ts'
+import { PathSwitch } from '../tunnel/path-switch.ts'
+import { RELAY_PATH, type NotifyOf, type RequestOf } from '../wire/messages.ts'
 import { digestOf } from '../wire/proof.ts'
 import type { ReplayCache } from '../wire/replay.ts'
 import {
@@ -19,7 +20,7 @@ import {
 import type { LocalIdentity } from './identify.ts'
 import type { SessionManager } from './manager.ts'
 import { PeerSession } from './peer-session.ts'
-import type { SessionTimings } from './session-types.ts'
+import { DEFAULT_TIMINGS, type SessionTimings } from './session-types.ts'
 
 export type { FindTarget } from './find-proofs.ts'
 
@@ -30,6 +31,7 @@ export interface RendezvousDeps {
   sessions: SessionManager
   me: () => LocalIdentity
   createPeer: (opts: PeerOptions) => PeerLike
+  createSocket: (url: string) => SocketLike
   iceServers: () => IceServer[]
   replay: ReplayCache
   known: (contactId: string) => boolean
@@ -210,10 +212,22 @@ export class Rendezvous {
       send: (signal: unknown) => Promise<void>
     },
   ): PeerSession {
-    const peer = this.deps.createPeer({
-      initiator: opts.initiator,
-      trickle: true,
-      config: { iceServers: this.deps.iceServers() },
+    const timings = { ...DEFAULT_TIMINGS, ...this.deps.timings }
+    // WebRTC first; the relay tunnel beside the finder when ICE finds no path (PROTOCOL §5.7).
+    const peer = new PathSwitch({
+      peer: {
+        initiator: opts.initiator,
+        trickle: true,
+        config: { iceServers: this.deps.iceServers() },
+      },
+      createPeer: this.deps.createPeer,
+      createSocket: this.deps.createSocket,
+      context,
+      role: opts.role,
+      openRelay: () => ctx.finder.request('relay-open', { context }),
+      relayUrl: new URL(RELAY_PATH, ctx.finder.url).href,
+      iceTimeout: timings.iceTimeout,
+      upgradeEvery: timings.upgradeEvery,
     })
     let outbound = Promise.resolve()
     const session = new PeerSession({

@@ -14,6 +14,10 @@ export interface SessionTimings {
   identifyTimeout: number
   keepAlive: number
   deadAfter: number
+  /** ICE has this long to connect before the session falls back to the relay tunnel */
+  iceTimeout: number
+  /** how often a session on the tunnel tries to move onto an ICE path */
+  upgradeEvery: number
 }
 
 export const DEFAULT_TIMINGS: SessionTimings = {
@@ -21,6 +25,8 @@ export const DEFAULT_TIMINGS: SessionTimings = {
   identifyTimeout: 15_000,
   keepAlive: 15_000,
   deadAfter: 45_000,
+  iceTimeout: 10_000,
+  upgradeEvery: 30_000,
 }
 
 export interface PeerSessionOptions {
@@ -42,5 +48,7 @@ export interface PeerSessionOptions {
 export interface PeerSessionEvents {
   identified: { peer: VerifiedPeerFile; location: { id: string; label: string } }
   closed: { error?: OpenPeerError | undefined }
+  /** the bytes took another path (onto or off the relay tunnel) */
+  path: undefined
   notify: IncomingNotify
 }

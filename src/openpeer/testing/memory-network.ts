@@ -26,6 +26,11 @@ export interface MemoryNetworkOptions {
 
 export interface MemoryNetwork {
   createPeer(opts: PeerOptions): PeerLike
+  /**
+   * No ICE path between any two peers while true (UDP blocked, no TURN): offers and answers
+   * still cross, but nothing connects. Peers made once it is false again connect as usual.
+   */
+  blocked: boolean
   /** every peer made so far, in order */
   readonly peers: readonly MemoryPeer[]
 }
@@ -34,17 +39,24 @@ export function createMemoryNetwork(opts: MemoryNetworkOptions = {}): MemoryNetw
   const byId = new Map<string, MemoryPeer>()
   const peers: MemoryPeer[] = []
   let n = 0
-  return {
+  const network: MemoryNetwork = {
     peers,
+    blocked: false,
     createPeer(options) {
       n += 1
       const address = opts.address?.() ?? `192.0.2.${n % 250}`
-      const peer = new MemoryPeer(options, address, (id) => byId.get(id))
+      const peer = new MemoryPeer(
+        options,
+        address,
+        (id) => byId.get(id),
+        () => network.blocked,
+      )
       byId.set(peer.id, peer)
       peers.push(peer)
       return peer
     },
   }
+  return network
 }
 
 const sdpOf = (id: string, fingerprint: string, type: string): string =>
@@ -86,6 +98,7 @@ export class MemoryPeer extends PeerEvents implements PeerLike {
     readonly options: PeerOptions,
     readonly address: string,
     private readonly find: (id: string) => MemoryPeer | undefined,
+    private readonly blocked: () => boolean = () => false,
   ) {
     super()
     this.initiator = options.initiator
@@ -129,6 +142,7 @@ export class MemoryPeer extends PeerEvents implements PeerLike {
         this.negotiating = false
         return this.emit('negotiated')
       }
+      if (this.blocked()) return
       this.connected = remote.connected = true
       this.emit('connect')
       remote.emit('connect')

@@ -1,3 +1,4 @@
+import { KeyedQueue } from '../async.ts'
 import { OpenPeerError } from '../errors.ts'
 import { randomId } from '../identity/encoding.ts'
 import { signJson, verifyJson } from '../identity/sign.ts'
@@ -38,6 +39,13 @@ export interface ThreadsDeps {
 export class Threads {
   private readonly inflight = new Set<string>()
   private readonly unsentReads = new Map<string, Set<string>>()
+  /*
+   * Per contact, messages keep their order at every asynchronous step: as written (saved to
+   * the outbox), as sent (signed and handed to the channel) and as received (checked and shown).
+   */
+  private readonly writing = new KeyedQueue()
+  private readonly sending = new KeyedQueue()
+  private readonly receiving = new KeyedQueue()
 
   constructor(private readonly deps: ThreadsDeps) {}
 
@@ -46,22 +54,21 @@ export class Threads {
     if (body.length > BODY_MAX)
       throw new OpenPeerError('ERR_TOO_LARGE', `a message has at most ${BODY_MAX} characters`)
     if (!this.deps.uriOf(contactId)) throw new OpenPeerError('ERR_NOT_FOUND', 'no such contact')
-    const item: OutboxItem = {
-      contactId,
-      thread: await threadIdFor(this.deps.me().contactId, contactId),
-      msgId: randomId(),
-      body,
-      sent: Date.now(),
-    }
-    try {
-      await this.deps.outbox.put(item)
-    } catch (cause) {
-      throw new OpenPeerError('ERR_STORAGE', 'the message could not be saved; it was not sent', {
-        cause,
-      })
-    }
-    void this.deliver(item)
-    return item
+    const msgId = randomId()
+    const sent = Date.now()
+    return this.writing.run(contactId, async () => {
+      const thread = await threadIdFor(this.deps.me().contactId, contactId)
+      const item: OutboxItem = { contactId, thread, msgId, body, sent }
+      try {
+        await this.deps.outbox.put(item)
+      } catch (cause) {
+        throw new OpenPeerError('ERR_STORAGE', 'the message could not be saved; it was not sent', {
+          cause,
+        })
+      }
+      void this.deliver(item)
+      return item
+    })
   }
 
   /** Sends everything waiting for this contact, oldest first (on session open). */
@@ -93,8 +100,18 @@ export class Threads {
     }
   }
 
-  /** thread-message from an identified session. */
-  async onRequest(session: PeerSession, message: RequestOf<'thread-message'>): Promise<object> {
+  /**
+   * A message from an open session. Handled one at a time per contact, in arrival order: the
+   * checks are asynchronous, and a quick second message must not overtake the first.
+   */
+  onRequest(session: PeerSession, message: RequestOf<'thread-message'>): Promise<object> {
+    return this.receiving.run(session.remoteContactId, () => this.receive(session, message))
+  }
+
+  private async receive(
+    session: PeerSession,
+    message: RequestOf<'thread-message'>,
+  ): Promise<object> {
     const { proof } = message
     const remote = session.remotePeer
     if (!remote) throw new OpenPeerError('ERR_NOT_IDENTIFIED', 'thread-message before identify')
@@ -141,17 +158,21 @@ export class Threads {
     if (this.inflight.has(item.msgId)) return true
     this.inflight.add(item.msgId)
     try {
-      const me = this.deps.me()
-      const proof = await signJson(me.keys.sign.privateKey, {
-        thread: item.thread,
-        msgId: item.msgId,
-        from: me.uri,
-        to,
-        sent: item.sent,
-        body: item.body,
-        mime: 'text/plain' as const,
+      // Signed and handed to the channel in turn; the answers are awaited side by side.
+      const { answer } = await this.sending.run(item.contactId, async () => {
+        const me = this.deps.me()
+        const proof = await signJson(me.keys.sign.privateKey, {
+          thread: item.thread,
+          msgId: item.msgId,
+          from: me.uri,
+          to,
+          sent: item.sent,
+          body: item.body,
+          mime: 'text/plain' as const,
+        })
+        return { answer: session.request('thread-message', { proof }) }
       })
-      await session.request('thread-message', { proof })
+      await answer
       await this.deps.outbox.delete(item.msgId)
       this.deps.onState({ contactId: item.contactId, msgId: item.msgId, state: 'delivered' })
       return true

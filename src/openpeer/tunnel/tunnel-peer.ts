@@ -52,11 +52,10 @@ export class TunnelPeer extends PeerEvents implements PeerLike {
     socket.onopen = () => socket.send(JSON.stringify({ token: opts.token }))
     socket.onmessage = (ev) => this.onSocketData(ev.data)
     socket.onerror = () => {}
+    // Frames that came before the close are still being opened: let them through first.
     socket.onclose = (ev) =>
-      this.destroy(
-        this.destroyed
-          ? undefined
-          : new Error(`the relay closed the tunnel (${ev.code} ${ev.reason})`),
+      void this.inbound.then(() =>
+        this.destroy(new Error(`the relay closed the tunnel (${ev.code} ${ev.reason})`)),
       )
   }
 
@@ -72,6 +71,15 @@ export class TunnelPeer extends PeerEvents implements PeerLike {
         data,
       ),
     )
+  }
+
+  /**
+   * Marks the end of the control stream: the path switch has moved the session to a new path
+   * and says so in band, so the other side knows nothing more of the control stream will come
+   * this way and can release what the new path already brought.
+   */
+  endControl(): void {
+    if (this.connected) this.write(encodeFrame(FrameKind.close, CONTROL_STREAM))
   }
 
   /** Nothing to renegotiate over a relay; an ICE restart is the path switch's business. */
@@ -159,7 +167,7 @@ export class TunnelPeer extends PeerEvents implements PeerLike {
     if (this.destroyed) return
     const data = frame.kind === FrameKind.text ? frameText(frame) : frame.payload
     if (frame.stream === CONTROL_STREAM) {
-      if (frame.kind !== FrameKind.close) this.emit('data', data)
+      this.emit(frame.kind === FrameKind.close ? 'control-end' : 'data', data)
       return
     }
     const channel = this.channels.get(frame.stream)

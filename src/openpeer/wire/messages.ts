@@ -22,6 +22,12 @@ import {
 /** Where a message may travel: the finder WebSocket, or a peer session's control channel. */
 export type Channel = 'finder' | 'peer'
 
+/**
+ * Where a finder's relay tunnel listens: beside its finder socket, same host and port, so a
+ * network that lets the finder through lets the tunnel through (PROTOCOL §5.7).
+ */
+export const RELAY_PATH = '/relay'
+
 const empty = z.strictObject({})
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/)
 const time = z.number().int().nonnegative()
