@@ -51,7 +51,8 @@ describe('server/main.ts', () => {
   it('prints its URL, serves, and exits 0 on SIGTERM', async () => {
     const main = fileURLToPath(new URL('./main.ts', import.meta.url))
     const child = spawn(process.execPath, ['--import', 'tsx', main], {
-      env: { ...process.env, PORT: '0', HOST: '127.0.0.1' },
+      // TURN has its own test (turn.test.ts); this one is about the finder alone.
+      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', TURN: 'off' },
       stdio: ['ignore', 'pipe', 'inherit'],
     })
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))

@@ -30,6 +30,13 @@ export interface Limits {
   maxBufferedBytes: number
   /** how long close() waits for clients to answer the close frame before terminating (ms) */
   closeGrace: number
+  /** lifetime of the TURN credentials handed out in session-create results (ms) */
+  turnTtl: number
+  /** TURN credentials one IP address may be given at once, and how many more per hour */
+  turnGrantBurst: number
+  turnGrantsPerHour: number
+  /** a socket asking again within this (ms) gets the same credentials, not new ones */
+  turnReuseWithin: number
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -48,6 +55,11 @@ export const DEFAULT_LIMITS: Limits = {
   routesPerSocket: 64,
   maxBufferedBytes: 1024 * 1024,
   closeGrace: 1000,
+  turnTtl: 3600_000,
+  // A carrier NAT puts many users behind one address; each needs about one grant an hour.
+  turnGrantBurst: 64,
+  turnGrantsPerHour: 240,
+  turnReuseWithin: 60_000,
 }
 
 export function resolveLimits(overrides: Partial<Limits> = {}): Limits {
@@ -85,6 +97,12 @@ export class TokenBucket {
   has(): boolean {
     this.refill()
     return this.tokens >= 1
+  }
+
+  /** True when the bucket has refilled completely (it remembers nothing worth keeping). */
+  full(): boolean {
+    this.refill()
+    return this.tokens >= this.burst
   }
 
   /** Spends a token if there is one. */
