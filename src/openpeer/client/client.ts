@@ -14,6 +14,7 @@ import { Contacts } from './contacts.ts'
 import { routeSession } from './routing.ts'
 import { acceptInvite } from './invites.ts'
 import { FinderPool } from './finders.ts'
+import { IceServers } from '../finder/ice.ts'
 import * as identities from './identity.ts'
 import { ContactStates } from './contact-states.ts'
 import type { ClientEvents, ContactView, IdentityInfo } from './types.ts'
@@ -28,6 +29,10 @@ export interface OpenPeerClientOptions {
   retryEvery?: number
   /** how long acceptInvite waits for the session, ms */
   inviteTimeout?: number
+  /** the page's origin (`location.origin`): its own domain is bootstrapped over its scheme */
+  origin?: string
+  /** "Hide my IP address": connect through TURN relays only (see setRelayOnly) */
+  relayOnly?: boolean
   /** file sharing tuning: progress event spacing, re-asking for wires, send-queue marks */
   torrents?: Pick<TorrentServiceOptions, 'progressEvery' | 'retryEvery' | 'sendQueue'>
 }
@@ -44,6 +49,8 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
   private readonly sessions: SessionManager
   private pool: FinderPool | undefined
   private rendezvous: Rendezvous | undefined
+  private ice: IceServers | undefined
+  private relayOnly: boolean
   private readonly threads: Threads
   private readonly states: ContactStates
   private retryTimer: ReturnType<typeof setInterval> | undefined
@@ -56,6 +63,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     private readonly opts: OpenPeerClientOptions,
   ) {
     super()
+    this.relayOnly = opts.relayOnly ?? false
     this.contactBook = new Contacts(ports.contacts)
     this.sessions = new SessionManager(() => this.me())
     this.states = new ContactStates(this.sessions, this.contactBook, (view) =>
@@ -116,12 +124,18 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
       ports: this.ports,
       me: () => this.me(),
       home: stored.file.A.domain,
+      origin: this.opts.origin,
       ...this.opts.finder,
+    }))
+    const ice = (this.ice = new IceServers({
+      stun: () => pool.iceServers(),
+      renew: () => pool.reregister(),
+      relayOnly: this.relayOnly,
     }))
     this.rendezvous = new Rendezvous({
       me: () => this.me(),
       createPeer: this.ports.createPeer,
-      iceServers: () => pool.iceServers(),
+      iceConfig: () => ice.config(),
       replay: this.replay,
       known: (id) => this.contactBook.has(id),
       onSession: (s) => this.adopt(s),
@@ -131,7 +145,10 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     pool.on('state', (e) => {
       if (e.domain === stored.file.A.domain) this.emit('finder:state', e)
     })
-    pool.on('registered', () => this.ringAll())
+    pool.on('registered', (e) => {
+      if (e.domain === stored.file.A.domain) ice.setGrant(e.turn)
+      this.ringAll()
+    })
     pool.on('request', ({ finder, message }) => this.rendezvous?.onFindRequest(finder, message))
     pool.on('notify', ({ message }) => this.rendezvous?.onNotify(message))
     pool.start()
@@ -143,6 +160,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     if (!this.running) return
     this.running = false
     clearInterval(this.retryTimer)
+    this.ice?.stop()
     this.rendezvous?.stop()
     this.sessions.closeAll()
     this.pool?.stop()
@@ -223,7 +241,22 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     const sessions = this.sessions.ofContact(contactId)
     if (!sessions.length)
       throw new OpenPeerError('ERR_SESSION_CLOSED', 'not connected to this contact')
+    // A restart gathers anew: with TURN credentials that outlive it, and the current policy.
+    if (opts.iceRestart && this.ice) {
+      await this.ice.fresh(opts)
+      for (const s of sessions) this.ice.applyTo(s.connection)
+    }
     await Promise.all(sessions.map((s) => s.renegotiate(opts)))
+  }
+
+  /**
+   * "Hide my IP address": connections made from now on gather relay candidates only, so
+   * contacts never learn this device's addresses. An open session keeps its path until
+   * `renegotiate(contactId, { iceRestart: true })`.
+   */
+  setRelayOnly(on: boolean): void {
+    this.relayOnly = on
+    if (this.ice) this.ice.relayOnly = on
   }
 
   private me(): ReturnType<typeof identities.localOf> {

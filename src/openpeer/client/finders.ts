@@ -6,11 +6,11 @@ import type { ClientPorts, IceServer } from '../ports.ts'
 import type { LocalIdentity } from '../session/identify.ts'
 import type { NotifyOf, RequestOf } from '../wire/messages.ts'
 import { makeProof } from '../wire/proof.ts'
-import type { Bootstrap } from '../wire/schemas.ts'
+import type { Bootstrap, TurnGrant } from '../wire/schemas.ts'
 
 export interface FinderPoolEvents extends Record<string, unknown> {
   state: { domain: string; state: FinderState; error?: OpenPeerError | undefined }
-  registered: { domain: string; finder: FinderConnection }
+  registered: { domain: string; finder: FinderConnection; turn?: TurnGrant | undefined }
   request: { finder: FinderConnection; message: RequestOf<'peer-location-find'> }
   notify: {
     finder: FinderConnection
@@ -32,6 +32,8 @@ export interface FinderPoolOptions {
   ports: Pick<ClientPorts, 'createSocket' | 'fetch'>
   me: () => LocalIdentity
   home: string
+  /** the page's origin: its own domain is bootstrapped over the page's scheme */
+  origin?: string | undefined
   minDelay?: number
   maxDelay?: number
 }
@@ -48,7 +50,7 @@ export class FinderPool extends Emitter<FinderPoolEvents> {
 
   constructor(private readonly opts: FinderPoolOptions) {
     super()
-    this.bootstrapper = new Bootstrapper(opts.ports.fetch)
+    this.bootstrapper = new Bootstrapper(opts.ports.fetch, undefined, opts.origin)
   }
 
   start(): void {
@@ -211,11 +213,11 @@ export class FinderPool extends Emitter<FinderPoolEvents> {
         location: me.location,
         peer: home ? { A: me.file.A, B: me.file.B } : { A: me.file.A },
       })
-      await conn.request('session-create', { proof })
+      const { turn } = await conn.request('session-create', { proof })
       entry.registered = true
       entry.attempt = 0
       this.setState(entry, 'online')
-      this.emit('registered', { domain: entry.domain, finder: conn })
+      this.emit('registered', { domain: entry.domain, finder: conn, turn })
     } catch (err) {
       entry.registered = false
       const error =

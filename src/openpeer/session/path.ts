@@ -1,5 +1,24 @@
-/** How the bytes travel: straight, through a NAT's public mapping, or through a TURN relay. */
-export type ConnectionPath = 'direct' | 'server-reflexive' | 'relay' | 'unknown'
+/**
+ * How the bytes travel: `direct` between the two devices (host, server-reflexive or
+ * peer-reflexive candidates: through NATs, but no server in between), or through a TURN `relay`.
+ */
+export type ConnectionPath = 'direct' | 'relay' | 'unknown'
+
+/** One end of the selected candidate pair, as getStats reports it. */
+export interface PairEnd {
+  /** host · srflx · prflx · relay */
+  type: string | undefined
+  address: string | undefined
+  port: number | undefined
+  /** how a relay candidate reaches its TURN server: udp · tcp · tls (browsers only) */
+  relayProtocol: string | undefined
+}
+
+export interface SelectedPair {
+  path: ConnectionPath
+  local: PairEnd
+  remote: PairEnd
+}
 
 interface StatLike {
   type: string
@@ -11,17 +30,32 @@ interface StatLike {
   localCandidateId?: string
   remoteCandidateId?: string
   candidateType?: string
+  address?: string
+  ip?: string
+  port?: number
+  relayProtocol?: string
 }
 
-/** Reads the selected ICE candidate pair from getStats (the standard and the older Chromium way). */
-export async function pathOf(pc: RTCPeerConnection): Promise<ConnectionPath> {
-  let report: Map<string, StatLike>
+function end(stat: StatLike | undefined): PairEnd {
+  return {
+    type: stat?.candidateType,
+    address: stat?.address ?? stat?.ip,
+    port: stat?.port,
+    relayProtocol: stat?.relayProtocol,
+  }
+}
+
+/**
+ * The selected ICE candidate pair from getStats (the standard way, then the older Chromium and
+ * node-datachannel ways), or undefined when there is none (yet).
+ */
+export async function selectedPair(pc: RTCPeerConnection): Promise<SelectedPair | undefined> {
+  const report = new Map<string, StatLike>()
   try {
     const stats = await pc.getStats()
-    report = new Map()
     stats.forEach((s: StatLike) => report.set(s.id, s))
   } catch {
-    return 'unknown'
+    return undefined
   }
   let pair: StatLike | undefined
   for (const s of report.values()) {
@@ -34,12 +68,19 @@ export async function pathOf(pc: RTCPeerConnection): Promise<ConnectionPath> {
         pair = s
     }
   }
-  if (!pair) return 'unknown'
-  const types = [pair.localCandidateId, pair.remoteCandidateId].map((id) =>
-    id ? report.get(id)?.candidateType : undefined,
-  )
-  if (types.includes('relay')) return 'relay'
-  if (types.includes('srflx')) return 'server-reflexive'
-  if (types.every((t) => t === undefined)) return 'unknown'
-  return 'direct'
+  if (!pair) return undefined
+  const local = end(pair.localCandidateId ? report.get(pair.localCandidateId) : undefined)
+  const remote = end(pair.remoteCandidateId ? report.get(pair.remoteCandidateId) : undefined)
+  const types = [local.type, remote.type]
+  const path: ConnectionPath = types.includes('relay')
+    ? 'relay'
+    : types.every((t) => t === undefined)
+      ? 'unknown'
+      : 'direct'
+  return { path, local, remote }
+}
+
+/** The path of the selected candidate pair: `relay` when either end is a TURN relay. */
+export async function pathOf(pc: RTCPeerConnection): Promise<ConnectionPath> {
+  return (await selectedPair(pc))?.path ?? 'unknown'
 }

@@ -13,7 +13,7 @@ import { seal, unseal } from '../identity/seal.ts'
 import { signJson } from '../identity/sign.ts'
 import { formatPeerUri } from '../identity/uri.ts'
 import type { FinderConnection } from '../finder/connection.ts'
-import type { IceServer, PeerLike, PeerOptions } from '../ports.ts'
+import type { PeerLike, PeerOptions } from '../ports.ts'
 import type { NotifyOf, RequestOf } from '../wire/messages.ts'
 import { PROOF_LIFETIME, checkProof, digestOf, makeProof } from '../wire/proof.ts'
 import type { ReplayCache } from '../wire/replay.ts'
@@ -36,7 +36,7 @@ export interface FindTarget {
 export interface RendezvousDeps {
   me: () => LocalIdentity
   createPeer: (opts: PeerOptions) => PeerLike
-  iceServers: () => IceServer[]
+  iceConfig: () => PeerOptions['config']
   replay: ReplayCache
   known: (contactId: string) => boolean
   /** every new session goes to the session manager before it connects */
@@ -294,7 +294,7 @@ export class Rendezvous {
     const peer = this.deps.createPeer({
       initiator: opts.initiator,
       trickle: true,
-      config: { iceServers: this.deps.iceServers() },
+      config: this.deps.iceConfig(),
     })
     let outbound = Promise.resolve()
     const session = new PeerSession({
