@@ -113,11 +113,22 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'webrtc',
-          include: ['test/**/*.test.ts'],
+          include: ['test/node/**/*.test.ts'],
           testTimeout: 90_000,
           // As the e2e suite in CI: real ICE over loopback very rarely never connects (seen once
           // in ~15 clean runs: the security test's session hit its 30 s connect timeout).
           retry: process.env.CI ? 1 : 0,
+        },
+      },
+      // The NAT lab (root only; skipped with one line elsewhere): network namespaces, real
+      // coturn, Node clients and Chromium behind simulated home routers. One file at a time.
+      {
+        extends: true,
+        test: {
+          name: 'nat',
+          include: ['test/nat/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 90_000,
         },
       },
     ],
