@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { createSocket } from 'node:dgram'
-import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs'
+import { accessSync, constants, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { createServer, isIPv6 } from 'node:net'
 import { hostname as osHostname, tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
@@ -12,6 +12,7 @@ export const DEFAULT_TURN_PORT = 3478
 export const DEFAULT_TURN_TLS_PORT = 5349
 /** busy ports skipped before giving up (each `npm start` on one machine takes the next) */
 const PORT_TRIES = 20
+const DIR_PREFIX = 'openpeer-coturn-'
 
 export interface CoturnOptions {
   /** address coturn listens and relays on; undefined: every interface */
@@ -100,6 +101,21 @@ export async function pickTurnPort(
   throw new Error(`${what}s ${start}-${start + PORT_TRIES - 1} are all taken`)
 }
 
+/** Removes the pid-file folders of coturns whose finder was killed before it could clean up. */
+function sweepStaleDirs(): void {
+  for (const name of readdirSync(tmpdir())) {
+    if (!name.startsWith(DIR_PREFIX)) continue
+    const dir = join(tmpdir(), name)
+    try {
+      process.kill(Number(readFileSync(join(dir, 'turnserver.pid'), 'utf8')), 0)
+    } catch (e) {
+      // ESRCH: that coturn is gone. No pid file yet may be a coturn starting right now: keep it.
+      if ((e as NodeJS.ErrnoException).code === 'ESRCH')
+        rmSync(dir, { recursive: true, force: true })
+    }
+  }
+}
+
 function urlHost(hostname: string): string {
   return isIPv6(hostname) ? `[${hostname}]` : hostname
 }
@@ -158,7 +174,8 @@ export async function startCoturn(opts: CoturnOptions): Promise<Coturn> {
     ? await pickTurnPort(host, opts.tls.port ?? DEFAULT_TURN_TLS_PORT, log, 'TURN TLS port')
     : undefined
   const secret = randomBytes(32).toString('base64url')
-  const dir = mkdtempSync(join(tmpdir(), 'openpeer-coturn-'))
+  sweepStaleDirs()
+  const dir = mkdtempSync(join(tmpdir(), DIR_PREFIX))
   const args = coturnArgs({ host, port, tlsPort, opts, secret, dir })
   const setpriv = onPath('setpriv')
   const child: ChildProcess = setpriv
