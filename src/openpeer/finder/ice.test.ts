@@ -67,6 +67,22 @@ describe('IceServers', () => {
     ice.stop()
   })
 
+  it('asks at most once a minute when the finder keeps handing out the same nearly spent grant', async () => {
+    let asked = 0
+    const spent = grant(Date.now() + 90_000)
+    const ice: IceServers = new IceServers({
+      stun: () => STUN,
+      renew: async () => {
+        asked++
+        ice.setGrant(spent)
+      },
+    })
+    ice.setGrant(spent)
+    await vi.advanceTimersByTimeAsync(90_000)
+    expect(asked).toBe(1)
+    ice.stop()
+  })
+
   it('asks for fresh credentials before an ICE restart unless they just arrived', async () => {
     let asked = 0
     const ice: IceServers = new IceServers({
@@ -76,6 +92,9 @@ describe('IceServers', () => {
         ice.setGrant(grant(Date.now() + HOUR))
       },
     })
+    // A finder without TURN is not asked again.
+    await ice.fresh()
+    expect(asked).toBe(0)
     ice.setGrant(grant(Date.now() + HOUR))
     await ice.fresh()
     expect(asked).toBe(0)

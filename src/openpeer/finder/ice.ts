@@ -60,9 +60,12 @@ export class IceServers {
     return this.grant && this.grant.expires > this.now() ? this.grant.expires : undefined
   }
 
-  /** Fetches new credentials unless the last ones just arrived (before an ICE restart). */
+  /**
+   * Fetches new credentials before an ICE restart, unless the last ones just arrived or the
+   * finder never gave any (it has no TURN server: registering again would not change that).
+   */
   async fresh(opts: { signal?: AbortSignal } = {}): Promise<void> {
-    if (this.grant && this.now() - this.receivedAt < FRESH) return
+    if (!this.grant || this.now() - this.receivedAt < FRESH) return
     if (opts.signal?.aborted) throw abortError(opts.signal)
     await this.opts.renew()
   }
@@ -91,7 +94,9 @@ export class IceServers {
   private schedule(at: number): void {
     clearTimeout(this.timer)
     if (this.stopped || !Number.isFinite(at)) return
-    this.timer = setTimeout(() => void this.renew(), Math.max(0, at - this.now()))
+    // Never sooner than a minute: a grant that arrives nearly spent (a finder handing the same
+    // one out again) must not make us ask in a loop.
+    this.timer = setTimeout(() => void this.renew(), Math.max(at, this.now() + FRESH) - this.now())
   }
 
   private async renew(): Promise<void> {
@@ -104,6 +109,6 @@ export class IceServers {
     // No answer yet (finder offline, rate limited): try again while the old ones still work.
     const grant = this.grant
     if (this.receivedAt === before && grant && grant.expires > this.now() + FRESH)
-      this.schedule(this.now() + FRESH)
+      this.schedule(this.now())
   }
 }
