@@ -51,8 +51,7 @@ describe('server/main.ts', () => {
   it('prints its URL, serves, and exits 0 on SIGTERM', async () => {
     const main = fileURLToPath(new URL('./main.ts', import.meta.url))
     const child = spawn(process.execPath, ['--import', 'tsx', main], {
-      // TURN has its own test (turn.test.ts); this one is about the finder alone.
-      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', TURN: 'off' },
+      env: { ...process.env, PORT: '0', HOST: '127.0.0.1' },
       stdio: ['ignore', 'pipe', 'inherit'],
     })
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))

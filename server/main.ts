@@ -9,7 +9,7 @@ import { turnFromEnv } from './turn.ts'
  * TLS_CERT + TLS_KEY (PEM files: HTTPS, WSS and TURN over TLS),
  * TURN_URLS + TURN_SECRET (an external TURN server), else coturn as a child when `turnserver`
  * is on the PATH: TURN_PORT (3478), TURN_TLS_PORT (5349), TURN_LOG (coturn's log file),
- * TURN=off. docs/networking.md has the whole story.
+ * TURN=off (TURN=on: also on a loopback-only HOST). docs/networking.md has the whole story.
  */
 const port = Number(process.env.PORT || 10443)
 if (!Number.isInteger(port) || port < 0 || port > 65535) {

@@ -69,6 +69,16 @@ describe('turnFromEnv', () => {
     expect(NO_TURN_MESSAGE).toMatch(/may not connect.*coturn.*TURN_URLS and TURN_SECRET/)
   })
 
+  it('starts nothing for a loopback-only finder unless TURN=on, and says so in one line', async () => {
+    const lines: string[] = []
+    const setup = await turnFromEnv({}, { host: '127.0.0.1', log: (l) => lines.push(l) })
+    expect(setup.service).toBeUndefined()
+    expect(lines).toEqual([
+      'TURN: not started: the finder listens on loopback only (HOST=127.0.0.1). TURN=on starts it.',
+    ])
+    await expect(turnFromEnv({ TURN: 'yes' }, { log: () => {} })).rejects.toThrow(/on or off/)
+  })
+
   it('uses an external server named by TURN_URLS + TURN_SECRET, and wants both', async () => {
     const log = () => {}
     await expect(turnFromEnv({ TURN_URLS: 'turn:t.example:3478' }, { log })).rejects.toThrow(
@@ -142,7 +152,7 @@ describe.skipIf(!HAVE_COTURN)('server/main.ts with a certificate', () => {
       env: {
         ...process.env,
         ...{ PORT: '0', HOST: '127.0.0.1', TLS_CERT: cert, TLS_KEY: key },
-        ...{ TURN_PORT: String(base), TURN_TLS_PORT: String(base + 2) },
+        ...{ TURN: 'on', TURN_PORT: String(base), TURN_TLS_PORT: String(base + 2) },
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     })

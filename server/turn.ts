@@ -274,8 +274,9 @@ export const NO_TURN_MESSAGE =
 
 /**
  * What `npm start` does about TURN: an external server (TURN_URLS + TURN_SECRET), else coturn
- * as a child when `turnserver` is on the PATH, else one line saying what is missing.
- * TURN=off turns it off; TURN_PORT (3478) and TURN_TLS_PORT (5349) pick the ports.
+ * as a child when `turnserver` is on the PATH, else one line saying what is missing. Not on a
+ * loopback-only finder (no NAT between its peers: the e2e suite's) unless TURN=on; TURN=off
+ * turns it off anywhere. TURN_PORT (3478) and TURN_TLS_PORT (5349) pick the ports.
  */
 export async function turnFromEnv(
   env: NodeJS.ProcessEnv,
@@ -287,6 +288,8 @@ export async function turnFromEnv(
   },
 ): Promise<TurnSetup> {
   const none: TurnSetup = { service: undefined, stop: async () => {}, killNow: () => {} }
+  if (env.TURN && env.TURN !== 'on' && env.TURN !== 'off')
+    throw new Error(`TURN must be on or off, not "${env.TURN}"`)
   if (env.TURN === 'off') {
     ctx.log('TURN: off (TURN=off), so peers behind different NATs may not connect.')
     return none
@@ -297,6 +300,12 @@ export async function turnFromEnv(
     const service = externalTurn(env.TURN_URLS, env.TURN_SECRET)
     ctx.log(`TURN: external, ${service.urls('').turn.join(', ')}`)
     return { ...none, service }
+  }
+  if (ctx.host && LOOPBACK.test(ctx.host) && env.TURN !== 'on') {
+    ctx.log(
+      `TURN: not started: the finder listens on loopback only (HOST=${ctx.host}). TURN=on starts it.`,
+    )
+    return none
   }
   const bin = onPath('turnserver', env.PATH)
   if (!bin) {

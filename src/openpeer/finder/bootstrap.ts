@@ -7,8 +7,8 @@ export const BOOTSTRAP_TTL = 24 * 3600_000
 const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/
 
 /**
- * https everywhere but loopback, where a developer's finder has no certificate, and but the
- * app's own domain, fetched over the page's own scheme (an http:// LAN or lab address has none).
+ * https everywhere except on loopback, where a developer's finder has no certificate, and for
+ * the app's own domain, fetched over the page's own scheme (an http:// LAN or lab address).
  */
 export function bootstrapUrl(domain: string, origin?: string): string {
   const own = origin && /^https?:\/\/[^/]+$/.test(origin) ? new URL(origin) : undefined
