@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { createFinderServer } from './index.ts'
-import { turnFromEnv } from './turn.ts'
+import { turnFromEnv } from './turn-env.ts'
 
 /*
  * CLI entry: `node --import tsx server/main.ts`.

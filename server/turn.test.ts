@@ -9,15 +9,8 @@ import { connect as tlsConnect } from 'node:tls'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { stunBinding } from './stun.ts'
-import {
-  NO_TURN_MESSAGE,
-  externalTurn,
-  onPath,
-  pickTurnPort,
-  startCoturn,
-  turnFromEnv,
-  turnPortFree,
-} from './turn.ts'
+import { onPath, pickTurnPort, startCoturn, turnPortFree } from './turn.ts'
+import { NO_TURN_MESSAGE, externalTurn, turnFromEnv } from './turn-env.ts'
 
 const HAVE_COTURN = !!onPath('turnserver')
 if (!HAVE_COTURN)
