@@ -11,7 +11,13 @@
  * Every namespace is named `opnat-<pid>-…`; nft tables live inside the routers' namespaces, so
  * the root namespace's routing and firewall are never touched.
  */
-import { execFile, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
+import {
+  execFile,
+  execFileSync,
+  spawn,
+  type ChildProcess,
+  type SpawnOptions,
+} from 'node:child_process'
 import { promisify } from 'node:util'
 
 const run = promisify(execFile)
@@ -170,8 +176,23 @@ export async function createLab(): Promise<Lab> {
   }
   const children = new Set<ChildProcess>()
   let destroying: Promise<void> | undefined
+  // A test process that exits without its afterAll (a crash) still takes the lab with it.
+  const onExit = (): void => {
+    for (const child of children) child.kill('SIGKILL')
+    for (const name of Object.values(ns)) {
+      try {
+        const pids = execFileSync('ip', ['netns', 'pids', name], { encoding: 'utf8' })
+        for (const pid of pids.split('\n').map(Number).filter(Boolean)) process.kill(pid, 'SIGKILL')
+        execFileSync('ip', ['netns', 'del', name], { stdio: 'ignore' })
+      } catch {
+        // not there (any more)
+      }
+    }
+  }
+  process.once('exit', onExit)
   const destroy = (): Promise<void> =>
     (destroying ??= (async () => {
+      process.off('exit', onExit)
       for (const child of children) {
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
       }
