@@ -126,6 +126,17 @@ export default defineConfig({
           retry: process.env.CI ? 1 : 0,
         },
       },
+      // The NAT lab (root only; skipped with one line elsewhere): network namespaces, real
+      // coturn, Node clients and Chromium behind simulated home routers. One file at a time.
+      {
+        extends: true,
+        test: {
+          name: 'nat',
+          include: ['test/nat/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 90_000,
+        },
+      },
     ],
   },
 })

@@ -1,5 +1,6 @@
 // `npm start`: build the app if dist/ is missing or stale, then run the finder server, which
-// also serves dist/. PORT and HOST pass through to the server untouched.
+// also serves dist/ and starts coturn beside it (docs/networking.md). The environment (PORT,
+// HOST, DOMAIN, TLS_CERT/TLS_KEY, TURN_*) passes through to the server untouched.
 import { spawn } from 'node:child_process'
 import { ROOT, buildIfStale } from './lib.mjs'
 

@@ -1,6 +1,7 @@
 // `npm test`: unit, server and Node-WebRTC tests (vitest), then the app build if stale, a
-// Chromium check and the Playwright e2e suite. Stops at the first failing stage, then prints one
-// closing line `tests: N passed, N failed` over both runners (CI reads it).
+// Chromium check and the Playwright e2e suite, then the NAT lab (vitest --project nat: network
+// namespaces, root only, skipped with one line elsewhere). Stops at the first failing stage,
+// then prints one closing line `tests: N passed, N failed` over both runners (CI reads it).
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { e2eStages } from './e2e.mjs'
@@ -12,6 +13,7 @@ const reports = join(ROOT, 'node_modules', '.cache', 'test-reports')
 mkdirSync(reports, { recursive: true })
 const unitJson = join(reports, 'vitest-unit.json')
 const webrtcJson = join(reports, 'vitest-webrtc.json')
+const natJson = join(reports, 'vitest-nat.json')
 const playwrightJson = join(reports, 'playwright.json')
 
 function vitest(args, json) {
@@ -32,6 +34,11 @@ process.exitCode = await runStages([
     () => vitest(['--project', 'webrtc', '--no-file-parallelism'], webrtcJson),
   ],
   ...e2eStages(['--reporter=list,json'], { PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightJson }),
+  // Last: it serves the dist/ the e2e stage built, and needs root for its namespaces.
+  [
+    'NAT lab (vitest --project nat, one file at a time)',
+    () => vitest(['--project', 'nat', '--no-file-parallelism'], natJson),
+  ],
 ])
-const { passed, failed } = countResults([unitJson, webrtcJson], playwrightJson)
+const { passed, failed } = countResults([unitJson, webrtcJson, natJson], playwrightJson)
 console.log(`tests: ${passed} passed, ${failed} failed`)

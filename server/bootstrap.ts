@@ -7,6 +7,7 @@ import {
 } from '../src/openpeer/wire/index.ts'
 import type { Limits } from './limits.ts'
 import { plain } from './static.ts'
+import type { TurnIssuer } from './turn-credentials.ts'
 
 export const BOOTSTRAP_PATH = '/.well-known/openpeer-services-get'
 export const FINDER_PATH = '/finder'
@@ -27,6 +28,10 @@ export function createBootstrapHandler(opts: {
   domain?: string | undefined
   iceServers: IceServer[]
   limits: Limits
+  /** STUN servers of the finder's TURN server, named by the host the client used */
+  turn?: TurnIssuer | undefined
+  /** the finder itself serves TLS */
+  secure?: boolean
 }) {
   return function serveBootstrap(req: IncomingMessage, res: ServerResponse): void {
     // Any origin may bootstrap this domain: that is how federation works.
@@ -36,12 +41,12 @@ export function createBootstrapHandler(opts: {
     const forwarded = String(req.headers['x-forwarded-proto'] ?? '')
       .split(',')[0]
       ?.trim()
-    const scheme = forwarded === 'https' ? 'wss' : 'ws'
+    const scheme = opts.secure || forwarded === 'https' ? 'wss' : 'ws'
     const body: Bootstrap = {
       v: 1,
       domain: opts.domain ?? host,
       finders: [`${scheme}://${host}${FINDER_PATH}`],
-      iceServers: opts.iceServers,
+      iceServers: [...opts.iceServers, ...(opts.turn?.stun(host) ?? [])].slice(0, 8),
       limits: {
         finderFrame: MAX_FRAME.finder,
         peerFrame: MAX_FRAME.peer,

@@ -2,6 +2,7 @@ import type { ReplayCache, WireMessage } from '../src/openpeer/wire/index.ts'
 import type { Limits } from './limits.ts'
 import type { RelayHub } from './relay.ts'
 import type { Registration, Registry } from './registry.ts'
+import type { TurnIssuer } from './turn-credentials.ts'
 
 /** What a protocol handler sees of one finder socket. */
 export interface Connection {
@@ -26,6 +27,8 @@ export interface FinderContext {
   /** session id → live socket on this server */
   sockets: Map<string, Connection>
   log: (line: string) => void
+  /** hands TURN credentials to registered sockets; absent when the finder has no TURN server */
+  turn?: TurnIssuer | undefined
 }
 
 /** The live socket behind a registration, if it is connected to this server. */

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { createServer as createTlsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { fileURLToPath } from 'node:url'
@@ -24,10 +25,12 @@ import { resolveLimits, type Limits } from './limits.ts'
 import { listen } from './listen.ts'
 import { createMemoryRegistry, type Registry } from './registry.ts'
 import { createStaticHandler, plain } from './static.ts'
+import { TurnIssuer, type TurnService } from './turn-credentials.ts'
 
 export type { Limits } from './limits.ts'
 export type { Registration, Registry, Route } from './registry.ts'
 export { createMemoryRegistry } from './registry.ts'
+export type { TurnService } from './turn-credentials.ts'
 
 export interface FinderServerOptions {
   /** default 10443; 0 picks a free port */
@@ -41,12 +44,16 @@ export interface FinderServerOptions {
   registry?: Registry
   limits?: Partial<Limits>
   iceServers?: IceServer[]
+  /** STUN for everyone, TURN credentials for registered sessions (server/turn.ts starts coturn) */
+  turn?: TurnService
+  /** serve HTTPS and WSS with this certificate (PEM) */
+  tls?: { cert: string | Buffer; key: string | Buffer }
   log?: (line: string) => void
 }
 
 export interface FinderServer {
   address(): { port: number; host: string }
-  /** http URL of the app and bootstrapper (localhost when bound to every interface) */
+  /** http(s) URL of the app and bootstrapper (localhost when bound to every interface) */
   url: string
   /** Closes every socket (1001), then the HTTP server. Idempotent. */
   close(): Promise<void>
@@ -71,6 +78,7 @@ export async function createFinderServer(opts: FinderServerOptions = {}): Promis
     throw new TypeError(`domain "${opts.domain}" is not host[:port] in lowercase`)
   }
   const iceServers = bootstrapSchema.shape.iceServers.parse(opts.iceServers ?? [])
+  const turn = opts.turn ? new TurnIssuer(opts.turn, limits) : undefined
   const ctx: FinderContext = {
     registry: opts.registry ?? createMemoryRegistry({ knownPeerFiles: limits.knownPeerFiles }),
     replay: new ReplayCache(),
@@ -78,14 +86,21 @@ export async function createFinderServer(opts: FinderServerOptions = {}): Promis
     relays: new RelayHub(limits),
     sockets: new Map(),
     log,
+    turn,
   }
   const connections = new Set<FinderSocket>()
   const ipLimits = new IpLimits(limits)
   const serveStatic = createStaticHandler(opts.distDir ?? DEFAULT_DIST)
-  const serveBootstrap = createBootstrapHandler({ domain: opts.domain, iceServers, limits })
+  const serveBootstrap = createBootstrapHandler({
+    domain: opts.domain,
+    iceServers,
+    limits,
+    turn,
+    secure: !!opts.tls,
+  })
   let closing: Promise<void> | undefined
 
-  const http = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       return plain(res, 405, 'Method not allowed', { Allow: 'GET, HEAD' })
     }
@@ -96,7 +111,8 @@ export async function createFinderServer(opts: FinderServerOptions = {}): Promis
       if (!res.headersSent) plain(res, 500, 'Internal error')
       else res.destroy()
     })
-  })
+  }
+  const http = opts.tls ? createTlsServer(opts.tls, onRequest) : createServer(onRequest)
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME.finder })
   // A tunnel frame: one sealed datachannel message (≤ 64 KiB) with its header and GCM tag.
@@ -116,8 +132,13 @@ export async function createFinderServer(opts: FinderServerOptions = {}): Promis
       return relayWss.handleUpgrade(req, socket, head, (ws) => ctx.relays.accept(ws))
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const conn = new FinderSocket(ws, domain, ipBucket, ctx, () => connections.delete(conn))
+      const conn = new FinderSocket(ws, domain, ipBucket, ctx, () => {
+        connections.delete(conn)
+        turn?.detach(conn.session)
+      })
       connections.add(conn)
+      // TURN URLs name the host this client used, which DOMAIN may not be.
+      turn?.attach(conn.session, { ip, host: hostDomain(req) ?? domain })
       if (closing) conn.close(1001, 'finder shutting down')
     })
   })
@@ -131,6 +152,7 @@ export async function createFinderServer(opts: FinderServerOptions = {}): Promis
     ),
     setInterval(
       () => {
+        turn?.sweep()
         ctx.registry
           .sweep(Date.now())
           .catch((e: unknown) => log(`finder: sweep failed: ${String(e)}`))
@@ -170,7 +192,7 @@ export async function createFinderServer(opts: FinderServerOptions = {}): Promis
 
   return {
     address,
-    url: `http://${urlHost}:${port}`,
+    url: `${opts.tls ? 'https' : 'http'}://${urlHost}:${port}`,
     close: () => (closing ??= shutdown()),
   }
 }

@@ -32,6 +32,13 @@ export interface Limits extends RelayLimits {
   maxBufferedBytes: number
   /** how long close() waits for clients to answer the close frame before terminating (ms) */
   closeGrace: number
+  /** lifetime of the TURN credentials handed out in session-create results (ms) */
+  turnTtl: number
+  /** TURN credentials one IP address may be given at once, and how many more per hour */
+  turnGrantBurst: number
+  turnGrantsPerHour: number
+  /** a socket asking again within this (ms) gets the same credentials, not new ones */
+  turnReuseWithin: number
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -55,6 +62,11 @@ export const DEFAULT_LIMITS: Limits = {
   relayBytes: 1024 * 1024 * 1024,
   relayRate: 8 * 1024 * 1024,
   relaysPerSocket: 4,
+  turnTtl: 3600_000,
+  // A carrier NAT puts many users behind one address; each needs about one grant an hour.
+  turnGrantBurst: 64,
+  turnGrantsPerHour: 240,
+  turnReuseWithin: 60_000,
 }
 
 export function resolveLimits(overrides: Partial<Limits> = {}): Limits {
@@ -100,6 +112,12 @@ export class TokenBucket {
     const covered = Math.min(amount, Math.max(0, this.tokens))
     this.tokens -= amount
     return amount - covered
+  }
+
+  /** True when the bucket has refilled completely (it remembers nothing worth keeping). */
+  full(): boolean {
+    this.refill()
+    return this.tokens >= this.burst
   }
 
   /** Spends a token if there is one. */

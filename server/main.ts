@@ -1,29 +1,61 @@
+import { readFileSync } from 'node:fs'
 import { createFinderServer } from './index.ts'
+import { turnFromEnv } from './turn-env.ts'
 
 /*
  * CLI entry: `node --import tsx server/main.ts`.
  * PORT (default 10443), HOST (default every interface), DOMAIN (default: each request's Host),
  * ICE_SERVERS (optional JSON array of RTCIceServer, handed to clients by the bootstrapper),
  * DIST_DIR (the built app; default <repo>/dist beside server/, which the compiled server of
- * `npm run build:server` in build/server/ cannot find by itself).
+ * `npm run build:server` in build/server/ cannot find by itself),
+ * TLS_CERT + TLS_KEY (PEM files: HTTPS, WSS and TURN over TLS),
+ * TURN_URLS + TURN_SECRET (an external TURN server), else coturn as a child when `turnserver`
+ * is on the PATH: TURN_PORT (3478), TURN_TLS_PORT (5349), TURN_LOG (coturn's log file),
+ * TURN=off (TURN=on: also on a loopback-only HOST). docs/networking.md has the whole story.
  */
 const port = Number(process.env.PORT || 10443)
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`PORT must be a port number, not "${process.env.PORT}"`)
   process.exit(1)
 }
+if (!process.env.TLS_CERT !== !process.env.TLS_KEY) {
+  console.error('TLS_CERT and TLS_KEY go together: set both, or neither')
+  process.exit(1)
+}
+const tlsFiles =
+  process.env.TLS_CERT && process.env.TLS_KEY
+    ? { cert: process.env.TLS_CERT, key: process.env.TLS_KEY }
+    : undefined
+const host = process.env.HOST || undefined
+const domain = process.env.DOMAIN || undefined
+
+let turn: Awaited<ReturnType<typeof turnFromEnv>>
+try {
+  turn = await turnFromEnv(process.env, { host, domain, tls: tlsFiles, log: console.error })
+} catch (err) {
+  console.error(`TURN: ${(err as Error).message}`)
+  process.exit(1)
+}
+// The last word on a crash: coturn must not outlive us holding its port.
+process.once('exit', () => turn.killNow())
 
 const server = await createFinderServer({
   port,
-  host: process.env.HOST || undefined,
-  domain: process.env.DOMAIN || undefined,
+  host,
+  domain,
   distDir: process.env.DIST_DIR || undefined,
   iceServers: process.env.ICE_SERVERS ? JSON.parse(process.env.ICE_SERVERS) : undefined,
+  turn: turn.service,
+  tls: tlsFiles && { cert: readFileSync(tlsFiles.cert), key: readFileSync(tlsFiles.key) },
+}).catch(async (err: unknown) => {
+  await turn.stop()
+  throw err
 })
 console.log(`Open Peer finder listening on ${server.url}`)
 
 async function stop(): Promise<void> {
   await server.close()
+  await turn.stop()
   process.exit(0)
 }
 process.once('SIGINT', () => void stop())

@@ -55,7 +55,9 @@ export async function sessionCreate(
     await ctx.registry.unregister(session)
     throw new OpenPeerError('ERR_SESSION_CLOSED', 'socket closed')
   }
-  return { expires, location: proof.location.id }
+  // TURN costs the operator bandwidth: only a socket that proved an identity gets credentials.
+  const turn = ctx.turn?.grant(session)
+  return { expires, location: proof.location.id, ...(turn ? { turn } : {}) }
 }
 
 export async function sessionKeepAlive(

@@ -48,7 +48,12 @@ async function bootOnce(): Promise<void> {
     fetch: (url, init) => fetch(url, init),
   }
   // The finder serves this app, so the page's own host is the home finder of a new identity.
-  const c = createOpenPeerClient(ports, { domain: location.host, locationLabel: deviceLabel() })
+  const c = createOpenPeerClient(ports, {
+    domain: location.host,
+    // An http:// LAN or lab address bootstraps its own finder over http, not https.
+    origin: location.origin,
+    locationLabel: deviceLabel(),
+  })
   client = c
   subscribe(c)
   attachFiles({ client: c, record, appError }, stores.filesPersistent)

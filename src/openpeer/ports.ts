@@ -47,8 +47,11 @@ export interface IceServer {
 export interface PeerConnectionLike {
   readonly localDescription: { readonly sdp: string } | null
   readonly remoteDescription: { readonly sdp: string } | null
-  getStats(): Promise<{ forEach(fn: (stat: never) => void): void }>
+  getStats(): Promise<{ forEach(fn: (stat: unknown) => void): void }>
   createDataChannel(label: string, init: RTCDataChannelInit): RTCDataChannel
+  /** new ICE servers or policy before an ICE restart (absent on a relay tunnel) */
+  getConfiguration?(): RTCConfiguration
+  setConfiguration?(config: RTCConfiguration): void
 }
 
 /**

@@ -3,7 +3,6 @@ import type { ConnectionPath } from '../openpeer/index.ts'
 /** Words for how the bytes travel, short enough for a contact row. */
 export const PATH_WORDS: Record<ConnectionPath, string> = {
   direct: 'direct',
-  'server-reflexive': 'server-reflexive',
   relay: 'relay',
   tunnel: 'tunnel',
   unknown: 'path unknown',

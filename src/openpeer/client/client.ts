@@ -14,6 +14,7 @@ import { Ringer } from './ringer.ts'
 import { routeSession } from './routing.ts'
 import { acceptInvite } from './invites.ts'
 import { FinderPool } from '../finder/pool.ts'
+import { IceServers } from '../finder/ice.ts'
 import * as identities from './identity.ts'
 import { ContactStates } from './contact-states.ts'
 import {
@@ -38,6 +39,8 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
   private readonly sessions: SessionManager
   private pool: FinderPool | undefined
   private rendezvous: Rendezvous | undefined
+  private ice: IceServers | undefined
+  private relayOnly: boolean
   private readonly threads: Threads
   private readonly states: ContactStates
   private ringer: Ringer | undefined
@@ -52,6 +55,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     super()
     // One clock judges every proof, expiry and silence: the host's, when it gives one.
     this.replay = new ReplayCache(undefined, ports.now ?? Date.now)
+    this.relayOnly = opts.relayOnly ?? false
     this.contactBook = new Contacts(ports.contacts)
     this.sessions = new SessionManager(() => this.me())
     this.states = new ContactStates(this.sessions, this.contactBook, (view) =>
@@ -119,7 +123,13 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
       me: () => this.me(),
       home: stored.file.A.domain,
       now: this.replay.now,
+      origin: this.opts.origin,
       ...this.opts.finder,
+    }))
+    const ice = (this.ice = new IceServers({
+      stun: () => pool.iceServers(),
+      renew: () => pool.reregister(),
+      relayOnly: this.relayOnly,
     }))
     this.rendezvous = new Rendezvous({
       finders: pool,
@@ -127,7 +137,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
       me: () => this.me(),
       createPeer: this.ports.createPeer,
       createSocket: this.ports.createSocket,
-      iceServers: () => pool.iceServers(),
+      iceConfig: () => ice.config(),
       replay: this.replay,
       known: (id) => this.contactBook.has(id),
       onError: (error) => this.report(error, 'rendezvous'),
@@ -135,6 +145,9 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     })
     pool.on('state', (e) => {
       if (e.domain === stored.file.A.domain) this.emit('finder:state', e)
+    })
+    pool.on('registered', (e) => {
+      if (e.domain === stored.file.A.domain) ice.setGrant(e.turn)
     })
     this.ringer = new Ringer({
       contacts: this.contactBook,
@@ -152,6 +165,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     if (!this.running) return
     this.running = false
     this.ringer?.stop()
+    this.ice?.stop()
     this.rendezvous?.stop()
     this.sessions.closeAll()
     this.pool?.stop()
@@ -233,7 +247,22 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     const sessions = this.sessions.ofContact(contactId)
     if (!sessions.length)
       throw new OpenPeerError('ERR_SESSION_CLOSED', 'not connected to this contact')
+    // A restart gathers anew: with TURN credentials that outlive it, and the current policy.
+    if (opts.iceRestart && this.ice) {
+      await this.ice.fresh(opts)
+      for (const s of sessions) this.ice.applyTo(s.connection)
+    }
     await Promise.all(sessions.map((s) => s.renegotiate(opts)))
+  }
+
+  /**
+   * "Hide my IP address": connections made from now on gather relay candidates only, so
+   * contacts never learn this device's addresses. An open session keeps its path until
+   * `renegotiate(contactId, { iceRestart: true })`.
+   */
+  setRelayOnly(on: boolean): void {
+    this.relayOnly = on
+    if (this.ice) this.ice.relayOnly = on
   }
 
   private me(): ReturnType<typeof identities.localOf> {

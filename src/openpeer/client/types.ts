@@ -69,6 +69,10 @@ export interface OpenPeerClientOptions {
   retryEvery?: number
   /** how long acceptInvite waits for the session, ms */
   inviteTimeout?: number
+  /** the page's origin (`location.origin`): its own domain is bootstrapped over its scheme */
+  origin?: string
+  /** "Hide my IP address": connect through TURN relays only (see setRelayOnly) */
+  relayOnly?: boolean
   /** file sharing tuning: progress event spacing, re-asking for wires, send-queue marks */
   torrents?: Pick<TorrentServiceOptions, 'progressEvery' | 'retryEvery' | 'sendQueue'>
 }

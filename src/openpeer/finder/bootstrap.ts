@@ -6,9 +6,14 @@ import type { ClientPorts } from '../ports.ts'
 export const BOOTSTRAP_TTL = 24 * 3600_000
 const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/
 
-/** https everywhere but loopback, where a developer's finder has no certificate. */
-export function bootstrapUrl(domain: string): string {
-  const scheme = LOOPBACK.test(domain) ? 'http' : 'https'
+/**
+ * https everywhere except on loopback, where a developer's finder has no certificate, and for
+ * the app's own domain, fetched over the page's own scheme (an http:// LAN or lab address).
+ */
+export function bootstrapUrl(domain: string, origin?: string): string {
+  const own = origin && /^https?:\/\/[^/]+$/.test(origin) ? new URL(origin) : undefined
+  const scheme =
+    own?.host === domain ? own.protocol.slice(0, -1) : LOOPBACK.test(domain) ? 'http' : 'https'
   return `${scheme}://${checkDomain(domain)}/.well-known/openpeer-services-get`
 }
 
@@ -21,6 +26,8 @@ export class Bootstrapper {
   constructor(
     private readonly fetchFn: ClientPorts['fetch'],
     private readonly now: () => number = Date.now,
+    /** the page's origin (`location.origin`), whose domain is bootstrapped over its scheme */
+    private readonly origin?: string,
   ) {}
 
   cached(domain: string): Bootstrap | undefined {
@@ -36,7 +43,7 @@ export class Bootstrapper {
     if (hit && !opts.fresh) return hit
     try {
       const res = await this.fetchFn(
-        bootstrapUrl(domain),
+        bootstrapUrl(domain, this.origin),
         opts.signal ? { signal: opts.signal } : {},
       )
       if (!res.ok)

@@ -7,11 +7,11 @@ import type { ClientPorts, IceServer } from '../ports.ts'
 import type { LocalIdentity } from '../session/identify.ts'
 import type { NotifyOf, RequestOf } from '../wire/messages.ts'
 import { makeProof } from '../wire/proof.ts'
-import type { Bootstrap } from '../wire/schemas.ts'
+import type { Bootstrap, TurnGrant } from '../wire/schemas.ts'
 
 export interface FinderPoolEvents {
   state: { domain: string; state: FinderState; error?: OpenPeerError | undefined }
-  registered: { domain: string; finder: FinderConnection }
+  registered: { domain: string; finder: FinderConnection; turn?: TurnGrant | undefined }
   request: { finder: FinderConnection; message: RequestOf<'peer-location-find'> }
   notify: {
     finder: FinderConnection
@@ -36,6 +36,8 @@ export interface FinderPoolOptions {
   home: string
   /** the clock registration proofs are dated by */
   now?: () => number
+  /** the page's origin: its own domain is bootstrapped over the page's scheme */
+  origin?: string | undefined
   minDelay?: number
   maxDelay?: number
 }
@@ -52,7 +54,7 @@ export class FinderPool extends Emitter<FinderPoolEvents> {
 
   constructor(private readonly opts: FinderPoolOptions) {
     super()
-    this.bootstrapper = new Bootstrapper(opts.ports.fetch)
+    this.bootstrapper = new Bootstrapper(opts.ports.fetch, undefined, opts.origin)
   }
 
   start(): void {
@@ -207,11 +209,11 @@ export class FinderPool extends Emitter<FinderPoolEvents> {
         undefined,
         (this.opts.now ?? Date.now)(),
       )
-      await conn.request('session-create', { proof })
+      const { turn } = await conn.request('session-create', { proof })
       entry.registered = true
       entry.backoff.reset()
       this.setState(entry, 'online')
-      this.emit('registered', { domain: entry.domain, finder: conn })
+      this.emit('registered', { domain: entry.domain, finder: conn, turn })
     } catch (err) {
       entry.registered = false
       this.setState(entry, 'offline', asOpenPeerError(err, 'registration failed'))

@@ -1,6 +1,7 @@
 import { OpenPeerError, asOpenPeerError } from '../errors.ts'
 import { Emitter } from '../events.ts'
 import type { VerifiedPeerFile } from '../identity/peer-file.ts'
+import type { PeerConnectionLike } from '../ports.ts'
 import type {
   NotifyBody,
   NotifyType,
@@ -157,6 +158,11 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
       throw new OpenPeerError('ERR_SESSION_CLOSED', 'the session is not open')
     }
     return this.bulk.open(id, label)
+  }
+
+  /** The live connection's surface: ICE settings before a restart, stats, descriptions. */
+  get connection(): PeerConnectionLike {
+    return this.opts.peer.connection
   }
 
   async path(): Promise<ConnectionPath> {

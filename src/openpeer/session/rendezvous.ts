@@ -3,7 +3,7 @@ import { randomId } from '../identity/encoding.ts'
 import type { SectionA } from '../identity/peer-file.ts'
 import type { FinderConnection } from '../finder/connection.ts'
 import type { FinderPool } from '../finder/pool.ts'
-import type { IceServer, PeerLike, PeerOptions, SocketLike } from '../ports.ts'
+import type { PeerLike, PeerOptions, SocketLike } from '../ports.ts'
 import { PathSwitch } from '../tunnel/path-switch.ts'
 import { RELAY_PATH, type NotifyOf, type RequestOf } from '../wire/messages.ts'
 import { digestOf } from '../wire/proof.ts'
@@ -32,7 +32,8 @@ export interface RendezvousDeps {
   me: () => LocalIdentity
   createPeer: (opts: PeerOptions) => PeerLike
   createSocket: (url: string) => SocketLike
-  iceServers: () => IceServer[]
+  /** the ICE servers and policy of the moment (credentials renew) */
+  iceConfig: () => PeerOptions['config']
   replay: ReplayCache
   known: (contactId: string) => boolean
   /** reports a failure nobody awaits (a bad reply, a refused incoming find) */
@@ -215,11 +216,7 @@ export class Rendezvous {
     const timings = { ...DEFAULT_TIMINGS, ...this.deps.timings }
     // WebRTC first; the relay tunnel beside the finder when ICE finds no path (PROTOCOL §5.7).
     const peer = new PathSwitch({
-      peer: {
-        initiator: opts.initiator,
-        trickle: true,
-        config: { iceServers: this.deps.iceServers() },
-      },
+      peer: { initiator: opts.initiator, trickle: true, config: this.deps.iceConfig() },
       createPeer: this.deps.createPeer,
       createSocket: this.deps.createSocket,
       context,

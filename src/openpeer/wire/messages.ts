@@ -17,6 +17,7 @@ import {
   threadMessageProofSchema,
   torrentOfferSchema,
   torrentWireSchema,
+  turnGrantSchema,
 } from './schemas.ts'
 
 /** Where a message may travel: the finder WebSocket, or a peer session's control channel. */
@@ -40,7 +41,7 @@ export const CATALOGUE = {
   'session-create': {
     channels: ['finder'],
     request: z.strictObject({ proof: sessionProofSchema }),
-    result: z.strictObject({ expires: time, location: idSchema }),
+    result: z.strictObject({ expires: time, location: idSchema, turn: turnGrantSchema.optional() }),
   },
   'session-keep-alive': {
     channels: ['finder'],

@@ -206,6 +206,19 @@ export const errorSchema = z.strictObject({
   reason: z.string().max(500),
 })
 
+export const iceServerSchema = z.strictObject({
+  urls: z.union([z.string().max(300), z.array(z.string().max(300)).max(8)]),
+  username: z.string().max(300).optional(),
+  credential: z.string().max(300).optional(),
+})
+
+/** TURN credentials for a registered session (session-create result), valid until `expires`. */
+export const turnGrantSchema = z.strictObject({
+  iceServers: z.array(iceServerSchema).max(4),
+  expires: z.number().int().nonnegative(),
+})
+export type TurnGrant = z.infer<typeof turnGrantSchema>
+
 /** GET /.well-known/openpeer-services-get (PROTOCOL §5.1). */
 export const bootstrapSchema = z.strictObject({
   v: z.literal(1),
@@ -219,15 +232,7 @@ export const bootstrapSchema = z.strictObject({
     )
     .min(1)
     .max(8),
-  iceServers: z
-    .array(
-      z.strictObject({
-        urls: z.union([z.string().max(300), z.array(z.string().max(300)).max(8)]),
-        username: z.string().max(300).optional(),
-        credential: z.string().max(300).optional(),
-      }),
-    )
-    .max(8),
+  iceServers: z.array(iceServerSchema).max(8),
   limits: z.strictObject({
     finderFrame: z.number().int().positive(),
     peerFrame: z.number().int().positive(),
