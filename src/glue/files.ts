@@ -6,7 +6,7 @@ import {
 } from '../openpeer/index.ts'
 import { watchCellular } from '../platform/network.ts'
 import { blobUrl, saveStream } from '../platform/save.ts'
-import { fileCardId, type ChatMessage } from '../state/messages.ts'
+import { fileCardId, type ChatMessage } from '../model/chat.ts'
 import { prefsActions, seedingPaused, usePrefs } from '../state/prefs.ts'
 import { transfersActions, useTransfers } from '../state/transfers.ts'
 import { uiActions, type AppError } from '../state/ui.ts'
