@@ -28,10 +28,28 @@ const CORE_WHY =
   'Take host capabilities through ports (src/openpeer/ports.ts).'
 const coreImports = banPackages(BROWSER_ONLY_PACKAGES, CORE_WHY)
 coreImports.patterns.push({
-  // ../ui, ../../state/x, ../../../connect.ts … at any depth: the app layers around the library.
-  regex: '^(?:\\.\\./)+(?:ui|state|storage|connect)(?:[/.]|$)',
+  // ../ui, ../../state/x, ../../../glue/app.ts … at any depth: the app layers around the library.
+  regex: '^(?:\\.\\./)+(?:ui|state|storage|glue|model|platform|pwa)(?:[/.]|$)',
   message: CORE_WHY,
 })
+
+// The rest of src (the app around the library): the library only through its index.
+const LIBRARY_ENTRY = {
+  // openpeer/<anything but index.ts>, and the bare directory: one spelling, one public API.
+  regex: '(?:^|/)openpeer(?:$|/(?!index\\.ts$))',
+  message:
+    'Import the Open Peer library only through src/openpeer/index.ts (its public API); ' +
+    'if something is missing there, export it from index.ts.',
+}
+const layerBan = (layer, why) => ({ regex: `^(?:\\.\\./)+${layer}(?:/|$)`, message: why })
+const STATE_STORAGE_WHY =
+  'src/state (stores) and src/storage (repositories) do not import each other: what both need ' +
+  '(the chat model) lives in src/model; the glue joins them.'
+const UI_WHY =
+  'src/ui reads stores and calls actions from useActions(); it never holds the client. From ' +
+  'the library it may import types and the constants NAME_MAX and SECURITY_CODES; from the ' +
+  'glue, types only.'
+const appImports = (...more) => ({ patterns: [LIBRARY_ENTRY, ...more] })
 
 const SERVER_WHY =
   'server/ may import only src/openpeer/wire, src/openpeer/identity and src/openpeer/errors.ts ' +
@@ -128,22 +146,38 @@ export default defineConfig(
     },
   },
 
-  // Boundary: the UI reads stores and calls actions from src/connect.ts; it never holds a client.
+  // Boundary: the app around the library (each block lists all its bans: the last one wins).
+  {
+    files: ['src/**/*.{ts,tsx}'],
+    ignores: ['src/openpeer/**'],
+    rules: { 'no-restricted-imports': ['error', appImports()] },
+  },
+  {
+    files: ['src/state/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': ['error', appImports(layerBan('storage', STATE_STORAGE_WHY))],
+    },
+  },
+  {
+    files: ['src/storage/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': ['error', appImports(layerBan('state', STATE_STORAGE_WHY))],
+    },
+  },
   {
     files: ['src/ui/**/*.{ts,tsx}'],
     rules: {
       'no-restricted-imports': [
         'error',
-        {
-          patterns: [
-            {
-              group: ['**/openpeer', '**/openpeer/**'],
-              allowTypeImports: true,
-              message:
-                'src/ui may import only types from openpeer; call actions from src/connect.ts.',
-            },
-          ],
-        },
+        appImports(
+          {
+            regex: '(?:^|/)openpeer/index\\.ts$',
+            allowTypeImports: true,
+            allowImportNames: ['NAME_MAX', 'SECURITY_CODES'],
+            message: UI_WHY,
+          },
+          { regex: '(?:^|/)glue(?:/|$)', allowTypeImports: true, message: UI_WHY },
+        ),
       ],
     },
   },

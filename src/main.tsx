@@ -1,18 +1,42 @@
+import Peer from '@thaunknown/simple-peer/lite.js'
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import { App } from './App.tsx'
-import { boot } from './connect.ts'
+import { createApp, type AppActions } from './glue/app.ts'
+import { showError } from './glue/errors.ts'
+import { simplePeerFactory, type SocketLike } from './openpeer/index.ts'
 import { registerServiceWorker } from './pwa/register.ts'
+import { openAppStores } from './storage/index.ts'
+import { ActionsContext } from './ui/useActions.ts'
 import './styles.css'
 
-// Started outside React: StrictMode runs effects twice, and there must be one client.
-void boot()
-registerServiceWorker()
+const element = document.getElementById('root')
+if (!element) throw new Error('index.html has no #root')
+const root = createRoot(element)
+const render = (actions: AppActions | null): void =>
+  root.render(
+    <StrictMode>
+      <ActionsContext value={actions}>
+        <App />
+      </ActionsContext>
+    </StrictMode>,
+  )
 
-const root = document.getElementById('root')
-if (!root) throw new Error('index.html has no #root')
-createRoot(root).render(
-  <StrictMode>
-    <App />
-  </StrictMode>,
+registerServiceWorker()
+// The loading screen shows while the databases open (a private mode may take seconds to refuse).
+render(null)
+// Created outside React: StrictMode runs effects twice, and there must be one client.
+openAppStores().then(
+  (stores) => {
+    const app = createApp({
+      stores,
+      // Browser WebSocket/RTCPeerConnection event types are richer than the ports' minimal ones.
+      createSocket: (url) => new WebSocket(url) as unknown as SocketLike,
+      createPeer: simplePeerFactory(Peer),
+      fetch: (url, init) => fetch(url, init),
+      page: { window, document, location, history, navigator },
+    })
+    render(app.actions)
+  },
+  (err: unknown) => showError(err, 'loading'),
 )

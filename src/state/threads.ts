@@ -1,5 +1,5 @@
 import { create } from 'zustand'
-import { withMark, withMessage, type ChatMessage, type Mark } from './messages.ts'
+import { withMark, withMessage, type ChatMessage, type Mark } from '../model/chat.ts'
 
 interface ThreadsState {
   /** messages by contact id, in sending order */
@@ -47,6 +47,3 @@ export function unreadIds(contactId: string): string[] {
   const list = useThreads.getState().byContact[contactId] ?? EMPTY
   return list.filter((m) => m.direction === 'in' && m.state !== 'read').map((m) => m.msgId)
 }
-
-/** Whether an id is a real chat message (file cards get no receipts on the wire). */
-export const isChatId = (msgId: string): boolean => !msgId.startsWith('file:')

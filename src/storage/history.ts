@@ -1,5 +1,5 @@
 import { entries, update, type UseStore } from 'idb-keyval'
-import { withMark, withMessage, type ChatMessage, type Mark } from '../state/messages.ts'
+import { withMark, withMessage, type ChatMessage, type Mark } from '../model/chat.ts'
 import { guard } from './db.ts'
 
 /** Chat history, one record per contact (the app always shows a whole conversation). */

@@ -12,9 +12,11 @@ import { idbHistoryStore, memoryHistoryStore, type HistoryStore } from './histor
 import { idbInboxStore } from './inbox.ts'
 import { idbKeyStore } from './keys.ts'
 import { idbOutboxStore } from './outbox.ts'
-import { openTorrentPorts } from './torrents.ts'
+import { localPrefsStore, type PrefsStore } from './prefs.ts'
+import { openTorrentPorts, sweepOrphanPieces } from './torrents.ts'
 
 export type { HistoryStore } from './history.ts'
+export type { DevicePrefs, PrefsStore } from './prefs.ts'
 
 export interface AppStores {
   keys: KeyStore
@@ -28,6 +30,10 @@ export interface AppStores {
   persistent: boolean
   /** false when files live only as long as the tab (no OPFS or no IndexedDB) */
   filesPersistent: boolean
+  /** small device preferences ("Seed on mobile data") */
+  prefs: PrefsStore
+  /** frees the stored pieces of files no record owns; resolves to how many were freed */
+  sweepOrphanPieces(keep: ReadonlySet<string>): Promise<number>
 }
 
 /** The IndexedDB repositories, or in-memory ones when this browser refuses IndexedDB. */
@@ -41,6 +47,8 @@ export async function openAppStores(): Promise<AppStores> {
       torrents: files.ports,
       persistent: false,
       filesPersistent: false,
+      prefs: localPrefsStore,
+      sweepOrphanPieces,
     }
   }
   const files = await openTorrentPorts(openStore('opw-torrents'))
@@ -53,14 +61,7 @@ export async function openAppStores(): Promise<AppStores> {
     torrents: files.ports,
     persistent: true,
     filesPersistent: files.persistent,
-  }
-}
-
-/** Asks the browser not to evict our data under storage pressure (it may still say no). */
-export async function requestPersistence(): Promise<boolean> {
-  try {
-    return (await navigator.storage?.persist?.()) ?? false
-  } catch {
-    return false
+    prefs: localPrefsStore,
+    sweepOrphanPieces,
   }
 }

@@ -8,6 +8,12 @@ export interface DevicePrefs {
   seedOnMobileData: boolean
 }
 
+/** Where the glue reads and writes them (a port, so tests need no localStorage). */
+export interface PrefsStore {
+  load(): DevicePrefs
+  save(prefs: DevicePrefs): void
+}
+
 const DEFAULTS: DevicePrefs = { seedOnMobileData: false }
 
 export function loadPrefs(): DevicePrefs {
@@ -26,3 +32,5 @@ export function savePrefs(prefs: DevicePrefs): void {
     // private mode or full: the choice lasts for this tab only
   }
 }
+
+export const localPrefsStore: PrefsStore = { load: loadPrefs, save: savePrefs }

@@ -1,8 +1,9 @@
 import { useState, type FormEvent, type KeyboardEvent } from 'react'
-import { sendMessage } from '../connect.ts'
+import { useActions } from './useActions.ts'
 
 /** Enter sends, Shift+Enter starts a new line. Offline contacts get it when they are back. */
 export function Composer() {
+  const { sendMessage } = useActions()
   const [text, setText] = useState('')
 
   const send = async (): Promise<void> => {

@@ -1,11 +1,12 @@
-import { selectContact } from '../connect.ts'
 import { useContacts } from '../state/contacts.ts'
 import { unreadCount, useThreads } from '../state/threads.ts'
 import { useUi } from '../state/ui.ts'
 import { PATH_WORDS } from './format.ts'
+import { useActions } from './useActions.ts'
 
 /** One contact row: its accessible name starts with the name, then presence and path. */
 export function ContactItem({ contactId }: { contactId: string }) {
+  const { selectContact } = useActions()
   const contact = useContacts((s) => s.byId[contactId])
   const unread = useThreads(unreadCount(contactId))
   const selected = useUi((s) => s.selected === contactId)

@@ -1,14 +1,15 @@
 import type { DragEvent } from 'react'
-import { selectContact, shareFiles } from '../connect.ts'
 import { contactById, useContacts } from '../state/contacts.ts'
 import { useUi } from '../state/ui.ts'
 import { Composer } from './Composer.tsx'
 import { PATH_WORDS } from './format.ts'
 import { MessageLog } from './MessageLog.tsx'
 import { ShareFileInput } from './ShareFileInput.tsx'
+import { useActions } from './useActions.ts'
 
 /** The open conversation; with no contact selected, a hint in its place. */
 export function Conversation() {
+  const { selectContact, shareFiles } = useActions()
   const selected = useUi((s) => s.selected)
   const contact = useContacts(contactById(selected))
 

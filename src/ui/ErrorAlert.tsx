@@ -1,5 +1,4 @@
-import { dismissError } from '../connect.ts'
-import { useUi } from '../state/ui.ts'
+import { uiActions, useUi } from '../state/ui.ts'
 import { errorText } from './errorText.ts'
 
 /** The one alert region: failures of what the person just asked for, in words, with detail. */
@@ -16,7 +15,7 @@ export function ErrorAlert() {
           {error.detail} ({error.code})
         </p>
       )}
-      <button type="button" className="link" onClick={dismissError}>
+      <button type="button" className="link" onClick={uiActions.clearError}>
         Dismiss
       </button>
     </div>

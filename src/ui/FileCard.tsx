@@ -1,8 +1,8 @@
-import { downloadFile, saveFile } from '../connect.ts'
 import type { TorrentInfo } from '../openpeer/index.ts'
 import { transferOf, useTransfers } from '../state/transfers.ts'
 import { bytes } from './format.ts'
 import { TransferFigures } from './TransferFigures.tsx'
+import { useActions } from './useActions.ts'
 import { previewKind, usePreview } from './usePreview.ts'
 
 /** Bigger images are not decoded inline (a phone would stall); Save still opens them. */
@@ -13,6 +13,7 @@ const PREVIEW_MAX = 50_000_000
  * then its progress, then "Save <name>" and a preview of images, audio and video.
  */
 export function FileCard({ file, own }: { file: TorrentInfo; own: boolean }) {
+  const { downloadFile, saveFile } = useActions()
   const view = useTransfers(transferOf(file.infoHash))
   const busy = useTransfers((s) => s.busy[file.infoHash] === true)
   const name = view?.name ?? file.name

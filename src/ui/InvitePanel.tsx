@@ -1,9 +1,10 @@
-import { canShare, copyInvite, makeInvite, resetInvites, shareInvite } from '../connect.ts'
 import { useUi } from '../state/ui.ts'
+import { useActions } from './useActions.ts'
 import { useQrCode } from './useQrCode.ts'
 
 /** Making an invite: the link as text, copy / share, and a QR code for a phone across the room. */
 export function InvitePanel() {
+  const { canShare, copyInvite, makeInvite, resetInvites, shareInvite } = useActions()
   const link = useUi((s) => s.inviteLink)
   const qr = useQrCode(link)
 

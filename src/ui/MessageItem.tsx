@@ -1,4 +1,4 @@
-import type { ChatMessage } from '../state/messages.ts'
+import type { ChatMessage } from '../model/chat.ts'
 import { FileCard } from './FileCard.tsx'
 import { messageTime } from './format.ts'
 

@@ -1,9 +1,10 @@
 import { useState, type FormEvent } from 'react'
-import { openInvite } from '../connect.ts'
 import { useUi } from '../state/ui.ts'
+import { useActions } from './useActions.ts'
 
 /** For a link that arrived somewhere other than this browser's address bar. */
 export function OpenInviteForm() {
+  const { openInvite } = useActions()
   const [text, setText] = useState('')
   const opening = useUi((s) => s.openingInvite)
 

@@ -1,8 +1,9 @@
 import type { ChangeEvent } from 'react'
-import { shareFiles } from '../connect.ts'
+import { useActions } from './useActions.ts'
 
 /** "Share file": pick one or more files to seed and offer to this contact. */
 export function ShareFileInput({ contactId }: { contactId: string }) {
+  const { shareFiles } = useActions()
   const onChange = (e: ChangeEvent<HTMLInputElement>): void => {
     const files = [...(e.target.files ?? [])]
     // Cleared at once, so picking the same file again fires change again.

@@ -1,18 +1,13 @@
 import { useMemo } from 'react'
-import {
-  copyMagnet,
-  downloadFile,
-  removeFile,
-  setFileSeeding,
-  setSeedOnMobileData,
-} from '../connect.ts'
 import type { TorrentView } from '../openpeer/index.ts'
 import { seedingPaused, usePrefs } from '../state/prefs.ts'
 import { newestFirst, useTransfers } from '../state/transfers.ts'
 import { TransferFigures } from './TransferFigures.tsx'
+import { useActions } from './useActions.ts'
 
 /** Every shared and received file: progress, speed, peers, time left, seeding choices. */
 export function TransfersPanel() {
+  const { setSeedOnMobileData } = useActions()
   const byHash = useTransfers((s) => s.byHash)
   const persistent = useTransfers((s) => s.persistent)
   const list = useMemo(() => newestFirst(byHash), [byHash])
@@ -51,6 +46,7 @@ export function TransfersPanel() {
 }
 
 function TransferRow({ view }: { view: TorrentView }) {
+  const { copyMagnet, downloadFile, removeFile, setFileSeeding } = useActions()
   return (
     <li className="transfer-row" aria-label={view.name}>
       <p className="file-name">

@@ -1,10 +1,12 @@
 import { useState, type FormEvent } from 'react'
-import { createIdentity, NAME_MAX } from '../connect.ts'
+import { NAME_MAX } from '../openpeer/index.ts'
 import { useIdentity } from '../state/identity.ts'
 import { useUi } from '../state/ui.ts'
+import { useActions } from './useActions.ts'
 
 /** First run: a display name is all it takes; the keys are made in this browser. */
 export function Welcome() {
+  const { createIdentity } = useActions()
   const [name, setName] = useState('')
   const creating = useIdentity((s) => s.status === 'creating')
   const hasInvite = useUi((s) => s.pendingInvite !== null)

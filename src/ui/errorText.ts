@@ -1,3 +1,4 @@
+import { SECURITY_CODES } from '../openpeer/index.ts'
 import type { AppErrorCode } from '../state/ui.ts'
 
 /**
@@ -33,18 +34,7 @@ const SECURITY =
 export function errorText(code: AppErrorCode): string {
   const text = TEXT[code]
   if (text) return text
-  if (
-    [
-      'ERR_SIGNATURE',
-      'ERR_CONTACT_MISMATCH',
-      'ERR_REPLAY',
-      'ERR_EXPIRED',
-      'ERR_SEAL',
-      'ERR_FINGERPRINT',
-      'ERR_NOT_IDENTIFIED',
-    ].includes(code)
-  ) {
-    return SECURITY
-  }
+  // The library's own list: a code it adds later is worded as a security failure at once.
+  if ((SECURITY_CODES as ReadonlySet<string>).has(code)) return SECURITY
   return 'Something went wrong.'
 }

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react'
-import { previewFile, streamFile } from '../connect.ts'
+import { useActions } from './useActions.ts'
 
 export type PreviewKind = 'image' | 'audio' | 'video'
 
@@ -21,6 +21,7 @@ export function usePreview(
   kind: PreviewKind | null,
   state: { hasData: boolean; done: boolean },
 ): string | undefined {
+  const { previewFile, streamFile } = useActions()
   const [url, setUrl] = useState<string>()
   const streamable = (kind === 'audio' || kind === 'video') && state.hasData
   const enabled = !!kind && (state.done || streamable)
@@ -47,6 +48,6 @@ export function usePreview(
       gone = true
       if (blobUrl) URL.revokeObjectURL(blobUrl)
     }
-  }, [infoHash, enabled, streamable, state.done])
+  }, [infoHash, enabled, streamable, state.done, previewFile, streamFile])
   return enabled ? url : undefined
 }

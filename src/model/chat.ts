@@ -1,5 +1,11 @@
 import type { TorrentInfo } from '../openpeer/index.ts'
 
+/*
+ * The chat model the app keeps: what the threads store shows and the history repository
+ * saves. Plain data and pure functions, so state/ and storage/ share it without importing
+ * each other.
+ */
+
 /** One chat message as the app keeps it (history survives reloads; the outbox does not show). */
 export interface ChatMessage {
   msgId: string
@@ -20,6 +26,9 @@ export interface ChatMessage {
 }
 
 export const fileCardId = (infoHash: string): string => `file:${infoHash}`
+
+/** Whether an id is a real chat message (file cards get no receipts on the wire). */
+export const isChatId = (msgId: string): boolean => !msgId.startsWith('file:')
 
 export type Mark = 'sent' | 'delivered' | 'read'
 

@@ -1,0 +1,182 @@
+/*
+ * Test doubles for the glue's unit tests (never imported by the app): a client that emits what a
+ * test tells it to and records what it was asked, with a file service to match. The page, the
+ * storage and the app around them are in test-rig.ts.
+ */
+import type {
+  ClientEvents,
+  ContactView,
+  IdentityInfo,
+  OutboxItem,
+  TorrentInfo,
+  TorrentView,
+} from '../openpeer/index.ts'
+import type { FileService, GlueClient } from './ports.ts'
+
+export const ME: IdentityInfo = {
+  contactId: 'a'.repeat(64),
+  uri: `peer://app.test/${'a'.repeat(64)}`,
+  name: 'Ann',
+  domain: 'app.test',
+  fingerprint: 'AAAA AAAA',
+  locationId: 'loc-ann',
+}
+
+export const BOB: ContactView = {
+  contactId: 'b'.repeat(64),
+  uri: `peer://app.test/${'b'.repeat(64)}`,
+  name: 'Bob',
+  domain: 'app.test',
+  added: 1,
+  state: 'connected',
+  path: 'direct',
+  findable: true,
+}
+
+export const inviteFrom = (contactId: string): string =>
+  `https://app.test/#/i/app.test/${contactId}.${'s'.repeat(22)}`
+
+type Handler = (payload: never) => void
+
+export class FakeClient implements GlueClient {
+  private readonly handlers = new Map<string, Set<Handler>>()
+  identity: IdentityInfo | undefined
+  started = 0
+  stopped = 0
+  retried = 0
+  loadError: Error | undefined
+  contactList: ContactView[] = []
+  readonly accepted: string[] = []
+  acceptInvite = async (text: string): Promise<ContactView> => {
+    this.accepted.push(text)
+    return BOB
+  }
+  readonly markedRead: { contactId: string; msgIds: string[] }[] = []
+  sendMessage = async (contactId: string, body: string): Promise<OutboxItem> => ({
+    contactId,
+    thread: 'thread-1',
+    msgId: `m${++this.sentCount}`,
+    body,
+    sent: 1_000 + this.sentCount,
+  })
+  sentCount = 0
+  resetCount = 0
+  torrents: FakeFiles | undefined = new FakeFiles()
+
+  on<K extends keyof ClientEvents>(event: K, handler: (p: ClientEvents[K]) => void): () => void {
+    const set = this.handlers.get(String(event)) ?? new Set<Handler>()
+    this.handlers.set(String(event), set)
+    set.add(handler as Handler)
+    return () => set.delete(handler as Handler)
+  }
+  emit<K extends keyof ClientEvents>(event: K, payload: ClientEvents[K]): void {
+    for (const h of [...(this.handlers.get(String(event)) ?? [])]) h(payload as never)
+  }
+  /** how many handlers the glue holds on the client, over all events */
+  listeners(): number {
+    return [...this.handlers.values()].reduce((n, set) => n + set.size, 0)
+  }
+  async load(): Promise<IdentityInfo | undefined> {
+    if (this.loadError) throw this.loadError
+    return this.identity
+  }
+  async createIdentity(name: string): Promise<IdentityInfo> {
+    this.identity = { ...ME, name }
+    return this.identity
+  }
+  start(): void {
+    this.started++
+  }
+  async stop(): Promise<void> {
+    this.stopped++
+  }
+  finderState(): 'connecting' {
+    return 'connecting'
+  }
+  retryNow(): void {
+    this.retried++
+  }
+  inviteLink(origin: string): string {
+    return `${origin}/#/i/app.test/${ME.contactId}.${String(this.resetCount).repeat(22)}`
+  }
+  contacts(): ContactView[] {
+    return this.contactList
+  }
+  async markRead(contactId: string, msgIds: string[]): Promise<void> {
+    this.markedRead.push({ contactId, msgIds })
+  }
+  async resetInvites(): Promise<void> {
+    this.resetCount++
+  }
+}
+
+export const fileInfo = (n: number): TorrentInfo => ({
+  infoHash: String(n).repeat(40).slice(0, 40),
+  magnet: `magnet:?xt=urn:btih:${String(n).repeat(40).slice(0, 40)}`,
+  name: `file-${n}.txt`,
+  size: 3,
+  mime: 'text/plain',
+})
+
+export const viewOf = (info: TorrentInfo, more: Partial<TorrentView> = {}): TorrentView => ({
+  ...info,
+  origin: 'shared',
+  contactIds: [],
+  added: 1,
+  state: 'seeding',
+  downloaded: info.size,
+  uploaded: 0,
+  progress: 1,
+  downloadSpeed: 0,
+  uploadSpeed: 0,
+  peers: 0,
+  eta: 0,
+  done: true,
+  seeding: true,
+  ...more,
+})
+
+export class FakeFiles implements FileService {
+  readonly views = new Map<string, TorrentView>()
+  serving = true
+  readonly offered: { contactId: string; infoHash: string }[] = []
+  shareError: Error | undefined
+  async start(): Promise<void> {}
+  list(): TorrentView[] {
+    return [...this.views.values()]
+  }
+  get(infoHash: string): TorrentView | undefined {
+    return this.views.get(infoHash)
+  }
+  setServing(allowed: boolean): void {
+    this.serving = allowed
+  }
+  async share(file: Blob | Uint8Array, opts: { name?: string }): Promise<TorrentInfo> {
+    if (this.shareError) throw this.shareError
+    const info = { ...fileInfo(this.views.size + 1), name: opts.name ?? 'file' }
+    this.views.set(info.infoHash, viewOf(info))
+    return info
+  }
+  async offer(contactId: string, infoHash: string): Promise<{ sent: boolean }> {
+    this.offered.push({ contactId, infoHash })
+    return { sent: true }
+  }
+  async download(target: string | TorrentInfo): Promise<TorrentInfo> {
+    if (typeof target === 'string') throw new Error('the fake downloads by TorrentInfo only')
+    this.views.set(target.infoHash, viewOf(target, { origin: 'received', done: false }))
+    return target
+  }
+  stream(): ReadableStream<Uint8Array> {
+    return new Blob(['abc']).stream()
+  }
+  async streamUrl(infoHash: string): Promise<string> {
+    return `/webtorrent/${infoHash}`
+  }
+  async setSeeding(infoHash: string, on: boolean): Promise<void> {
+    const view = this.views.get(infoHash)
+    if (view) this.views.set(infoHash, { ...view, seeding: on })
+  }
+  async remove(infoHash: string): Promise<void> {
+    this.views.delete(infoHash)
+  }
+}

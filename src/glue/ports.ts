@@ -1,0 +1,77 @@
+import type {
+  ClientPorts,
+  OpenPeerClient,
+  OpenPeerClientOptions,
+  TorrentService,
+} from '../openpeer/index.ts'
+import type { HasConnection } from '../platform/network.ts'
+import type { AppStores } from '../storage/index.ts'
+
+/*
+ * What the host gives createApp: the library's adapters, the opened storage and the few parts
+ * of the page the glue listens to or reads. main.tsx passes the real window, document, location,
+ * history and navigator; tests pass fakes, so the glue runs in Node without a DOM.
+ */
+
+/** Something to listen on: `window` or `document`. */
+export type Listenable = Pick<EventTarget, 'addEventListener' | 'removeEventListener'>
+
+export interface PagePorts {
+  /** `online`, `hashchange` and `focus` are heard here */
+  window: Listenable
+  /** `visibilitychange` is heard here; read receipts need the page to be visible */
+  document: Listenable & { readonly visibilityState: DocumentVisibilityState }
+  location: Pick<Location, 'href' | 'hash' | 'host' | 'origin' | 'pathname' | 'search'>
+  history: Pick<History, 'state' | 'replaceState'>
+  navigator: HasConnection & {
+    readonly userAgent: string
+    readonly clipboard?: Pick<Clipboard, 'writeText'> | undefined
+    share?: ((data: ShareData) => Promise<void>) | undefined
+    readonly storage?: { persist?: () => Promise<boolean> } | undefined
+    /** streams audio and video while they download, once a worker controls the page */
+    readonly serviceWorker?:
+      { readonly controller: unknown; readonly ready: Promise<unknown> } | undefined
+  }
+}
+
+/** The file-sharing calls the glue makes (a subset of the library's `TorrentService`). */
+export type FileService = Pick<
+  TorrentService,
+  | 'start'
+  | 'list'
+  | 'get'
+  | 'setServing'
+  | 'share'
+  | 'offer'
+  | 'download'
+  | 'stream'
+  | 'streamUrl'
+  | 'setSeeding'
+  | 'remove'
+>
+
+/** The client calls the glue makes (a subset of `OpenPeerClient`, so tests can fake it). */
+export type GlueClient = Pick<
+  OpenPeerClient,
+  | 'on'
+  | 'load'
+  | 'createIdentity'
+  | 'start'
+  | 'stop'
+  | 'finderState'
+  | 'retryNow'
+  | 'inviteLink'
+  | 'contacts'
+  | 'acceptInvite'
+  | 'sendMessage'
+  | 'markRead'
+  | 'resetInvites'
+> & { readonly torrents: FileService | undefined }
+
+export interface AppPorts extends Pick<ClientPorts, 'createSocket' | 'createPeer' | 'fetch'> {
+  /** the opened repositories (src/storage `openAppStores()`) */
+  stores: AppStores
+  page: PagePorts
+  /** builds the client; the library's `createOpenPeerClient` unless a test passes a fake */
+  createClient?: (ports: ClientPorts, opts: OpenPeerClientOptions) => GlueClient
+}
