@@ -15,6 +15,11 @@ class FakeSocket implements SocketLike {
   }
   close(): void {
     this.readyState = 3
+    // As `ws` does when a socket still connecting is closed: it reports an error.
+    queueMicrotask(() => {
+      if (!this.onerror) throw new Error('closed before the connection was established')
+      this.onerror({})
+    })
   }
   open(): void {
     this.readyState = 1
@@ -102,5 +107,19 @@ describe('FinderConnection', () => {
     })
     await expect(pending).resolves.toEqual({ expires: 5 })
     conn.stop()
+  })
+
+  it('stops while still connecting without an error escaping', async () => {
+    const socket = new FakeSocket()
+    const conn = new FinderConnection({
+      url: 'ws://finder.test/finder',
+      createSocket: () => socket,
+    })
+    conn.start()
+    conn.stop()
+    expect(conn.state).toBe('offline')
+    // The error the socket reports after its close must land in a handler, not at the top level.
+    await vi.runAllTimersAsync()
+    await Promise.resolve()
   })
 })

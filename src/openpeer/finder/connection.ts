@@ -90,7 +90,10 @@ export class FinderConnection extends Emitter<FinderConnectionEvents> {
     const socket = this.socket
     this.socket = undefined
     if (socket) {
-      socket.onclose = socket.onmessage = socket.onopen = socket.onerror = null
+      socket.onclose = socket.onmessage = socket.onopen = null
+      // Closing a socket still connecting makes `ws` report an error; with no handler left
+      // that error would be thrown at the top level.
+      socket.onerror = () => {}
       try {
         socket.close(1000, 'bye')
       } catch {
