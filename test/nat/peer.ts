@@ -10,10 +10,12 @@ import {
   createMemoryTorrentPorts,
   createOpenPeerClient,
   selectedPair,
+  simplePeerFactory,
   type ClientEvents,
   type OpenPeerClient,
   type PeerLike,
   type PeerOptions,
+  type SessionTimings,
   type SocketLike,
   type TorrentOffer,
 } from '../../src/openpeer/index.ts'
@@ -25,6 +27,8 @@ export interface PeerInit {
   /** the app origin, so the client bootstraps its http:// domain over http */
   origin: string
   relayOnly?: boolean
+  /** session timings (the tunnel scenario shortens the ICE wait and the upgrade period) */
+  timings?: Partial<SessionTimings>
 }
 
 export type Command =
@@ -36,6 +40,8 @@ export type Command =
   | { cmd: 'share'; args: { to: string; size: number } }
   | { cmd: 'download'; args: { infoHash: string } }
   | { cmd: 'pair' }
+  | { cmd: 'waitPath'; args: { path: string } }
+  | { cmd: 'messages' }
   | { cmd: 'received' }
   | { cmd: 'stop' }
 
@@ -80,6 +86,8 @@ function record(data: unknown): void {
     if (/^(a=candidate|c=)/.test(line)) received.push(line)
 }
 
+const nodePeer = simplePeerFactory(Peer)
+
 function createPeer(opts: PeerOptions): PeerLike {
   // node-datachannel's polyfill writes turn:<user>:<pass>@host, and libdatachannel splits the
   // user at its first ':' (a REST username has one) unless it is percent-encoded.
@@ -92,7 +100,7 @@ function createPeer(opts: PeerOptions): PeerLike {
         }
       : s,
   )
-  const peer = new Peer({ ...opts, config: { ...opts.config, iceServers } }) as unknown as PeerLike
+  const peer = nodePeer({ ...opts, config: { ...opts.config, iceServers } })
   const signal = peer.signal.bind(peer)
   peer.signal = (data: unknown) => {
     record(data)
@@ -123,6 +131,7 @@ async function init(args: PeerInit): Promise<{ contactId: string }> {
       relayOnly: args.relayOnly ?? false,
       finder: { minDelay: 100, maxDelay: 1_000 },
       torrents: { retryEvery: 500 },
+      ...(args.timings ? { timings: args.timings } : {}),
     },
   )
   client = c
@@ -174,12 +183,20 @@ async function download(infoHash: string): Promise<{ sha256: string; ms: number 
 }
 
 async function pair() {
+  const contact = await waitFor(
+    () =>
+      need()
+        .contacts()
+        .find((c) => c.state === 'connected' && c.path && c.path !== 'unknown'),
+    'a connected contact with a known path',
+  )
+  // On the relay tunnel no WebRTC connection carries the session: there is no ICE pair.
+  if (contact.path === 'tunnel') return { pair: undefined, contactPath: contact.path }
   const peer = await waitFor(
     () => peers.filter((p) => p.connected && !p.destroyed).at(-1),
     'a connected peer',
   )
-  const contact = need().contacts()[0]
-  return { pair: await selectedPair(peer.connection), contactPath: contact?.path }
+  return { pair: await selectedPair(peer.connection), contactPath: contact.path }
 }
 
 async function handle(c: Command): Promise<unknown> {
@@ -200,6 +217,13 @@ async function handle(c: Command): Promise<unknown> {
       return download(c.args.infoHash)
     case 'pair':
       return pair()
+    case 'waitPath':
+      return waitFor(
+        () => (need().contacts()[0]?.path === c.args.path ? true : undefined),
+        `path ${c.args.path}`,
+      )
+    case 'messages':
+      return messages
     case 'received':
       return received
     case 'stop':

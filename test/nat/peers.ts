@@ -67,6 +67,8 @@ export class LabPeer {
   call(cmd: 'download', args: Args<'download'>): Promise<{ sha256: string; ms: number }>
   call(cmd: 'pair'): Promise<{ pair: SelectedPair | undefined; contactPath: string | undefined }>
   call(cmd: 'received'): Promise<string[]>
+  call(cmd: 'waitPath', args: Args<'waitPath'>): Promise<true>
+  call(cmd: 'messages'): Promise<string[]>
   call(cmd: 'stop'): Promise<true>
   call(cmd: Command['cmd'], args?: unknown): Promise<unknown> {
     const id = this.next++

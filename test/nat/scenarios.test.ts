@@ -27,7 +27,7 @@ import {
   sendChat,
   shareFile,
 } from './browser.ts'
-import { startFinderIn, type LabFinder } from './finder.ts'
+import { FINDER_PORT, startFinderIn, type LabFinder } from './finder.ts'
 import { createLab, labUnsupported, PUBLIC, SITES, type Lab } from './lab.ts'
 import { LabPeer } from './peers.ts'
 
@@ -83,8 +83,10 @@ describe.skipIf(!!why)('NAT lab', () => {
     }, 60_000)
 
     /** Alice at home 1, Bob at home 2: Bob opens Alice's invite, chat both ways, 5 MiB A→B. */
-    async function connectAndExchange(opts: { aliceHides?: boolean } = {}) {
-      const at = { domain: finder.domain, origin: finder.origin }
+    async function connectAndExchange(opts: { aliceHides?: boolean; fast?: boolean } = {}) {
+      // The tunnel scenario waits 3 s for ICE (not 10) and looks for a path every 2 s (not 30).
+      const timings = opts.fast ? { iceTimeout: 3_000, upgradeEvery: 2_000 } : undefined
+      const at = { domain: finder.domain, origin: finder.origin, ...(timings ? { timings } : {}) }
       await Promise.all([alice.init({ ...at, relayOnly: !!opts.aliceHides }), bob.init(at)])
       await bob.call('accept', { link: await alice.call('invite') })
       await alice.call('send', { to: bob.contactId, body: 'hello from home 1' })
@@ -125,6 +127,37 @@ describe.skipIf(!!why)('NAT lab', () => {
           address: PUBLIC,
         })
       expect((await lab.turnBytes(1)) + (await lab.turnBytes(2))).toBeGreaterThan(FILE)
+    })
+
+    it("4. everything but the finder's port blocked at home 1: the tunnel; unblocked, a direct path, nothing lost", async () => {
+      await lab.setPolicy(1, { nat: 'eim', onlyTcpTo: { address: PUBLIC, port: FINDER_PORT } })
+      await lab.setPolicy(2, { nat: 'eim' })
+      const { a, b } = await connectAndExchange({ fast: true })
+      expect([a.contactPath, b.contactPath]).toEqual(['tunnel', 'tunnel'])
+      // No TURN either: the bytes went through the finder's relay, not coturn.
+      expect((await lab.turnBytes(1)) + (await lab.turnBytes(2))).toBeLessThan(64 * 1024)
+
+      // Home 1's router opens up: the session finds an ICE path and moves onto it while
+      // messages keep going out, and every one of them arrives, once, in order.
+      await lab.setPolicy(1, { nat: 'eim' })
+      let moved = false
+      const direct = Promise.all([
+        alice.call('waitPath', { path: 'direct' }),
+        bob.call('waitPath', { path: 'direct' }),
+      ]).then(() => (moved = true))
+      const sent: string[] = []
+      for (let i = 0; !moved || i < 5; i++) {
+        const body = `during the move ${i}`
+        sent.push(body)
+        await alice.call('send', { to: bob.contactId, body })
+        await new Promise((r) => setTimeout(r, 100))
+      }
+      await direct
+      await bob.call('waitMessage', { body: sent.at(-1)! })
+      const got = (await bob.call('messages')).filter((m) => m.startsWith('during the move'))
+      expect(got).toEqual(sent)
+      const after = await alice.call('pair')
+      expect(after.pair?.path).toBe('direct')
     })
 
     it('5. "Hide my IP address" at home 1: relay, and Bob never learns an address of Alice', async () => {
