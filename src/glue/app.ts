@@ -10,12 +10,13 @@ import { Lifetime, type GlueContext } from './context.ts'
 import { attachDevice, deviceLabel, requestPersistence } from './device.ts'
 import { attachErrors, showError } from './errors.ts'
 import { attachFiles, type FileActions } from './files.ts'
+import { attachPrivacy, type PrivacyActions } from './privacy.ts'
 import { attachInvites, type InviteActions } from './invites.ts'
 import type { AppPorts } from './ports.ts'
 import { attachPresence } from './presence.ts'
 
 /** Everything the UI can ask of the app. */
-export interface AppActions extends ChatActions, FileActions, InviteActions {
+export interface AppActions extends ChatActions, FileActions, InviteActions, PrivacyActions {
   /** the first-run step: makes the keys and the profile, then connects */
   createIdentity(name: string): Promise<void>
 }
@@ -53,6 +54,8 @@ export function createApp(ports: AppPorts): App {
       domain: page.location.host,
       origin: page.location.origin,
       locationLabel: deviceLabel(page.navigator.userAgent),
+      // Chosen before the first connection: an address once told cannot be taken back.
+      relayOnly: stores.prefs.load().hideIp,
     },
   )
   const ctx: GlueContext = {
@@ -69,6 +72,7 @@ export function createApp(ports: AppPorts): App {
   const chat = attachChat(ctx)
   const files = attachFiles(ctx)
   const invites = attachInvites(ctx)
+  const privacy = attachPrivacy(ctx)
 
   const start = (domain: string): void => {
     if (lifetime.stopped) return
@@ -110,7 +114,7 @@ export function createApp(ports: AppPorts): App {
 
   let stopped: Promise<void> | undefined
   return {
-    actions: { createIdentity, ...chat, ...files.actions, ...invites.actions },
+    actions: { createIdentity, ...chat, ...files.actions, ...invites.actions, ...privacy },
     ready: load().catch((err: unknown) => showError(err, 'loading')),
     stop: () =>
       (stopped ??= (async () => {

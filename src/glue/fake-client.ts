@@ -7,6 +7,7 @@ import type {
   ClientEvents,
   ContactView,
   IdentityInfo,
+  OpenPeerClientOptions,
   OutboxItem,
   TorrentInfo,
   TorrentView,
@@ -107,6 +108,16 @@ export class FakeClient implements GlueClient {
   }
   async resetInvites(): Promise<void> {
     this.resetCount++
+  }
+  /** the options createApp made the client with */
+  options: OpenPeerClientOptions | undefined
+  relayOnly = false
+  readonly renegotiated: { contactId: string; iceRestart: boolean }[] = []
+  setRelayOnly(on: boolean): void {
+    this.relayOnly = on
+  }
+  async renegotiate(contactId: string, opts: { iceRestart?: boolean } = {}): Promise<void> {
+    this.renegotiated.push({ contactId, iceRestart: !!opts.iceRestart })
   }
 }
 

@@ -66,6 +66,8 @@ export type GlueClient = Pick<
   | 'sendMessage'
   | 'markRead'
   | 'resetInvites'
+  | 'setRelayOnly'
+  | 'renegotiate'
 > & { readonly torrents: FileService | undefined }
 
 export interface AppPorts extends Pick<ClientPorts, 'createSocket' | 'createPeer' | 'fetch'> {

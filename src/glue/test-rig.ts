@@ -100,8 +100,9 @@ export function memoryAppStores(): AppStores & { saved: DevicePrefs[]; swept: nu
     saved,
     swept: 0,
     prefs: {
-      load: () => saved.at(-1) ?? { seedOnMobileData: false },
-      save: (p: DevicePrefs) => void saved.push(p),
+      load: (): DevicePrefs => ({ seedOnMobileData: false, hideIp: false, ...saved.at(-1) }),
+      save: (p: Partial<DevicePrefs>) =>
+        void saved.push({ seedOnMobileData: false, hideIp: false, ...saved.at(-1), ...p }),
     },
     sweepOrphanPieces: async () => {
       stores.swept++
@@ -148,7 +149,10 @@ export function buildApp(setup: Setup = {}): Rig {
       throw new Error('no peers in unit tests')
     },
     fetch: () => Promise.reject(new Error('no network in unit tests')),
-    createClient: () => client,
+    createClient: (_ports, opts) => {
+      client.options = opts
+      return client
+    },
   })
   return { app, client, page, stores }
 }

@@ -11,6 +11,7 @@ export type {
   ClientEvents,
   ContactState,
   ContactView,
+  ContactProblem,
   IdentityInfo,
   MessageState,
 } from './client/types.ts'

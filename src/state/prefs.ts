@@ -5,13 +5,20 @@ interface PrefsState {
   seedOnMobileData: boolean
   /** the Network Information API says this device is on a cellular link now */
   cellular: boolean
+  /** "Hide my IP address": connections go through relays only */
+  hideIp: boolean
 }
 
-export const usePrefs = create<PrefsState>()(() => ({ seedOnMobileData: false, cellular: false }))
+export const usePrefs = create<PrefsState>()(() => ({
+  seedOnMobileData: false,
+  cellular: false,
+  hideIp: false,
+}))
 
 export const prefsActions = {
   setSeedOnMobileData: (seedOnMobileData: boolean): void => usePrefs.setState({ seedOnMobileData }),
   setCellular: (cellular: boolean): void => usePrefs.setState({ cellular }),
+  setHideIp: (hideIp: boolean): void => usePrefs.setState({ hideIp }),
 }
 
 /** Seeding pauses on mobile data unless the person allowed it. */

@@ -6,28 +6,32 @@ const KEY = 'opw-prefs'
 
 export interface DevicePrefs {
   seedOnMobileData: boolean
+  /** "Hide my IP address": relay-only connections */
+  hideIp: boolean
 }
 
 /** Where the glue reads and writes them (a port, so tests need no localStorage). */
 export interface PrefsStore {
   load(): DevicePrefs
-  save(prefs: DevicePrefs): void
+  /** saves the choices given, keeping the others */
+  save(prefs: Partial<DevicePrefs>): void
 }
 
-const DEFAULTS: DevicePrefs = { seedOnMobileData: false }
+const DEFAULTS: DevicePrefs = { seedOnMobileData: false, hideIp: false }
 
 export function loadPrefs(): DevicePrefs {
   try {
     const saved = JSON.parse(localStorage.getItem(KEY) ?? '{}') as Partial<DevicePrefs>
-    return { seedOnMobileData: saved.seedOnMobileData === true }
+    // Only a real `true` turns a choice on: a damaged entry falls back to the default.
+    return { seedOnMobileData: saved.seedOnMobileData === true, hideIp: saved.hideIp === true }
   } catch {
     return DEFAULTS
   }
 }
 
-export function savePrefs(prefs: DevicePrefs): void {
+export function savePrefs(prefs: Partial<DevicePrefs>): void {
   try {
-    localStorage.setItem(KEY, JSON.stringify(prefs))
+    localStorage.setItem(KEY, JSON.stringify({ ...loadPrefs(), ...prefs }))
   } catch {
     // private mode or full: the choice lasts for this tab only
   }

@@ -1,7 +1,7 @@
 import { useContacts } from '../state/contacts.ts'
 import { unreadCount, useThreads } from '../state/threads.ts'
 import { useUi } from '../state/ui.ts'
-import { PATH_WORDS } from './format.ts'
+import { PATH_HINTS, PATH_WORDS, problemWords } from './format.ts'
 import { useActions } from './useActions.ts'
 
 /** One contact row: its accessible name starts with the name, then presence and path. */
@@ -12,8 +12,13 @@ export function ContactItem({ contactId }: { contactId: string }) {
   const selected = useUi((s) => s.selected === contactId)
   if (!contact) return null
 
-  const path = contact.state === 'connected' && contact.path ? PATH_WORDS[contact.path] : null
-  const label = [contact.name, contact.state, path, unread ? `${unread} unread` : null]
+  const connectedPath = contact.state === 'connected' ? contact.path : undefined
+  const path = connectedPath ? PATH_WORDS[connectedPath] : null
+  const problem =
+    contact.state === 'offline' && contact.problem
+      ? `can't connect: ${problemWords(contact.problem)}`
+      : null
+  const label = [contact.name, contact.state, path, problem, unread ? `${unread} unread` : null]
     .filter(Boolean)
     .join(', ')
 
@@ -30,7 +35,15 @@ export function ContactItem({ contactId }: { contactId: string }) {
         <span className="name">{contact.name}</span>
         <span className="state">
           {contact.state}
-          {path && ` · ${path}`}
+          {connectedPath && (
+            <>
+              {' · '}
+              <span className="path" title={PATH_HINTS[connectedPath]}>
+                {path}
+              </span>
+            </>
+          )}
+          {problem && <span className="problem">{problem}</span>}
         </span>
         {unread > 0 && <span className="badge">{unread}</span>}
       </button>

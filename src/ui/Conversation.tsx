@@ -2,7 +2,7 @@ import type { DragEvent } from 'react'
 import { contactById, useContacts } from '../state/contacts.ts'
 import { useUi } from '../state/ui.ts'
 import { Composer } from './Composer.tsx'
-import { PATH_WORDS } from './format.ts'
+import { PATH_HINTS, PATH_WORDS } from './format.ts'
 import { MessageLog } from './MessageLog.tsx'
 import { ShareFileInput } from './ShareFileInput.tsx'
 import { useActions } from './useActions.ts'
@@ -52,7 +52,14 @@ export function Conversation() {
         <h2>{contact.name}</h2>
         <span className={`presence ${contact.state}`}>
           {contact.state}
-          {path && ` · ${path}`}
+          {path && contact.path && (
+            <>
+              {' · '}
+              <span className="path" title={PATH_HINTS[contact.path]}>
+                {path}
+              </span>
+            </>
+          )}
         </span>
       </header>
       {contact.state !== 'connected' && (

@@ -1,8 +1,12 @@
 import { useIdentity } from '../state/identity.ts'
+import { usePrefs } from '../state/prefs.ts'
+import { useActions } from './useActions.ts'
 
-/** Who I am: what a contact can compare (the fingerprint) and where I can be found. */
+/** Who I am: what a contact can compare (the fingerprint), where I can be found, and privacy. */
 export function ProfilePanel() {
   const info = useIdentity((s) => s.info)
+  const hideIp = usePrefs((s) => s.hideIp)
+  const { setHideIp } = useActions()
   if (!info) return null
   return (
     <section aria-labelledby="profile-title" className="card profile">
@@ -17,6 +21,19 @@ export function ProfilePanel() {
         <dt>Peer URI</dt>
         <dd className="mono uri">{info.uri}</dd>
       </dl>
+      <label className="switch">
+        <input
+          type="checkbox"
+          checked={hideIp}
+          aria-describedby="hide-ip-why"
+          onChange={(e) => setHideIp(e.target.checked)}
+        />
+        Hide my IP address
+      </label>
+      <p id="hide-ip-why" className="small muted">
+        Connects only through relay servers, so contacts never learn your IP address; a little
+        slower.
+      </p>
     </section>
   )
 }

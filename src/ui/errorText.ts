@@ -14,6 +14,8 @@ const TEXT: Partial<Record<AppErrorCode, string>> = {
   ERR_UNAVAILABLE:
     'They are not online right now. They are in your contacts and you will be connected when they come back.',
   ERR_TIMEOUT: 'They did not answer in time. Try again in a moment.',
+  ERR_NO_PATH:
+    'No connection could be made from this network, not even through the relay. They are in your contacts; it will be tried again.',
   ERR_ABORTED: 'Cancelled.',
   ERR_STORAGE: 'This browser could not save your data (storage full or blocked).',
   ERR_BAD_MESSAGE: 'That was not accepted.',

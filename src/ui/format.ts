@@ -1,4 +1,4 @@
-import type { ConnectionPath } from '../openpeer/index.ts'
+import { SECURITY_CODES, type ConnectionPath, type ContactProblem } from '../openpeer/index.ts'
 
 /** Words for how the bytes travel, short enough for a contact row. */
 export const PATH_WORDS: Record<ConnectionPath, string> = {
@@ -6,6 +6,33 @@ export const PATH_WORDS: Record<ConnectionPath, string> = {
   relay: 'relay',
   tunnel: 'tunnel',
   unknown: 'path unknown',
+}
+
+/** What each path means, for the tooltip beside its word. Every path is end-to-end encrypted. */
+export const PATH_HINTS: Record<ConnectionPath, string> = {
+  direct: 'Connected device to device, with no server in between.',
+  relay:
+    'Connected through a TURN relay server, because no direct path exists (or you hide your IP address). It passes on encrypted data it cannot read.',
+  tunnel:
+    'Connected through the relay tunnel of the finder, because this network allows nothing else. It passes on encrypted data it cannot read.',
+  unknown: 'Connected; the path is not known yet.',
+}
+
+/** Why a contact could not be reached, in a few words for its row. */
+export function problemWords(problem: ContactProblem): string {
+  if ((SECURITY_CODES as ReadonlySet<string>).has(problem.code)) return 'a security check failed'
+  switch (problem.code) {
+    case 'ERR_TIMEOUT':
+      return 'no connection could be made in time'
+    case 'ERR_NO_PATH':
+      return 'no network path, and the relay could not be reached'
+    case 'ERR_SESSION_CLOSED':
+      return 'the connection broke'
+    case 'ERR_FINDER_UNREACHABLE':
+      return 'their finder cannot be reached'
+    default:
+      return 'the connection failed'
+  }
 }
 
 const TIME = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' })

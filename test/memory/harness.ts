@@ -1,6 +1,10 @@
 import WebSocket from 'ws'
 import { until } from '../until.ts'
-import { createFinderServer, type FinderServer } from '../../server/index.ts'
+import {
+  createFinderServer,
+  type FinderServer,
+  type FinderServerOptions,
+} from '../../server/index.ts'
 import {
   createMemoryNetwork,
   createMemoryStores,
@@ -17,12 +21,15 @@ import {
  * everything above the wire runs for real, in one process, in milliseconds.
  */
 
-export async function startFinder(): Promise<{ server: FinderServer; domain: string }> {
+export async function startFinder(
+  opts: FinderServerOptions = {},
+): Promise<{ server: FinderServer; domain: string }> {
   const server = await createFinderServer({
     port: 0,
     host: '127.0.0.1',
     log: () => {},
     distDir: '/nonexistent',
+    ...opts,
   })
   return { server, domain: `127.0.0.1:${server.address().port}` }
 }

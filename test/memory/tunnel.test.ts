@@ -1,6 +1,11 @@
+import { createHash, randomBytes } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
-import type { OpenPeerClient, SocketLike } from '../../src/openpeer/index.ts'
+import {
+  createMemoryTorrentPorts,
+  type OpenPeerClient,
+  type SocketLike,
+} from '../../src/openpeer/index.ts'
 import { createMemoryNetwork, memoryClient, startFinder, until } from './harness.ts'
 
 const cleanups: (() => Promise<void> | void)[] = []
@@ -32,9 +37,13 @@ async function tunnelled() {
   const network = createMemoryNetwork()
   network.blocked = true
   const relayed: Buffer[] = []
-  const ports = { createSocket: recordingSockets(relayed) }
-  const alice = await memoryClient('Alice', domain, network, ports, { timings: FAST })
-  const bob = await memoryClient('Bob', domain, network, ports, { timings: FAST })
+  const ports = () => ({
+    createSocket: recordingSockets(relayed),
+    torrents: createMemoryTorrentPorts(),
+  })
+  const opts = { timings: FAST, torrents: { retryEvery: 500 } }
+  const alice = await memoryClient('Alice', domain, network, ports(), opts)
+  const bob = await memoryClient('Bob', domain, network, ports(), opts)
   cleanups.push(
     () => alice.stop(),
     () => bob.stop(),
@@ -47,7 +56,7 @@ async function tunnelled() {
 }
 
 describe('the relay tunnel', () => {
-  it('carries the session when no ICE path exists, and the relay sees only ciphertext', async () => {
+  it('carries the session and a file when no ICE path exists; the relay sees only ciphertext', async () => {
     const { alice, bob, relayed } = await tunnelled()
     expect(alice.contacts()[0]).toMatchObject({ state: 'connected', path: 'tunnel' })
 
@@ -60,15 +69,26 @@ describe('the relay tunnel', () => {
     await alice.sendMessage(idOf(bob), 'and one for Bob')
     expect((await back).body).toBe('and one for Bob')
 
+    // A file over the tunnel's bulk streams, byte for byte.
+    const file = randomBytes(512 * 1024)
+    const info = await alice.torrents!.share(file, { name: 'tunnelled.bin' })
+    const offered = until(bob, 'torrent:offer')
+    await alice.torrents!.offer(idOf(bob), info.infoHash)
+    const done = until(bob, 'torrent:done', (v) => v.infoHash === info.infoHash)
+    await bob.torrents!.download(await offered)
+    await done
+    const hash = createHash('sha256')
+    const stream = bob.torrents!.stream(info.infoHash) as unknown as AsyncIterable<Uint8Array>
+    for await (const chunk of stream) hash.update(chunk)
+    expect(hash.digest('hex')).toBe(createHash('sha256').update(file).digest('hex'))
+
+    // What the relay carried: no chat text, no protocol words, no 64-byte run of the file.
     expect(relayed.length).toBeGreaterThan(4)
-    const all = Buffer.concat(relayed).toString('latin1')
-    for (const clear of [
-      'a secret for Alice only',
-      'and one for Bob',
-      'thread-message',
-      'peer-identify',
-    ]) {
-      expect(all).not.toContain(clear)
+    const all = Buffer.concat(relayed)
+    const words = ['a secret for Alice only', 'and one for Bob', 'thread-message', 'tunnelled.bin']
+    for (const clear of [...words, 'peer-identify']) expect(all.includes(clear)).toBe(false)
+    for (let at = 0; at < file.length; at += 64 * 1024) {
+      expect(all.includes(file.subarray(at, at + 64))).toBe(false)
     }
   })
 
@@ -93,5 +113,29 @@ describe('the relay tunnel', () => {
     await expect.poll(() => received.length, { timeout: 10_000 }).toBe(sent.length)
     expect(received).toEqual(sent)
     expect(alice.contacts()[0]).toMatchObject({ state: 'connected', path: 'direct' })
+  })
+
+  it('says why a contact cannot be reached when neither ICE nor the relay works', async () => {
+    const { server, domain } = await startFinder({ limits: { relaysPerSocket: 0 } })
+    cleanups.push(() => server.close())
+    const network = createMemoryNetwork()
+    network.blocked = true
+    const alice = await memoryClient('Alice', domain, network, {}, { timings: FAST })
+    const bob = await memoryClient('Bob', domain, network, {}, { timings: FAST })
+    cleanups.push(
+      () => alice.stop(),
+      () => bob.stop(),
+    )
+    const unreachable = until(bob, 'contact:state', (v) => v.state === 'offline' && !!v.problem)
+    // The invite fails with the reason at once, not after its timeout…
+    await expect(bob.acceptInvite(alice.inviteLink('http://app.test'))).rejects.toMatchObject({
+      code: 'ERR_NO_PATH',
+    })
+    // …and the contact, kept, says why instead of "connecting".
+    expect((await unreachable).problem).toMatchObject({ code: 'ERR_NO_PATH' })
+    expect(bob.contacts()[0]).toMatchObject({
+      state: 'offline',
+      problem: { code: 'ERR_NO_PATH' },
+    })
   })
 })

@@ -3,7 +3,8 @@ import type { SessionManager } from '../session/manager.ts'
 import type { ConnectionPath } from '../session/path.ts'
 import type { PeerSession } from '../session/peer-session.ts'
 import { displayNameOf, type Contacts } from './contacts.ts'
-import type { ContactState, ContactView } from './types.ts'
+import type { OpenPeerError } from '../errors.ts'
+import type { ContactProblem, ContactState, ContactView } from './types.ts'
 
 /**
  * Derives each contact's offline / connecting / connected state and path from the sessions,
@@ -12,6 +13,8 @@ import type { ContactState, ContactView } from './types.ts'
 export class ContactStates {
   private readonly findingTimers = new Map<string, ReturnType<typeof setTimeout>>()
   private readonly paths = new Map<string, ConnectionPath>()
+  /** why the last attempt to reach a contact failed, until one succeeds */
+  private readonly problems = new Map<string, ContactProblem>()
   private readonly last = new Map<string, string>()
 
   constructor(
@@ -21,7 +24,19 @@ export class ContactStates {
   ) {
     // A session starting or ending changes what the contact shows (connecting, offline).
     sessions.on('added', (s) => this.changed(s.remoteContactId))
-    sessions.on('ended', ({ session }) => this.changed(session.remoteContactId))
+    sessions.on('ended', ({ session, error }) => {
+      // A session that never opened and ended with an error is a failed attempt to reach them;
+      // one closed on purpose (glare, stop) carries no error and is no problem.
+      if (!session.remotePeer && error) this.failed(session.remoteContactId, error)
+      else this.changed(session.remoteContactId)
+    })
+    sessions.on('open', (s) => this.problems.delete(s.remoteContactId))
+  }
+
+  /** An attempt to reach the contact failed: they show why until one succeeds. */
+  failed(contactId: string, error: OpenPeerError): void {
+    this.problems.set(contactId, { code: error.code, message: error.message })
+    this.changed(contactId)
   }
 
   state(contactId: string): ContactState {
@@ -41,6 +56,7 @@ export class ContactStates {
       added: record.added,
       state,
       path: state === 'connected' ? (this.paths.get(record.contactId) ?? 'unknown') : undefined,
+      problem: state === 'connected' ? undefined : this.problems.get(record.contactId),
       findable: !!record.findSecret,
     }
   }
@@ -70,7 +86,7 @@ export class ContactStates {
     const record = this.contacts.get(contactId)
     if (!record) return
     const view = this.view(record)
-    const key = `${view.state}|${view.path ?? ''}|${view.name}`
+    const key = `${view.state}|${view.path ?? ''}|${view.name}|${view.problem?.code ?? ''}`
     if (this.last.get(contactId) === key) return
     this.last.set(contactId, key)
     this.emit(view)

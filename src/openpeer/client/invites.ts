@@ -71,7 +71,13 @@ export async function acceptInvite(
   }
   states.finding(invite.contactId, 20_000)
   await deps.upsert(card, invite.findSecret)
-  if (!sessions.ofContact(invite.contactId).length) await opened
+  try {
+    if (!sessions.ofContact(invite.contactId).length) await opened
+  } catch (err) {
+    // No longer "connecting": the contact shows why it failed.
+    states.found(invite.contactId)
+    throw err
+  }
   return states.view(contacts.get(invite.contactId) as ContactRecord)
 }
 
@@ -86,8 +92,12 @@ function waitForSession(deps: InviteDeps, contactId: string, signal: AbortSignal
       const off = deps.sessions.on('open', (s) => {
         if (s.remoteContactId === contactId) resolve()
       })
+      // A session with them that failed before opening says why, rather than a late timeout.
+      const offEnded = deps.sessions.on('ended', ({ session, error }) => {
+        if (session.remoteContactId === contactId && !session.remotePeer && error) reject(error)
+      })
       const offAlert = deps.onSecurityAlert(reject)
-      return () => (off(), offAlert())
+      return () => (off(), offEnded(), offAlert())
     },
     { onTimeout: () => new OpenPeerError('ERR_TIMEOUT', 'the contact did not answer in time') },
   )

@@ -76,6 +76,7 @@ export class Ringer {
       states.found(contact.contactId)
       // Offline contacts are the normal case; a revoked secret means they must ring us.
       if (!isOpenPeerError(err) || !QUIET.has(err.code)) {
+        if (isOpenPeerError(err)) states.failed(contact.contactId, err)
         this.deps.report(err, `ringing ${contact.contactId.slice(0, 8)}`)
       }
     }

@@ -1,4 +1,4 @@
-import type { OpenPeerError } from '../errors.ts'
+import type { ErrorCode, OpenPeerError } from '../errors.ts'
 import type { FinderState } from '../finder/connection.ts'
 import type { ConnectionPath } from '../session/path.ts'
 import type { ReceivedMessage } from '../threads/threads.ts'
@@ -27,6 +27,14 @@ export interface ContactView {
   path: ConnectionPath | undefined
   /** false when we hold no find secret for them: they must ring us */
   findable: boolean
+  /** why the last attempt to reach them failed (not shown while connected) */
+  problem?: ContactProblem | undefined
+}
+
+/** A failed attempt to reach a contact, by its stable code (the UI words it). */
+export interface ContactProblem {
+  code: ErrorCode
+  message: string
 }
 
 export interface MessageState {

@@ -78,11 +78,14 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
     )
     peer.on('error', (err) =>
       this.close(
-        new OpenPeerError(
-          'ERR_SESSION_CLOSED',
-          `peer connection failed: ${err.code ?? err.message}`,
-          { cause: err },
-        ),
+        // A coded error (no path at all, say) says more than "the connection failed".
+        err instanceof OpenPeerError
+          ? err
+          : new OpenPeerError(
+              'ERR_SESSION_CLOSED',
+              `peer connection failed: ${err.code ?? err.message}`,
+              { cause: err },
+            ),
       ),
     )
     this.after(this.timings.connectTimeout, () => {

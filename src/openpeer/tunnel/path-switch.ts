@@ -62,7 +62,7 @@ export class PathSwitch extends PeerEvents implements PeerLike {
       if (this.connected || opts.role !== 'initiator') return
       this.fallBack().catch((cause: unknown) =>
         this.fail(
-          new OpenPeerError('ERR_UNAVAILABLE', 'no path: ICE failed and no relay could be opened', {
+          new OpenPeerError('ERR_NO_PATH', 'no path: ICE failed and no relay could be opened', {
             cause,
           }),
         ),
