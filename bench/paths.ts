@@ -1,22 +1,27 @@
 /**
  * bench:paths — connect time and file throughput per network path, in the NAT lab
  * (test/nat/lab.ts: network namespaces, root only): `direct` (endpoint-independent NAT at both
- * homes: server-reflexive candidates) and `turn` (symmetric NAT at both homes: through coturn).
+ * homes: server-reflexive candidates), `turn` (symmetric NAT at both homes: through coturn) and
+ * `tunnel` (home 1 lets only the finder's TCP port out: the finder's relay tunnel; the session
+ * waits 3 s for ICE before it falls back, the default is 10 s, and that wait is in the figure).
  * Node clients (node-datachannel) at both homes; each figure is a median over the rounds and a
  * ratio to direct measured in the same run. BENCH_RUNS (3) rounds of BENCH_MIB (32) MiB.
  */
 import { pathToFileURL } from 'node:url'
-import { startFinderIn } from '../test/nat/finder.ts'
-import { createLab, labUnsupported, type RouterPolicy } from '../test/nat/lab.ts'
+import { FINDER_PORT, startFinderIn } from '../test/nat/finder.ts'
+import { createLab, labUnsupported, PUBLIC, type RouterPolicy } from '../test/nat/lab.ts'
 import { LabPeer } from '../test/nat/peers.ts'
 import { stats } from './browser.ts'
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3)
 const MIB = Number(process.env.BENCH_MIB ?? 32)
 
-const PATHS: { name: string; expect: string; policy: RouterPolicy }[] = [
-  { name: 'direct', expect: 'direct', policy: { nat: 'eim' } },
-  { name: 'turn', expect: 'relay', policy: { nat: 'symmetric' } },
+const TUNNEL_ONLY: RouterPolicy = { nat: 'eim', onlyTcpTo: { address: PUBLIC, port: FINDER_PORT } }
+
+const PATHS: { name: string; expect: string; policies: [RouterPolicy, RouterPolicy] }[] = [
+  { name: 'direct', expect: 'direct', policies: [{ nat: 'eim' }, { nat: 'eim' }] },
+  { name: 'turn', expect: 'relay', policies: [{ nat: 'symmetric' }, { nat: 'symmetric' }] },
+  { name: 'tunnel', expect: 'tunnel', policies: [TUNNEL_ONLY, { nat: 'eim' }] },
 ]
 
 interface Sample {
@@ -39,11 +44,15 @@ export async function benchPaths(): Promise<number> {
       LabPeer.start(lab, lab.ns.h2, 'Bob'),
     ])
     peers.push(alice, bob)
-    const at = { domain: finder.domain, origin: finder.origin }
+    const at = {
+      domain: finder.domain,
+      origin: finder.origin,
+      timings: { iceTimeout: 3_000 },
+    }
 
     async function round(path: (typeof PATHS)[number]): Promise<Sample> {
-      await lab.setPolicy(1, path.policy)
-      await lab.setPolicy(2, path.policy)
+      await lab.setPolicy(1, path.policies[0])
+      await lab.setPolicy(2, path.policies[1])
       await Promise.all([alice.init(at), bob.init(at)])
       const { ms: connectMs } = await bob.call('accept', { link: await alice.call('invite') })
       const shared = await alice.call('share', { to: bob.contactId, size: MIB * 1024 * 1024 })
