@@ -31,4 +31,14 @@ describe('device glue', () => {
     page.window.fire('online')
     expect(client.retried).toBe(1)
   })
+
+  it('the page shown again checks the finder at once; hidden, it does not', async () => {
+    const { client, page } = await startApp()
+    page.document.visibilityState = 'hidden'
+    page.document.fire('visibilitychange')
+    expect(client.retried).toBe(0)
+    page.document.visibilityState = 'visible'
+    page.document.fire('visibilitychange')
+    expect(client.retried).toBe(1)
+  })
 })

@@ -6,8 +6,12 @@ import type { PagePorts } from './ports.ts'
 
 /** This device's facts: its network (back online, mobile data) into the client and stores. */
 export function attachDevice(ctx: GlueContext): void {
-  // The browser knows before our backoff timer does that the network is back.
+  // The browser knows before our timers do that the network is back, or that the page was
+  // asleep (a laptop waking, a phone's tab shown again): reconnect, and test what looks alive.
   onPage(ctx, ctx.page.window, 'online', () => ctx.client.retryNow())
+  onPage(ctx, ctx.page.document, 'visibilitychange', () => {
+    if (ctx.page.document.visibilityState === 'visible') ctx.client.retryNow()
+  })
   ctx.lifetime.defer(watchCellular(ctx.page.navigator, prefsActions.setCellular))
 }
 

@@ -1,8 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
 import {
   createMemoryStores,
   createOpenPeerClient,
   type MemoryNetwork,
+  type SocketLike,
   type OpenPeerClient,
 } from '../../src/openpeer/index.ts'
 import { createMemoryNetwork, memoryClient, memoryPorts, startFinder, until } from './harness.ts'
@@ -125,5 +127,56 @@ describe('the client over an in-memory network', () => {
 
     const nobody = alice.inviteLink('http://app.test').replace(idOf(alice), 'f'.repeat(64))
     await expect(bob.acceptInvite(nobody)).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' })
+  })
+})
+
+describe('a finder socket that died without a close', () => {
+  it('is noticed by the heartbeat and replaced, and the client never stays "online" over it', async () => {
+    const { domain, network } = await setup()
+    // The first socket turns into a black hole: it stays "open" but nothing crosses it.
+    let first: { dead: boolean } | undefined
+    const createSocket = (url: string): SocketLike => {
+      const ws = new WebSocket(url)
+      const state = { dead: false }
+      first ??= state
+      const facade: SocketLike = {
+        get readyState() {
+          return ws.readyState
+        },
+        send: (data) => void (!state.dead && ws.send(data)),
+        close: (code, reason) => ws.close(code, reason),
+        onopen: null,
+        onclose: null,
+        onerror: null,
+        onmessage: null,
+      }
+      ws.onopen = (e) => facade.onopen?.(e)
+      ws.onclose = (e) => facade.onclose?.(e)
+      ws.onerror = (e) => facade.onerror?.(e)
+      ws.onmessage = (e) => void (!state.dead && facade.onmessage?.({ data: e.data }))
+      return facade
+    }
+    const alice = await memoryClient(
+      'Alice',
+      domain,
+      network,
+      { createSocket },
+      {
+        finder: { minDelay: 20, maxDelay: 200, heartbeat: { every: 200, timeout: 150 } },
+      },
+    )
+    cleanups.push(() => alice.stop())
+    const states: string[] = []
+    alice.on('finder:state', (e) => states.push(e.state))
+    first!.dead = true
+    await until(alice, 'finder:state', (e) => e.state === 'offline', 2_000)
+    await until(alice, 'finder:state', (e) => e.state === 'online', 2_000)
+    expect(states.slice(0, 2)).toEqual(['offline', 'connecting'])
+    // Still reachable: someone can open her invite on the new socket.
+    const bob = await memoryClient('Bob', domain, network)
+    cleanups.push(() => bob.stop())
+    await expect(bob.acceptInvite(alice.inviteLink('http://app.test'))).resolves.toMatchObject({
+      state: 'connected',
+    })
   })
 })

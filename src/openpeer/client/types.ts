@@ -72,7 +72,12 @@ export interface OpenPeerClientOptions {
   domain: string
   locationLabel?: string
   timings?: Partial<SessionTimings>
-  finder?: { minDelay?: number; maxDelay?: number }
+  /** reconnect backoff bounds, and the heartbeat that finds a finder socket dead (ms) */
+  finder?: {
+    minDelay?: number
+    maxDelay?: number
+    heartbeat?: { every?: number; timeout?: number }
+  }
   /** how often offline contacts are rung again, ms */
   retryEvery?: number
   /** how long acceptInvite waits for the session, ms */

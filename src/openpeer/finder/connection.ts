@@ -122,10 +122,32 @@ export class FinderConnection extends Emitter<FinderConnectionEvents> {
     this.connect()
   }
 
+  /**
+   * The socket looks open but answers nothing (a laptop woke on another network, a proxy dropped
+   * the connection without a close): give it up and connect again at once.
+   */
+  restart(reason: string): void {
+    const socket = this.socket
+    if (this.stopped || !socket) return
+    this.socket = undefined
+    socket.onclose = socket.onmessage = socket.onopen = null
+    socket.onerror = () => {}
+    try {
+      socket.close(4000, 'no answer')
+    } catch {
+      // already closing
+    }
+    const error = new OpenPeerError('ERR_FINDER_UNREACHABLE', reason)
+    this.endpoint.failPending(error)
+    this.setState('offline', error)
+    clearTimeout(this.timer)
+    this.connect()
+  }
+
   request<T extends RequestType>(
     type: T,
     body: RequestBody<T>,
-    opts: { signal?: AbortSignal } = {},
+    opts: { signal?: AbortSignal; timeout?: number } = {},
   ): Promise<ResultBody<T>> {
     return this.endpoint.request(type, body, opts)
   }

@@ -1,5 +1,5 @@
 import { Backoff, raceSignal, withTimeout } from '../async.ts'
-import { OpenPeerError, asOpenPeerError } from '../errors.ts'
+import { OpenPeerError, asOpenPeerError, isOpenPeerError } from '../errors.ts'
 import { Emitter } from '../events.ts'
 import { Bootstrapper } from './bootstrap.ts'
 import { FinderConnection, type FinderState } from './connection.ts'
@@ -34,6 +34,11 @@ export interface FinderPoolOptions {
   ports: Pick<ClientPorts, 'createSocket' | 'fetch'>
   me: () => LocalIdentity
   home: string
+  /**
+   * ms between heartbeats on each registered finder socket (each one a keep-alive), and how
+   * long one may go unanswered before the socket is given up as dead and replaced
+   */
+  heartbeat?: { every?: number; timeout?: number }
   /** the clock registration proofs are dated by */
   now?: () => number
   /** the page's origin: its own domain is bootstrapped over the page's scheme */
@@ -111,10 +116,33 @@ export class FinderPool extends Emitter<FinderPoolEvents> {
     )
   }
 
+  /**
+   * The network may have changed (back online, a tab shown again, a laptop woken): reconnect
+   * what is offline now, and test what claims to be online rather than trust it.
+   */
   retryNow(): void {
     for (const e of this.entries.values()) {
-      if (e.conn) e.conn.retryNow()
+      if (e.conn?.online) void this.heartbeat(e)
+      else if (e.conn) e.conn.retryNow()
       else if (!e.timer) void this.connect(e)
+    }
+  }
+
+  /** One keep-alive with a short deadline: an unanswered one means the socket is dead. */
+  private async heartbeat(entry: Entry): Promise<void> {
+    const conn = entry.conn
+    if (!conn?.online || !entry.registered) return
+    try {
+      await conn.request(
+        'session-keep-alive',
+        {},
+        { timeout: this.opts.heartbeat?.timeout ?? 5_000 },
+      )
+    } catch (err) {
+      if (conn !== entry.conn || this.stopped) return
+      if (isOpenPeerError(err, 'ERR_TIMEOUT') || isOpenPeerError(err, 'ERR_FINDER_UNREACHABLE')) {
+        conn.restart('the finder stopped answering')
+      } else void this.register(entry)
     }
   }
 
@@ -168,11 +196,11 @@ export class FinderPool extends Emitter<FinderPoolEvents> {
     conn.on('open', () => {
       void this.register(entry).then(() => {
         clearInterval(keepAlive)
-        const every = Math.min(60_000, (entry.bootstrap?.limits.registrationTtl ?? 300_000) / 3)
-        keepAlive = setInterval(() => {
-          if (entry.registered)
-            conn.request('session-keep-alive', {}).catch(() => void this.register(entry))
-        }, every)
+        // The keep-alive is also the heartbeat: often enough that a socket which died without
+        // a close is noticed within seconds, not at the registration's expiry.
+        const ttl = entry.bootstrap?.limits.registrationTtl ?? 300_000
+        const every = Math.min(this.opts.heartbeat?.every ?? 15_000, ttl / 3)
+        keepAlive = setInterval(() => void this.heartbeat(entry), every)
       })
     })
     conn.on('state', ({ state, error }) => {
