@@ -100,6 +100,8 @@ export interface ContactRecord {
   /** the secret that lets us ring them: from their signed B, or from the invite link they gave */
   findSecret?: string | undefined
   added: number
+  /** the contact who introduced them (PROTOCOL §5.6), when that is how we met */
+  introducedBy?: string | undefined
 }
 
 export interface ContactStore {

@@ -4,17 +4,14 @@ import { formatInvite } from '../identity/invite.ts'
 import type { VerifiedPeerFile } from '../identity/peer-file.ts'
 import type { ClientPorts, OutboxItem, StoredIdentity } from '../ports.ts'
 import { SessionManager } from '../session/manager.ts'
-import type { PeerSession } from '../session/peer-session.ts'
-import { Rendezvous } from '../session/rendezvous.ts'
 import { Threads } from '../threads/threads.ts'
 import { TorrentService } from '../torrents/service.ts'
 import { ReplayCache } from '../wire/replay.ts'
 import { Contacts } from './contacts.ts'
-import { Ringer } from './ringer.ts'
-import { routeSession } from './routing.ts'
+import { Introductions } from './introductions.ts'
+import { Reach } from './reach.ts'
+import { attachSessions } from './routing.ts'
 import { acceptInvite } from './invites.ts'
-import { FinderPool } from '../finder/pool.ts'
-import { IceServers } from '../finder/ice.ts'
 import * as identities from './identity.ts'
 import { ContactStates } from './contact-states.ts'
 import {
@@ -37,13 +34,13 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
   private readonly contactBook: Contacts
   private readonly replay: ReplayCache
   private readonly sessions: SessionManager
-  private pool: FinderPool | undefined
-  private rendezvous: Rendezvous | undefined
-  private ice: IceServers | undefined
+  /** finders, ICE, the find exchange and ringing: present while started */
+  private reach: Reach | undefined
   private relayOnly: boolean
+  private acceptingIntroductions: boolean
   private readonly threads: Threads
   private readonly states: ContactStates
-  private ringer: Ringer | undefined
+  private readonly introductions: Introductions
   private running = false
   /** file sharing; present when the host gave `ports.torrents` */
   readonly torrents: TorrentService | undefined
@@ -56,6 +53,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     // One clock judges every proof, expiry and silence: the host's, when it gives one.
     this.replay = new ReplayCache(undefined, ports.now ?? Date.now)
     this.relayOnly = opts.relayOnly ?? false
+    this.acceptingIntroductions = opts.acceptIntroductions ?? true
     this.contactBook = new Contacts(ports.contacts)
     this.sessions = new SessionManager(() => this.me())
     this.states = new ContactStates(this.sessions, this.contactBook, (view) =>
@@ -83,10 +81,30 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     if (torrents) {
       for (const name of TORRENT_EVENTS) torrents.on(name, (payload) => this.emit(name, payload))
     }
-    this.sessions.on('open', (s) => this.onSessionOpen(s))
-    this.sessions.on('closed', ({ session, error }) => this.onSessionClosed(session, error))
-    this.sessions.on('ended', ({ error }) => {
-      if (error?.security) this.report(error, 'peer session')
+    this.introductions = new Introductions({
+      sessions: this.sessions,
+      contacts: this.contactBook,
+      accepting: () => this.acceptingIntroductions,
+      upsert: (peer, introducedBy) => this.upsert(peer, { introducedBy }),
+      introduced: (contactId, by) => {
+        const record = this.contactBook.get(contactId)
+        if (record) this.emit('contact:introduced', { contact: this.states.view(record), by })
+      },
+      ring: (contactId) => this.reach?.ringer.ringSoon(contactId, 0),
+      now: this.replay.now,
+      me: () => this.me(),
+    })
+    attachSessions(this.sessions, {
+      threads: this.threads,
+      torrents: this.torrents,
+      introductions: this.introductions,
+      states: this.states,
+      reach: () => this.reach,
+      me: () => this.me(),
+      upsert: (peer) => this.upsert(peer),
+      emit: (event, payload) => this.emit(event, payload),
+      now: this.replay.now,
+      report: (err, during) => this.report(err, during),
     })
   }
 
@@ -118,69 +136,42 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     if (this.running) return
     const stored = this.requireIdentity()
     this.running = true
-    const pool = (this.pool = new FinderPool({
+    this.reach = new Reach({
       ports: this.ports,
       me: () => this.me(),
       home: stored.file.A.domain,
-      now: this.replay.now,
-      origin: this.opts.origin,
-      ...this.opts.finder,
-    }))
-    const ice = (this.ice = new IceServers({
-      stun: () => pool.iceServers(),
-      renew: () => pool.reregister(),
-      relayOnly: this.relayOnly,
-    }))
-    this.rendezvous = new Rendezvous({
-      finders: pool,
+      finder: { origin: this.opts.origin, ...this.opts.finder },
       sessions: this.sessions,
-      me: () => this.me(),
-      createPeer: this.ports.createPeer,
-      createSocket: this.ports.createSocket,
-      iceConfig: () => ice.config(),
-      replay: this.replay,
-      known: (id) => this.contactBook.has(id),
-      onError: (error) => this.report(error, 'rendezvous'),
-      ...(this.opts.timings ? { timings: this.opts.timings } : {}),
-    })
-    pool.on('state', (e) => {
-      if (e.domain === stored.file.A.domain) this.emit('finder:state', e)
-    })
-    pool.on('registered', (e) => {
-      if (e.domain === stored.file.A.domain) ice.setGrant(e.turn)
-    })
-    this.ringer = new Ringer({
       contacts: this.contactBook,
       states: this.states,
-      finders: pool,
-      rendezvous: this.rendezvous,
+      replay: this.replay,
+      relayOnly: this.relayOnly,
+      timings: this.opts.timings,
+      retryEvery: this.opts.retryEvery ?? 30_000,
       report: (err, during) => this.report(err, during),
-      every: this.opts.retryEvery ?? 30_000,
+      finderState: (e) => this.emit('finder:state', e),
     })
-    pool.start()
     this.torrents?.start().catch((err: unknown) => this.report(err, 'loading shared files'))
   }
 
   async stop(): Promise<void> {
     if (!this.running) return
     this.running = false
-    this.ringer?.stop()
-    this.ice?.stop()
-    this.rendezvous?.stop()
+    this.reach?.stop()
+    this.reach = undefined
     this.sessions.closeAll()
-    this.pool?.stop()
     this.states.clear()
     await this.torrents?.stop()
   }
 
   finderState(): 'connecting' | 'online' | 'offline' {
-    return this.pool?.state() ?? 'offline'
+    return this.reach?.pool.state() ?? 'offline'
   }
 
   /** Browser came back online: skip the backoff wait. */
   retryNow(): void {
-    this.pool?.retryNow()
-    this.ringer?.ringAll()
+    this.reach?.pool.retryNow()
+    this.reach?.ringer.ringAll()
   }
 
   inviteLink(origin: string): string {
@@ -204,9 +195,9 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
         contacts: this.contactBook,
         sessions: this.sessions,
         states: this.states,
-        pool: () => this.requirePool(),
-        rendezvous: this.rendezvous,
-        upsert: (peer, findSecret) => this.upsert(peer, findSecret),
+        pool: () => this.requireReach().pool,
+        rendezvous: this.reach?.rendezvous,
+        upsert: (peer, findSecret) => this.upsert(peer, { findSecret }),
         now: this.replay.now,
         onSecurityAlert: (fn) => this.on('security:alert', ({ error }) => fn(error)),
         timeout: this.opts.inviteTimeout ?? 20_000,
@@ -229,7 +220,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
   async resetInvites(): Promise<void> {
     const next = await identities.rotateFindSecret(this.ports.keys, this.requireIdentity())
     await this.setIdentity(next)
-    await this.pool?.reregister()
+    await this.reach?.pool.reregister()
     for (const s of this.sessions.all()) {
       try {
         s.notify('peer-file-update', { peer: { B: next.file.B } })
@@ -248,9 +239,10 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     if (!sessions.length)
       throw new OpenPeerError('ERR_SESSION_CLOSED', 'not connected to this contact')
     // A restart gathers anew: with TURN credentials that outlive it, and the current policy.
-    if (opts.iceRestart && this.ice) {
-      await this.ice.fresh(opts)
-      for (const s of sessions) this.ice.applyTo(s.connection)
+    const ice = this.reach?.ice
+    if (opts.iceRestart && ice) {
+      await ice.fresh(opts)
+      for (const s of sessions) ice.applyTo(s.connection)
     }
     await Promise.all(sessions.map((s) => s.renegotiate(opts)))
   }
@@ -262,7 +254,21 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
    */
   setRelayOnly(on: boolean): void {
     this.relayOnly = on
-    if (this.ice) this.ice.relayOnly = on
+    if (this.reach) this.reach.ice.relayOnly = on
+  }
+
+  /**
+   * Introduces two connected contacts to each other (PROTOCOL §5.6): each gets the other's
+   * peer file and a notice naming us, and they connect, through our sessions if no finder
+   * answers. Fails with the reason when either is offline or refuses introductions.
+   */
+  introduce(a: string, b: string, opts: { signal?: AbortSignal } = {}): Promise<void> {
+    return this.introductions.introduce(a, b, opts)
+  }
+
+  /** "Accept introductions" (on unless the host says otherwise). */
+  setAcceptIntroductions(on: boolean): void {
+    this.acceptingIntroductions = on
   }
 
   private me(): ReturnType<typeof identities.localOf> {
@@ -274,9 +280,9 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     return this.stored
   }
 
-  private requirePool(): FinderPool {
-    if (!this.pool) throw new OpenPeerError('ERR_UNAVAILABLE', 'the client is not started')
-    return this.pool
+  private requireReach(): Reach {
+    if (!this.reach) throw new OpenPeerError('ERR_UNAVAILABLE', 'the client is not started')
+    return this.reach
   }
 
   private async setIdentity(stored: StoredIdentity): Promise<void> {
@@ -284,44 +290,14 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     this.info = await identities.infoOf(stored)
   }
 
-  private async upsert(peer: VerifiedPeerFile, findSecret?: string): Promise<void> {
-    const { record, added, changed } = await this.contactBook.upsert(peer, { findSecret })
+  private async upsert(
+    peer: VerifiedPeerFile,
+    extra: { findSecret?: string; introducedBy?: string } = {},
+  ): Promise<void> {
+    const { record, added, changed } = await this.contactBook.upsert(peer, extra)
     if (added) this.emit('contact:added', this.states.view(record))
     else if (changed) this.emit('contact:updated', this.states.view(record))
     if (changed) this.states.changed(record.contactId)
-  }
-
-  /** The one place an identified session meets the rest of the client. */
-  private onSessionOpen(session: PeerSession): void {
-    const contactId = session.remoteContactId
-    // In the book before anything else hears of the session: its messages need the contact.
-    if (session.remotePeer) {
-      this.upsert(session.remotePeer).catch((err: unknown) => this.report(err, 'saving a contact'))
-    }
-    routeSession(session, {
-      threads: this.threads,
-      torrents: this.torrents,
-      onPeerFile: (p) => this.upsert(p),
-      now: this.replay.now,
-      report: (err, during) => this.report(err, during),
-    })
-    this.states.found(contactId)
-    this.emit('session:open', {
-      contactId,
-      locationId: session.remoteLocationId,
-      role: session.role,
-    })
-    void this.states.refreshPath(session)
-    session.on('path', () => void this.states.refreshPath(session))
-    void this.threads.flush(contactId)
-    this.torrents?.attach(session)
-  }
-
-  private onSessionClosed(session: PeerSession, error: OpenPeerError | undefined): void {
-    const contactId = session.remoteContactId
-    this.emit('session:closed', { contactId, locationId: session.remoteLocationId, error })
-    // They may only have reloaded: ring again soon rather than at the next periodic round.
-    if (this.running) this.ringer?.ringSoon(contactId)
   }
 
   private report(error: unknown, during: string): void {

@@ -29,7 +29,7 @@ export class Contacts {
   /** Adds or updates from a verified peer file; returns whether it was new or changed. */
   async upsert(
     peer: VerifiedPeerFile,
-    extra: { findSecret?: string | undefined } = {},
+    extra: { findSecret?: string | undefined; introducedBy?: string | undefined } = {},
   ): Promise<{ record: ContactRecord; added: boolean; changed: boolean }> {
     const old = this.map.get(peer.contactId)
     const newer = <T extends { updated: number }>(
@@ -44,6 +44,14 @@ export class Contacts {
       file: { A: peer.file.A, ...(B ? { B } : {}), ...(C ? { C } : {}) },
       findSecret: B?.findSecret ?? extra.findSecret ?? old?.findSecret,
       added: old?.added ?? Date.now(),
+      // How we first met stays true: a later introduction of a known contact changes nothing.
+      ...(old
+        ? old.introducedBy
+          ? { introducedBy: old.introducedBy }
+          : {}
+        : extra.introducedBy
+          ? { introducedBy: extra.introducedBy }
+          : {}),
     }
     const changed =
       !old ||

@@ -1,32 +1,94 @@
 import { OpenPeerError } from '../errors.ts'
 import { verifyPeerFile, type VerifiedPeerFile } from '../identity/peer-file.ts'
+import { sessionChannel } from '../session/find-channel.ts'
+import type { LocalIdentity } from '../session/identify.ts'
+import type { SessionManager } from '../session/manager.ts'
 import type { PeerSession } from '../session/peer-session.ts'
 import type { Threads } from '../threads/threads.ts'
 import type { TorrentService } from '../torrents/service.ts'
+import type { ContactStates } from './contact-states.ts'
+import type { Introductions } from './introductions.ts'
+import type { Reach } from './reach.ts'
+import type { ClientEvents } from './types.ts'
 
 export interface RoutingDeps {
   threads: Threads
   torrents: TorrentService | undefined
-  /** a verified new B or C of the session's contact */
-  onPeerFile(peer: VerifiedPeerFile): Promise<void>
+  introductions: Introductions
+  states: ContactStates
+  /** finders, the find exchange, ringing and passing finds on: present while started */
+  reach(): Reach | undefined
+  me: () => LocalIdentity
+  /** adds or updates a verified contact (its new B or C, or who opened a session) */
+  upsert(peer: VerifiedPeerFile): Promise<void>
+  emit<K extends 'session:open' | 'session:closed'>(event: K, payload: ClientEvents[K]): void
   report(error: unknown, during: string): void
   now: () => number
 }
 
+/**
+ * The one place an identified session meets the rest of the client: its contact is saved,
+ * its messages are routed, its outbox flushed and its files attached; when it closes, the
+ * contact is rung again soon (they may only have reloaded).
+ */
+export function attachSessions(sessions: SessionManager, deps: RoutingDeps): void {
+  sessions.on('open', (session) => {
+    const contactId = session.remoteContactId
+    // In the book before anything else hears of the session: its messages need the contact.
+    if (session.remotePeer) {
+      deps.upsert(session.remotePeer).catch((err: unknown) => deps.report(err, 'saving a contact'))
+    }
+    routeSession(session, deps)
+    deps.states.found(contactId)
+    deps.emit('session:open', {
+      contactId,
+      locationId: session.remoteLocationId,
+      role: session.role,
+    })
+    void deps.states.refreshPath(session)
+    session.on('path', () => void deps.states.refreshPath(session))
+    void deps.threads.flush(contactId)
+    deps.torrents?.attach(session)
+  })
+  sessions.on('closed', ({ session, error }) => {
+    const contactId = session.remoteContactId
+    deps.emit('session:closed', { contactId, locationId: session.remoteLocationId, error })
+    deps.reach()?.introducer.forget(session)
+    deps.reach()?.ringer.ringSoon(contactId)
+  })
+  sessions.on('ended', ({ error }) => {
+    if (error?.security) deps.report(error, 'peer session')
+  })
+}
+
 /** Which module answers which request and notify of an open session (PROTOCOL §5.5). */
-export function routeSession(session: PeerSession, deps: RoutingDeps): void {
+function routeSession(session: PeerSession, deps: RoutingDeps): void {
+  const reach = deps.reach()
   session.serve(async (m) => {
     if (m.type === 'thread-message') return deps.threads.onRequest(session, m)
     if (m.type === 'torrent-wire' && deps.torrents) return deps.torrents.onWireRequest(session, m)
+    if (m.type === 'introduce') return deps.introductions.receive(session, m)
+    if (m.type === 'peer-location-find') {
+      // For us: this contact introduces a caller. For another: we are asked to introduce.
+      if (m.proof.to === deps.me().uri && reach) {
+        const name = session.remotePeer?.file.C?.name ?? 'a contact'
+        return reach.rendezvous.receiveFind(sessionChannel(session, `through ${name}`), m)
+      }
+      if (reach) return reach.introducer.forward(session, m)
+    }
     throw new OpenPeerError('ERR_NOT_FOUND', `${m.type} is not served here`)
   })
   session.on('notify', (m) => {
+    if (m.type === 'peer-location-find' || m.type === 'peer-location-signal') {
+      if (!reach?.introducer.route(session, m)) reach?.rendezvous.receiveNotify(m)
+      return
+    }
     if (deps.threads.onNotify(session, m)) return
     if (m.type === 'torrent-offer') return deps.torrents?.onOffer(session, m)
     if (m.type === 'peer-file-update' && session.remotePeer) {
       const A = session.remotePeer.file.A
       verifyPeerFile({ A, ...m.peer }, session.remoteContactId, deps.now())
-        .then((p) => deps.onPeerFile(p))
+        .then((p) => deps.upsert(p))
         .catch((err: unknown) => deps.report(err, 'peer-file-update'))
     }
   })

@@ -49,6 +49,8 @@ export interface ClientEvents extends TorrentEvents {
   'contact:added': ContactView
   'contact:updated': ContactView
   'contact:state': ContactView
+  /** a contact introduced us to someone, now in our contacts (PROTOCOL §5.6) */
+  'contact:introduced': { contact: ContactView; by: { contactId: string; name: string } }
   'message:received': ReceivedMessage
   'message:state': MessageState
   'session:open': { contactId: string; locationId: string; role: 'initiator' | 'target' }
@@ -86,6 +88,8 @@ export interface OpenPeerClientOptions {
   origin?: string
   /** "Hide my IP address": connect through TURN relays only (see setRelayOnly) */
   relayOnly?: boolean
+  /** "Accept introductions" (default true; see setAcceptIntroductions) */
+  acceptIntroductions?: boolean
   /** file sharing tuning: progress event spacing, re-asking for wires, send-queue marks */
   torrents?: Pick<TorrentServiceOptions, 'progressEvery' | 'retryEvery' | 'sendQueue'>
 }

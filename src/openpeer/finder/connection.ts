@@ -2,14 +2,15 @@ import { Backoff } from '../async.ts'
 import { OpenPeerError } from '../errors.ts'
 import { Emitter } from '../events.ts'
 import { Endpoint } from '../wire/endpoint.ts'
-import type {
-  NotifyBody,
-  NotifyType,
-  RequestBody,
-  RequestOf,
-  RequestType,
-  ResultBody,
-  WireMessage,
+import {
+  RELAY_PATH,
+  type NotifyBody,
+  type NotifyType,
+  type RequestBody,
+  type RequestOf,
+  type RequestType,
+  type ResultBody,
+  type WireMessage,
 } from '../wire/messages.ts'
 import type { SocketLike } from '../ports.ts'
 export type FinderState = 'connecting' | 'online' | 'offline'
@@ -109,6 +110,22 @@ export class FinderConnection extends Emitter<FinderConnectionEvents> {
   /** the finder socket's URL (its relay lives beside it, on the same host and port) */
   get url(): string {
     return this.opts.url
+  }
+
+  /** who carries a find sent here (FindChannel) */
+  get via(): string {
+    return new URL(this.opts.url).host
+  }
+
+  /** The relay tunnel beside this finder (FindChannel): same host and port, path /relay. */
+  get relay(): {
+    url: string
+    open(context: string): Promise<{ token: string; peerToken: string }>
+  } {
+    return {
+      url: new URL(RELAY_PATH, this.opts.url).href,
+      open: (context) => this.request('relay-open', { context }),
+    }
   }
 
   get online(): boolean {

@@ -1,11 +1,10 @@
 import { OpenPeerError, asOpenPeerError } from '../errors.ts'
 import { randomId } from '../identity/encoding.ts'
 import type { SectionA } from '../identity/peer-file.ts'
-import type { FinderConnection } from '../finder/connection.ts'
 import type { FinderPool } from '../finder/pool.ts'
 import type { PeerLike, PeerOptions, SocketLike } from '../ports.ts'
 import { PathSwitch } from '../tunnel/path-switch.ts'
-import { RELAY_PATH, type NotifyOf, type RequestOf } from '../wire/messages.ts'
+import type { NotifyOf, RequestOf } from '../wire/messages.ts'
 import { digestOf } from '../wire/proof.ts'
 import type { ReplayCache } from '../wire/replay.ts'
 import {
@@ -17,6 +16,7 @@ import {
   openSignal,
   type FindTarget,
 } from './find-proofs.ts'
+import type { FindChannel } from './find-channel.ts'
 import type { LocalIdentity } from './identify.ts'
 import type { SessionManager } from './manager.ts'
 import { PeerSession } from './peer-session.ts'
@@ -42,7 +42,8 @@ export interface RendezvousDeps {
 }
 
 interface Context {
-  finder: FinderConnection
+  /** what carries this exchange: a finder, or an introducer's session */
+  finder: FindChannel
   remoteContactId: string
   remoteA: SectionA
   /** serialises this context's work so a candidate never overtakes its SDP */
@@ -67,14 +68,21 @@ export class Rendezvous {
   constructor(private readonly deps: RendezvousDeps) {
     // Finds and signalling flow one way: finder pool → rendezvous → session manager.
     this.unsubscribe = [
-      deps.finders.on('request', ({ finder, message }) => this.onFindRequest(finder, message)),
-      deps.finders.on('notify', ({ message }) => this.onNotify(message)),
+      deps.finders.on('request', ({ finder, message }) => {
+        this.receiveFind(finder, message).catch((err: unknown) =>
+          this.deps.onError(asOpenPeerError(err, 'incoming find refused')),
+        )
+      }),
+      deps.finders.on('notify', ({ message }) => this.receiveNotify(message)),
     ]
   }
 
-  /** Rings every online location of `target` through `finder`; resolves with how many. */
+  /**
+   * Rings every online location of `target` through `finder` (a finder, or an introducer's
+   * session: FindChannel); resolves with how many.
+   */
   async find(
-    finder: FinderConnection,
+    finder: FindChannel,
     target: FindTarget,
     opts: { signal?: AbortSignal } = {},
   ): Promise<number> {
@@ -96,17 +104,20 @@ export class Rendezvous {
     }
   }
 
-  /** A find forwarded to us by a finder. */
-  private onFindRequest(finder: FinderConnection, message: RequestOf<'peer-location-find'>): void {
-    this.acceptFind(finder, message).catch((err: unknown) =>
-      this.deps.onError(asOpenPeerError(err, 'incoming find refused')),
-    )
+  /**
+   * A find for us, passed on by a finder or an introducer: checked, then answered with our
+   * offer (through the same channel). Resolves with how many locations answer: this one.
+   */
+  async receiveFind(
+    finder: FindChannel,
+    message: RequestOf<'peer-location-find'>,
+  ): Promise<{ locations: number }> {
+    await this.acceptFind(finder, message)
+    return { locations: 1 }
   }
 
-  /** Replies and signals for contexts we take part in. */
-  private onNotify(
-    message: NotifyOf<'peer-location-find'> | NotifyOf<'peer-location-signal'>,
-  ): void {
+  /** Replies and signals for contexts we take part in (whatever carried them). */
+  receiveNotify(message: NotifyOf<'peer-location-find'> | NotifyOf<'peer-location-signal'>): void {
     const ctx = this.contexts.get(message.proof.context)
     if (!ctx) return
     ctx.queue = ctx.queue
@@ -150,7 +161,7 @@ export class Rendezvous {
   }
 
   private async acceptFind(
-    finder: FinderConnection,
+    finder: FindChannel,
     message: RequestOf<'peer-location-find'>,
   ): Promise<void> {
     const { proof } = message
@@ -221,8 +232,7 @@ export class Rendezvous {
       createSocket: this.deps.createSocket,
       context,
       role: opts.role,
-      openRelay: () => ctx.finder.request('relay-open', { context }),
-      relayUrl: new URL(RELAY_PATH, ctx.finder.url).href,
+      relay: ctx.finder.relay,
       iceTimeout: timings.iceTimeout,
       upgradeEvery: timings.upgradeEvery,
     })

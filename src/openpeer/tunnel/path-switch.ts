@@ -13,9 +13,11 @@ export interface PathSwitchOptions {
   context: string
   /** the find's initiator opens the relay; the target follows its lead */
   role: 'initiator' | 'target'
-  /** asks the finder of the find exchange for a relay's two tokens */
-  openRelay(): Promise<{ token: string; peerToken: string }>
-  relayUrl: string
+  /**
+   * The relay tunnel beside what carried the find (its finder); absent through an introducer,
+   * and then ICE is the only path.
+   */
+  relay?: { url: string; open(context: string): Promise<{ token: string; peerToken: string }> }
   /** ms to wait for ICE before falling back to the tunnel */
   iceTimeout: number
   /** ms between attempts to move a tunnelled session onto an ICE path */
@@ -59,7 +61,7 @@ export class PathSwitch extends PeerEvents implements PeerLike {
     this.ice = this.attempt(opts.peer.initiator)
     this.active = this.ice
     this.after(opts.iceTimeout, () => {
-      if (this.connected || opts.role !== 'initiator') return
+      if (this.connected || opts.role !== 'initiator' || !opts.relay) return
       this.fallBack().catch((cause: unknown) =>
         this.fail(
           new OpenPeerError('ERR_NO_PATH', 'no path: ICE failed and no relay could be opened', {
@@ -213,7 +215,9 @@ export class PathSwitch extends PeerEvents implements PeerLike {
   private async fallBack(): Promise<void> {
     if (this.tunnelKey || this.destroyed) return
     const key = (this.tunnelKey = newTunnelKey())
-    const tokens = await this.opts.openRelay()
+    const relay = this.opts.relay
+    if (!relay) throw new OpenPeerError('ERR_NO_PATH', 'no relay beside this find')
+    const tokens = await relay.open(this.opts.context)
     this.token = tokens.token
     this.emit('signal', {
       type: 'tunnel',
@@ -240,10 +244,10 @@ export class PathSwitch extends PeerEvents implements PeerLike {
       local: await tunnelFingerprint(mine.publicKey),
       remote: await tunnelFingerprint(theirs),
     }
-    if (this.destroyed || this.tunnel) return
+    if (this.destroyed || this.tunnel || !this.opts.relay) return
     // The socket is made last, with nothing awaited after: its open must find its handler set.
     const tunnel = new TunnelPeer({
-      socket: this.opts.createSocket(this.opts.relayUrl),
+      socket: this.opts.createSocket(this.opts.relay.url),
       token: this.token ?? '',
       cipher,
       fingerprints,

@@ -214,6 +214,8 @@ beforeAll(async () => {
   add('torrent-offer', 'notify', TORRENT_OFFER)
   add('torrent-wire', 'request', { infoHash: INFO_HASH, channel: 64 })
   add('torrent-wire', 'result', {})
+  add('introduce', 'request', { peer: bob.peer.file })
+  add('introduce', 'result', {})
 })
 
 const INFO_HASH = '0123456789abcdef0123456789abcdef01234567'
@@ -226,13 +228,23 @@ const TORRENT_OFFER = {
 }
 
 describe('decode: the catalogue', () => {
-  it('has a sample for every (type, kind) pair, and one channel per type', () => {
+  it('has a sample for every (type, kind) pair, and a channel for every type', () => {
     expect(PAIRS.length).toBeGreaterThanOrEqual(20)
     for (const { type, kind, channels } of PAIRS) {
       expect(sample(type, kind)).toBeDefined()
-      expect(channels).toHaveLength(1)
+      expect(channels.length).toBeGreaterThanOrEqual(1)
     }
   })
+
+  // A find and its signalling cross a finder or an introducer's session (PROTOCOL §5.6).
+  it.each(PAIRS.filter(({ channels }) => channels.length > 1))(
+    'accepts $type $kind on both channels',
+    ({ type, kind }) => {
+      const m = sample(type, kind)
+      for (const channel of ['finder', 'peer'] as const)
+        expect(decode(JSON.stringify(m), channel)).toEqual(m)
+    },
+  )
 
   it.each(PAIRS)(
     'accepts a valid $type $kind on the $channel channel',
@@ -246,11 +258,14 @@ describe('decode: the catalogue', () => {
     },
   )
 
-  it.each(PAIRS)('refuses $type $kind off the $channel channel', ({ type, kind, channel }) => {
-    const m = sample(type, kind)
-    const other = channel === 'finder' ? 'peer' : 'finder'
-    expectBad(JSON.stringify(m), other, m.id as string)
-  })
+  it.each(PAIRS.filter(({ channels }) => channels.length === 1))(
+    'refuses $type $kind off the $channel channel',
+    ({ type, kind, channel }) => {
+      const m = sample(type, kind)
+      const other = channel === 'finder' ? 'peer' : 'finder'
+      expectBad(JSON.stringify(m), other, m.id as string)
+    },
+  )
 
   const lacking = PAIRS.filter(({ type }) => KINDS.some((k) => !(k in CATALOGUE[type])))
   it.each(lacking)('refuses $type $kind under a kind the type lacks', ({ type, kind, channel }) => {

@@ -54,14 +54,16 @@ export const CATALOGUE = {
     request: z.strictObject({ contactId: hex64 }),
     result: z.strictObject({ peer: z.strictObject({ A: sectionASchema }) }),
   },
+  // A find and its signalling travel a finder's socket, or a mutual contact's sessions (an
+  // introduction, PROTOCOL §5.6): the same signed, sealed objects either way.
   'peer-location-find': {
-    channels: ['finder'],
+    channels: ['finder', 'peer'],
     request: z.strictObject({ proof: findProofSchema }),
     result: z.strictObject({ locations: z.number().int().min(0).max(16) }),
     notify: z.strictObject({ proof: findReplyProofSchema }),
   },
   'peer-location-signal': {
-    channels: ['finder'],
+    channels: ['finder', 'peer'],
     notify: z.strictObject({ proof: signalProofSchema }),
   },
   /** a relay tunnel for the find exchange `context`: a token for each side (PROTOCOL §5.7) */
@@ -104,6 +106,22 @@ export const CATALOGUE = {
     }),
   },
   'torrent-offer': { channels: ['peer'], notify: torrentOfferSchema },
+  /**
+   * A contact introduces another (PROTOCOL §5.6), in two steps so that nobody's find secret
+   * goes to someone who refuses: first without B (would you meet them?), then, once both said
+   * yes, with B (you may find them). A request, not the design's notify, for those answers.
+   */
+  introduce: {
+    channels: ['peer'],
+    request: z.strictObject({
+      peer: z.strictObject({
+        A: sectionASchema,
+        B: sectionBSchema.optional(),
+        C: sectionCSchema,
+      }),
+    }),
+    result: empty,
+  },
   'torrent-wire': { channels: ['peer'], request: torrentWireSchema, result: empty },
 } as const satisfies Record<
   string,
