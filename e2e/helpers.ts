@@ -102,7 +102,8 @@ export class OwnFinder {
   /** SIGKILL: the finder dies without a goodbye, as a crashed server would. */
   async kill(): Promise<void> {
     const child = this.child
-    if (!child || child.exitCode !== null) return
+    // A killed child has a signalCode and no exitCode: either means it is gone already.
+    if (!child || child.exitCode !== null || child.signalCode !== null) return
     const exited = new Promise((r) => child.once('exit', r))
     child.kill('SIGKILL')
     await exited

@@ -10,13 +10,15 @@ import { Lifetime, type GlueContext } from './context.ts'
 import { attachDevice, deviceLabel, requestPersistence } from './device.ts'
 import { attachErrors, showError } from './errors.ts'
 import { attachFiles, type FileActions } from './files.ts'
+import { attachIntroductions, type IntroductionActions } from './introductions.ts'
 import { attachPrivacy, type PrivacyActions } from './privacy.ts'
 import { attachInvites, type InviteActions } from './invites.ts'
 import type { AppPorts } from './ports.ts'
 import { attachPresence } from './presence.ts'
 
 /** Everything the UI can ask of the app. */
-export interface AppActions extends ChatActions, FileActions, InviteActions, PrivacyActions {
+export interface AppActions
+  extends ChatActions, FileActions, InviteActions, PrivacyActions, IntroductionActions {
   /** the first-run step: makes the keys and the profile, then connects */
   createIdentity(name: string): Promise<void>
 }
@@ -56,6 +58,7 @@ export function createApp(ports: AppPorts): App {
       locationLabel: deviceLabel(page.navigator.userAgent),
       // Chosen before the first connection: an address once told cannot be taken back.
       relayOnly: stores.prefs.load().hideIp,
+      acceptIntroductions: stores.prefs.load().acceptIntroductions,
     },
   )
   const ctx: GlueContext = {
@@ -73,6 +76,7 @@ export function createApp(ports: AppPorts): App {
   const files = attachFiles(ctx)
   const invites = attachInvites(ctx)
   const privacy = attachPrivacy(ctx)
+  const introductions = attachIntroductions(ctx)
 
   const start = (domain: string): void => {
     if (lifetime.stopped) return
@@ -114,7 +118,14 @@ export function createApp(ports: AppPorts): App {
 
   let stopped: Promise<void> | undefined
   return {
-    actions: { createIdentity, ...chat, ...files.actions, ...invites.actions, ...privacy },
+    actions: {
+      createIdentity,
+      ...chat,
+      ...files.actions,
+      ...invites.actions,
+      ...privacy,
+      ...introductions,
+    },
     ready: load().catch((err: unknown) => showError(err, 'loading')),
     stop: () =>
       (stopped ??= (async () => {

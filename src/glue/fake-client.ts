@@ -119,6 +119,16 @@ export class FakeClient implements GlueClient {
   async renegotiate(contactId: string, opts: { iceRestart?: boolean } = {}): Promise<void> {
     this.renegotiated.push({ contactId, iceRestart: !!opts.iceRestart })
   }
+  readonly introduced: [string, string][] = []
+  introduceError: Error | undefined
+  async introduce(a: string, b: string): Promise<void> {
+    if (this.introduceError) throw this.introduceError
+    this.introduced.push([a, b])
+  }
+  acceptingIntroductions = true
+  setAcceptIntroductions(on: boolean): void {
+    this.acceptingIntroductions = on
+  }
 }
 
 export const fileInfo = (n: number): TorrentInfo => ({

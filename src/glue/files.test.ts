@@ -123,7 +123,9 @@ describe('files glue', () => {
 
     rig.app.actions.setSeedOnMobileData(true)
     expect(files.serving).toBe(true)
-    expect(rig.stores.saved).toEqual([{ seedOnMobileData: true, hideIp: false }])
+    expect(rig.stores.saved).toEqual([
+      { seedOnMobileData: true, hideIp: false, acceptIntroductions: true },
+    ])
 
     rig.app.actions.setSeedOnMobileData(false)
     rig.page.connection.type = 'wifi'
@@ -134,11 +136,16 @@ describe('files glue', () => {
   it('the saved choice is read at start: allowed on mobile data, seeding goes on', async () => {
     const rig = await startApp({
       before: ({ stores, page }) => {
-        stores.saved.push({ seedOnMobileData: true, hideIp: false })
+        stores.saved.push({ seedOnMobileData: true, hideIp: false, acceptIntroductions: true })
         page.connection.type = 'cellular'
       },
     })
-    expect(usePrefs.getState()).toEqual({ seedOnMobileData: true, cellular: true, hideIp: false })
+    expect(usePrefs.getState()).toEqual({
+      seedOnMobileData: true,
+      cellular: true,
+      hideIp: false,
+      acceptIntroductions: true,
+    })
     expect(rig.client.torrents!.serving).toBe(true)
   })
 

@@ -68,6 +68,8 @@ export type GlueClient = Pick<
   | 'resetInvites'
   | 'setRelayOnly'
   | 'renegotiate'
+  | 'introduce'
+  | 'setAcceptIntroductions'
 > & { readonly torrents: FileService | undefined }
 
 export interface AppPorts extends Pick<ClientPorts, 'createSocket' | 'createPeer' | 'fetch'> {

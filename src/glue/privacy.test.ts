@@ -14,7 +14,8 @@ describe('privacy glue: "Hide my IP address"', () => {
 
   it('a saved choice holds from the first connection on', async () => {
     const { client } = await startApp({
-      before: ({ stores }) => stores.saved.push({ seedOnMobileData: false, hideIp: true }),
+      before: ({ stores }) =>
+        stores.saved.push({ seedOnMobileData: false, hideIp: true, acceptIntroductions: true }),
     })
     expect(usePrefs.getState().hideIp).toBe(true)
     expect(client.options?.relayOnly).toBe(true)
@@ -28,13 +29,21 @@ describe('privacy glue: "Hide my IP address"', () => {
     })
     rig.app.actions.setHideIp(true)
     expect(usePrefs.getState().hideIp).toBe(true)
-    expect(rig.stores.saved.at(-1)).toEqual({ seedOnMobileData: false, hideIp: true })
+    expect(rig.stores.saved.at(-1)).toEqual({
+      seedOnMobileData: false,
+      hideIp: true,
+      acceptIntroductions: true,
+    })
     expect(rig.client.relayOnly).toBe(true)
     // Only the connected contact's session restarts ICE; the offline one connects relay-only later.
     expect(rig.client.renegotiated).toEqual([{ contactId: BOB.contactId, iceRestart: true }])
 
     rig.app.actions.setHideIp(false)
     expect(rig.client.relayOnly).toBe(false)
-    expect(rig.stores.saved.at(-1)).toEqual({ seedOnMobileData: false, hideIp: false })
+    expect(rig.stores.saved.at(-1)).toEqual({
+      seedOnMobileData: false,
+      hideIp: false,
+      acceptIntroductions: true,
+    })
   })
 })

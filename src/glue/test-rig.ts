@@ -89,6 +89,12 @@ export class FakePage implements PagePorts {
   }
 }
 
+const DEFAULT_PREFS: DevicePrefs = {
+  seedOnMobileData: false,
+  hideIp: false,
+  acceptIntroductions: true,
+}
+
 export function memoryAppStores(): AppStores & { saved: DevicePrefs[]; swept: number } {
   const saved: DevicePrefs[] = []
   const stores = {
@@ -100,9 +106,9 @@ export function memoryAppStores(): AppStores & { saved: DevicePrefs[]; swept: nu
     saved,
     swept: 0,
     prefs: {
-      load: (): DevicePrefs => ({ seedOnMobileData: false, hideIp: false, ...saved.at(-1) }),
+      load: (): DevicePrefs => ({ ...DEFAULT_PREFS, ...saved.at(-1) }),
       save: (p: Partial<DevicePrefs>) =>
-        void saved.push({ seedOnMobileData: false, hideIp: false, ...saved.at(-1), ...p }),
+        void saved.push({ ...DEFAULT_PREFS, ...saved.at(-1), ...p }),
     },
     sweepOrphanPieces: async () => {
       stores.swept++

@@ -8,6 +8,8 @@ export interface DevicePrefs {
   seedOnMobileData: boolean
   /** "Hide my IP address": relay-only connections */
   hideIp: boolean
+  /** "Accept introductions" (on unless switched off) */
+  acceptIntroductions: boolean
 }
 
 /** Where the glue reads and writes them (a port, so tests need no localStorage). */
@@ -17,13 +19,18 @@ export interface PrefsStore {
   save(prefs: Partial<DevicePrefs>): void
 }
 
-const DEFAULTS: DevicePrefs = { seedOnMobileData: false, hideIp: false }
+const DEFAULTS: DevicePrefs = { seedOnMobileData: false, hideIp: false, acceptIntroductions: true }
 
 export function loadPrefs(): DevicePrefs {
   try {
     const saved = JSON.parse(localStorage.getItem(KEY) ?? '{}') as Partial<DevicePrefs>
     // Only a real `true` turns a choice on: a damaged entry falls back to the default.
-    return { seedOnMobileData: saved.seedOnMobileData === true, hideIp: saved.hideIp === true }
+    return {
+      seedOnMobileData: saved.seedOnMobileData === true,
+      hideIp: saved.hideIp === true,
+      // On unless a real `false` was saved.
+      acceptIntroductions: saved.acceptIntroductions !== false,
+    }
   } catch {
     return DEFAULTS
   }

@@ -1,7 +1,8 @@
-import type { DragEvent } from 'react'
+import { useState, type DragEvent } from 'react'
 import { contactById, useContacts } from '../state/contacts.ts'
 import { useUi } from '../state/ui.ts'
 import { Composer } from './Composer.tsx'
+import { IntroduceDialog } from './IntroduceDialog.tsx'
 import { PATH_HINTS, PATH_WORDS } from './format.ts'
 import { MessageLog } from './MessageLog.tsx'
 import { ShareFileInput } from './ShareFileInput.tsx'
@@ -12,6 +13,7 @@ export function Conversation() {
   const { selectContact, shareFiles } = useActions()
   const selected = useUi((s) => s.selected)
   const contact = useContacts(contactById(selected))
+  const [introducing, setIntroducing] = useState(false)
 
   if (!selected || !contact) {
     return (
@@ -61,7 +63,13 @@ export function Conversation() {
             </>
           )}
         </span>
+        <button type="button" className="head-action" onClick={() => setIntroducing(true)}>
+          Introduce
+        </button>
       </header>
+      {introducing && (
+        <IntroduceDialog contactId={contact.contactId} onClose={() => setIntroducing(false)} />
+      )}
       {contact.state !== 'connected' && (
         <p className="muted small">
           Messages wait here and leave by themselves when {contact.name} is back online.

@@ -6,7 +6,8 @@ import { useActions } from './useActions.ts'
 export function ProfilePanel() {
   const info = useIdentity((s) => s.info)
   const hideIp = usePrefs((s) => s.hideIp)
-  const { setHideIp } = useActions()
+  const acceptIntroductions = usePrefs((s) => s.acceptIntroductions)
+  const { setHideIp, setAcceptIntroductions } = useActions()
   if (!info) return null
   return (
     <section aria-labelledby="profile-title" className="card profile">
@@ -33,6 +34,18 @@ export function ProfilePanel() {
       <p id="hide-ip-why" className="small muted">
         Connects only through relay servers, so contacts never learn your IP address; a little
         slower.
+      </p>
+      <label className="switch">
+        <input
+          type="checkbox"
+          checked={acceptIntroductions}
+          aria-describedby="introductions-why"
+          onChange={(e) => setAcceptIntroductions(e.target.checked)}
+        />
+        Accept introductions
+      </label>
+      <p id="introductions-why" className="small muted">
+        Lets your contacts introduce you to each other: each then gets your contact card.
       </p>
     </section>
   )

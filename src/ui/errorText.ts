@@ -19,6 +19,7 @@ const TEXT: Partial<Record<AppErrorCode, string>> = {
   ERR_ABORTED: 'Cancelled.',
   ERR_STORAGE: 'This browser could not save your data (storage full or blocked).',
   ERR_BAD_MESSAGE: 'That was not accepted.',
+  ERR_FORBIDDEN: 'That is not allowed.',
   ERR_TOO_LARGE: 'That is too long.',
   ERR_SESSION_CLOSED: 'The connection closed. It will be retried.',
   ERR_RATE_LIMITED: 'Too many attempts. Wait a little and try again.',
