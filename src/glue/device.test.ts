@@ -26,10 +26,13 @@ describe('device glue', () => {
     expect(deviceLabel('curl/8')).toBe('Browser on unknown system')
   })
 
-  it('the network coming back skips the finder backoff', async () => {
+  it('the network coming back, or another link, moves the sessions and skips the backoff', async () => {
     const { client, page } = await startApp()
     page.window.fire('online')
-    expect(client.retried).toBe(1)
+    expect(client.networkChanges).toBe(1)
+    page.connection.type = 'cellular'
+    page.connection.fire('change')
+    expect(client.networkChanges).toBe(2)
   })
 
   it('the page shown again checks the finder at once; hidden, it does not', async () => {

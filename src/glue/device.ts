@@ -8,11 +8,19 @@ import type { PagePorts } from './ports.ts'
 export function attachDevice(ctx: GlueContext): void {
   // The browser knows before our timers do that the network is back, or that the page was
   // asleep (a laptop waking, a phone's tab shown again): reconnect, and test what looks alive.
-  onPage(ctx, ctx.page.window, 'online', () => ctx.client.retryNow())
+  onPage(ctx, ctx.page.window, 'online', () => ctx.client.networkChanged())
   onPage(ctx, ctx.page.document, 'visibilitychange', () => {
     if (ctx.page.document.visibilityState === 'visible') ctx.client.retryNow()
   })
-  ctx.lifetime.defer(watchCellular(ctx.page.navigator, prefsActions.setCellular))
+  // A new link (Wi-Fi to mobile data, another network): sessions move with an ICE restart.
+  let first = true
+  ctx.lifetime.defer(
+    watchCellular(ctx.page.navigator, (cellular) => {
+      prefsActions.setCellular(cellular)
+      if (!first) ctx.client.networkChanged()
+      first = false
+    }),
+  )
 }
 
 const BROWSERS: [RegExp, string][] = [

@@ -97,6 +97,10 @@ export class FakeClient implements GlueClient {
   retryNow(): void {
     this.retried++
   }
+  networkChanges = 0
+  networkChanged(): void {
+    this.networkChanges++
+  }
   inviteLink(origin: string): string {
     return `${origin}/#/i/app.test/${ME.contactId}.${String(this.resetCount).repeat(22)}`
   }

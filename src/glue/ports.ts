@@ -69,6 +69,7 @@ export type GlueClient = Pick<
   | 'setRelayOnly'
   | 'renegotiate'
   | 'introduce'
+  | 'networkChanged'
   | 'setAcceptIntroductions'
 > & { readonly torrents: FileService | undefined }
 

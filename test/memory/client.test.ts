@@ -79,6 +79,28 @@ describe('the client over an in-memory network', () => {
     expect(alice.contacts()[0]?.state).toBe('connected')
   })
 
+  it('moves every session to a new network: either side noticing the change restarts ICE', async () => {
+    const { domain, network } = await setup()
+    const { alice, bob } = await connected(domain, network)
+    // Bob found Alice, so Alice (the target, who answers a find with an offer) is the offerer:
+    // Bob, the answerer, has to ask her over the control channel for the restart.
+    const offerer = network.peers.find((p) => p.initiator && p.connected)!
+    expect(offerer.iceRestarts).toBe(0)
+    for (const [who, n] of [
+      [bob, 1],
+      [alice, 2],
+    ] as const) {
+      const negotiated = new Promise((r) => offerer.once('negotiated', r))
+      who.networkChanged()
+      await negotiated
+      expect(offerer.iceRestarts).toBe(n)
+    }
+    const after = until(alice, 'message:received')
+    await bob.sendMessage(idOf(alice), 'on the new network')
+    expect((await after).body).toBe('on the new network')
+    expect(alice.contacts()[0]?.state).toBe('connected')
+  })
+
   it('keeps a message written to an offline contact and delivers it when they come back', async () => {
     const { domain, network } = await setup()
     const stores = createMemoryStores()

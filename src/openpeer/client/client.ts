@@ -174,6 +174,22 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     this.reach?.ringer.ringAll()
   }
 
+  /**
+   * The device's network changed (another Wi-Fi, mobile data, a wake from sleep): every open
+   * session restarts ICE over its control channel while that still works, so it moves to the
+   * new network instead of dying with the old; the finder socket is tested and offline
+   * contacts rung. A session whose path is gone already is found again by the ringer.
+   */
+  networkChanged(): void {
+    this.retryNow()
+    for (const c of this.contactBook.list()) {
+      if (!this.sessions.ofContact(c.contactId).length) continue
+      this.renegotiate(c.contactId, { iceRestart: true }).catch(() => {
+        // the path is gone: keep-alives end the session and the ringer finds them again
+      })
+    }
+  }
+
   inviteLink(origin: string): string {
     const me = this.requireIdentity()
     return formatInvite(origin, {

@@ -144,8 +144,10 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
     }
     return renegotiate(
       this.opts.peer,
-      () =>
-        this.rpc.notify('session-signal', { signal: { type: 'renegotiate', renegotiate: true } }),
+      (iceRestart) =>
+        this.rpc.notify('session-signal', {
+          signal: { type: 'renegotiate', renegotiate: true, ...(iceRestart ? { iceRestart } : {}) },
+        }),
       opts,
     )
   }
@@ -312,7 +314,16 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
         new OpenPeerError('ERR_NOT_IDENTIFIED', `${message.type} before peer-identify`),
       )
     }
-    if (message.type === 'session-signal') return this.signal(message.signal)
+    if (message.type === 'session-signal') {
+      // The answerer's network changed and it asks us, the offerer, for an ICE restart.
+      if (message.signal.iceRestart && this.opts.peer.initiator) {
+        this.renegotiate({ iceRestart: true }).catch(() => {
+          // a restart that fails leaves the session to its keep-alive and ICE's own verdict
+        })
+        return
+      }
+      return this.signal(message.signal)
+    }
     if (message.type === 'session-close')
       return this.close(new OpenPeerError('ERR_SESSION_CLOSED', `remote closed: ${message.reason}`))
     this.emit('notify', message)

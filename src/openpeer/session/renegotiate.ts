@@ -4,12 +4,11 @@ import type { PeerLike } from '../ports.ts'
 /**
  * Renegotiates a connected peer (new offer/answer over the control channel, never the finder)
  * and resolves once signalling is stable again. With `iceRestart`, the offerer restarts ICE; the
- * answerer can only ask the offerer to renegotiate (`askOfferer`), and simple-peer's request has
- * no room to ask for a restart, so from that side it is a plain renegotiation.
+ * answerer asks the offerer to (`askOfferer`, which carries the wish over the control channel).
  */
 export function renegotiate(
   peer: PeerLike,
-  askOfferer: () => void,
+  askOfferer: (iceRestart: boolean) => void,
   opts: { signal?: AbortSignal; iceRestart?: boolean } = {},
 ): Promise<void> {
   return raceSignal<void>(withTimeout(15_000, opts.signal), (resolve) => {
@@ -18,7 +17,7 @@ export function renegotiate(
       resolve()
     }
     peer.once('negotiated', onNegotiated)
-    if (!peer.initiator) askOfferer()
+    if (!peer.initiator) askOfferer(!!opts.iceRestart)
     else {
       if (opts.iceRestart) peer.offerOptions = { iceRestart: true }
       peer.negotiate()

@@ -23,8 +23,10 @@ export interface SessionTimings {
 export const DEFAULT_TIMINGS: SessionTimings = {
   connectTimeout: 30_000,
   identifyTimeout: 15_000,
-  keepAlive: 15_000,
-  deadAfter: 45_000,
+  // A 10 s outage must not end a session (keep-alives resume and nothing is lost); a path that
+  // is gone for good is given up within half a minute and the contact found again.
+  keepAlive: 10_000,
+  deadAfter: 25_000,
   iceTimeout: 10_000,
   upgradeEvery: 30_000,
 }

@@ -84,6 +84,8 @@ export class MemoryPeer extends PeerEvents implements PeerLike {
   destroyed = false
   initiator: boolean
   offerOptions: Record<string, unknown> = {}
+  /** offers made with `offerOptions.iceRestart` (what a network change should cause) */
+  iceRestarts = 0
   /** every signal this peer produced, for tests that look at what would cross the finder */
   readonly signals: MemorySignal[] = []
   private remote: MemoryPeer | undefined
@@ -193,6 +195,7 @@ export class MemoryPeer extends PeerEvents implements PeerLike {
 
   private offer(): void {
     if (this.destroyed) return
+    if (this.offerOptions.iceRestart) this.iceRestarts += 1
     this.local = { sdp: sdpOf(this.id, this.fingerprint, 'offer') }
     this.emitSignal({ type: 'offer', sdp: this.local.sdp })
     if (!this.connected && this.options.trickle) {

@@ -148,6 +148,8 @@ export const signalDataSchema = z.strictObject({
     .optional(),
   sdp: z.string().max(60_000).optional(),
   renegotiate: z.boolean().optional(),
+  /** with `renegotiate`: the answerer asks the offerer for an ICE restart (a network change) */
+  iceRestart: z.boolean().optional(),
   transceiverRequest: z
     .strictObject({
       kind: z.enum(['audio', 'video']),
