@@ -22,6 +22,11 @@ export function simplePeerFactory(
       enumerable: false,
       configurable: true,
     })
+    // Owners (a session, a path switch) listen for errors while they hold the peer and remove
+    // their listeners when they let it go; a datachannel that fails after that (its remote
+    // closed without closing it first) makes simple-peer emit 'error' to nobody, which would
+    // throw out of an event loop turn and end a Node host. Nobody holds it any more: ignore.
+    ;(peer as unknown as PeerLike).on('error', () => {})
     return peer as unknown as PeerLike
   }
 }
