@@ -123,10 +123,7 @@ export class PathSwitch extends PeerEvents implements PeerLike {
     this.destroyed = true
     this.connected = false
     for (const t of this.timers) clearTimeout(t)
-    for (const p of [this.ice, this.tunnel, this.upgrade]) {
-      p?.removeAllListeners()
-      p?.destroy()
-    }
+    for (const p of [this.ice, this.tunnel, this.upgrade]) letGo(p)
     setTimeout(() => {
       if (err) this.emit('error', err)
       this.emit('close')
@@ -186,8 +183,7 @@ export class PathSwitch extends PeerEvents implements PeerLike {
     if (!this.tunnelEnded || this.active === this.tunnel) return
     const tunnel = this.tunnel
     this.tunnel = undefined
-    tunnel?.removeAllListeners()
-    tunnel?.destroy()
+    letGo(tunnel)
   }
 
   private onPathEnd(peer: PeerLike, err?: Error): void {
@@ -201,8 +197,7 @@ export class PathSwitch extends PeerEvents implements PeerLike {
   private dropUpgrade(): void {
     const peer = this.upgrade
     this.upgrade = undefined
-    peer?.removeAllListeners()
-    peer?.destroy()
+    letGo(peer)
   }
 
   private tryUpgrade(): void {
@@ -254,8 +249,7 @@ export class PathSwitch extends PeerEvents implements PeerLike {
       initiator: this.opts.peer.initiator,
     })
     // ICE is given up: its late events must not speak for the session.
-    this.ice?.removeAllListeners()
-    this.ice?.destroy()
+    letGo(this.ice)
     this.ice = undefined
     this.tunnel = tunnel
     this.active = tunnel
@@ -292,4 +286,15 @@ export class PathSwitch extends PeerEvents implements PeerLike {
       this.every(ms, fn)
     })
   }
+}
+
+/**
+ * Drops a path: its late events must not speak for the session, and a late error (a channel
+ * failing as it goes) must not be emitted to nobody, which throws.
+ */
+function letGo(peer: PeerLike | undefined): void {
+  if (!peer) return
+  peer.removeAllListeners()
+  peer.on('error', () => {})
+  peer.destroy()
 }
