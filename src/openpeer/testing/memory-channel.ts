@@ -1,39 +1,25 @@
+import { ChannelBase } from '../session/channel-base.ts'
+
 /**
  * A negotiated RTCDataChannel between two memory peers: both sides create it with the same id
  * and bytes flow once both have. Messages keep their order and arrive asynchronously; nothing
  * is ever buffered on the sending side, so `bufferedAmount` stays 0.
  */
-export class MemoryChannel extends EventTarget {
-  readyState: RTCDataChannelState = 'connecting'
-  binaryType: BinaryType = 'arraybuffer'
+export class MemoryChannel extends ChannelBase {
   readonly bufferedAmount = 0
-  bufferedAmountLowThreshold = 0
   /** messages sent before the other side created its end */
   private early: (string | ArrayBuffer)[] = []
 
   constructor(
-    readonly label: string,
-    readonly id: number,
+    label: string,
+    id: number,
     private readonly remote: () => MemoryChannel | undefined,
   ) {
-    super()
+    super(label, id)
   }
 
-  open(): void {
-    if (this.readyState !== 'connecting') return
-    this.readyState = 'open'
-    this.dispatchEvent(new Event('open'))
-  }
-
-  send(data: string | ArrayBuffer | ArrayBufferView): void {
-    if (this.readyState !== 'open')
-      throw new DOMException('channel is not open', 'InvalidStateError')
-    const copy =
-      typeof data === 'string'
-        ? data
-        : ArrayBuffer.isView(data)
-          ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice().buffer
-          : data.slice(0)
+  protected transmit(data: string | Uint8Array<ArrayBuffer>): void {
+    const copy = typeof data === 'string' ? data : data.buffer
     const remote = this.remote()
     if (!remote) {
       this.early.push(copy)

@@ -1,18 +1,17 @@
+import { ChannelBase } from '../session/channel-base.ts'
+
 /**
  * A negotiated datachannel carried by the tunnel: the same surface the session's bulk channels
  * use on WebRTC (an EventTarget with send, bufferedAmount and the bufferedamountlow event), so
  * torrent wires run on it unchanged. Messages that arrive before this side opened its end are
  * kept for it, as both sides open their ends at their own pace.
  */
-export class TunnelChannel extends EventTarget {
-  readyState: RTCDataChannelState = 'connecting'
-  binaryType: BinaryType = 'arraybuffer'
-  bufferedAmountLowThreshold = 0
+export class TunnelChannel extends ChannelBase {
   private lowTimer: ReturnType<typeof setInterval> | undefined
 
   constructor(
-    readonly label: string,
-    readonly id: number,
+    label: string,
+    id: number,
     private readonly out: {
       send(stream: number, data: string | Uint8Array): void
       close(stream: number): void
@@ -20,29 +19,15 @@ export class TunnelChannel extends EventTarget {
       buffered(): number
     },
   ) {
-    super()
+    super(label, id)
   }
 
   get bufferedAmount(): number {
     return this.out.buffered()
   }
 
-  open(): void {
-    if (this.readyState !== 'connecting') return
-    this.readyState = 'open'
-    this.dispatchEvent(new Event('open'))
-  }
-
-  send(data: string | ArrayBuffer | ArrayBufferView): void {
-    if (this.readyState !== 'open')
-      throw new DOMException('channel is not open', 'InvalidStateError')
-    const bytes =
-      typeof data === 'string'
-        ? data
-        : ArrayBuffer.isView(data)
-          ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice()
-          : new Uint8Array(data.slice(0))
-    this.out.send(this.id, bytes)
+  protected transmit(data: string | Uint8Array<ArrayBuffer>): void {
+    this.out.send(this.id, data)
     this.watchLow()
   }
 
