@@ -1,10 +1,7 @@
 import WebSocket from 'ws'
+import { startFinder as startTestFinder, type TestFinder } from '../../server/test-server.ts'
 import { until } from '../until.ts'
-import {
-  createFinderServer,
-  type FinderServer,
-  type FinderServerOptions,
-} from '../../server/index.ts'
+import type { FinderServerOptions } from '../../server/index.ts'
 import {
   createMemoryNetwork,
   createMemoryStores,
@@ -21,18 +18,9 @@ import {
  * everything above the wire runs for real, in one process, in milliseconds.
  */
 
-export async function startFinder(
-  opts: FinderServerOptions = {},
-): Promise<{ server: FinderServer; domain: string }> {
-  const server = await createFinderServer({
-    port: 0,
-    host: '127.0.0.1',
-    log: () => {},
-    distDir: '/nonexistent',
-    ...opts,
-  })
-  return { server, domain: `127.0.0.1:${server.address().port}` }
-}
+/** The tests' finder (server/test-server.ts), serving no app. */
+export const startFinder = (opts: FinderServerOptions = {}): Promise<TestFinder> =>
+  startTestFinder({ distDir: '/nonexistent', ...opts })
 
 export function memoryPorts(
   network: MemoryNetwork,
