@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react'
 import { useIdentity } from '../state/identity.ts'
 import { usePrefs } from '../state/prefs.ts'
 import { useActions } from './useActions.ts'
@@ -22,31 +23,44 @@ export function ProfilePanel() {
         <dt>Peer URI</dt>
         <dd className="mono uri">{info.uri}</dd>
       </dl>
-      <label className="switch">
-        <input
-          type="checkbox"
-          checked={hideIp}
-          aria-describedby="hide-ip-why"
-          onChange={(e) => setHideIp(e.target.checked)}
-        />
-        Hide my IP address
-      </label>
-      <p id="hide-ip-why" className="small muted">
+      <Setting id="hide-ip-why" label="Hide my IP address" checked={hideIp} onChange={setHideIp}>
         Connects only through relay servers, so contacts never learn your IP address; a little
         slower.
-      </p>
+      </Setting>
+      <Setting
+        id="introductions-why"
+        label="Accept introductions"
+        checked={acceptIntroductions}
+        onChange={setAcceptIntroductions}
+      >
+        Lets your contacts introduce you to each other: each then gets your contact card.
+      </Setting>
+    </section>
+  )
+}
+
+/** A checkbox named by its label, with one sentence beside it that says what it does. */
+function Setting(props: {
+  id: string
+  label: string
+  checked: boolean
+  onChange: (on: boolean) => void
+  children: ReactNode
+}) {
+  return (
+    <>
       <label className="switch">
         <input
           type="checkbox"
-          checked={acceptIntroductions}
-          aria-describedby="introductions-why"
-          onChange={(e) => setAcceptIntroductions(e.target.checked)}
+          checked={props.checked}
+          aria-describedby={props.id}
+          onChange={(e) => props.onChange(e.target.checked)}
         />
-        Accept introductions
+        {props.label}
       </label>
-      <p id="introductions-why" className="small muted">
-        Lets your contacts introduce you to each other: each then gets your contact card.
+      <p id={props.id} className="small muted">
+        {props.children}
       </p>
-    </section>
+    </>
   )
 }
