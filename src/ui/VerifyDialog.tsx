@@ -44,7 +44,9 @@ export function VerifyDialog({ contactId, onClose }: { contactId: string; onClos
         trust. If they match, nobody between you — not a server, not whoever introduced you —
         swapped your keys.
       </p>
-      <h3 id="safety-number-label">Safety number</h3>
+      <h3 id="safety-number-label" className="safety-number-label">
+        Safety number
+      </h3>
       {shown === undefined ? (
         <p className="muted">Working it out…</p>
       ) : shown === null ? (
@@ -54,9 +56,7 @@ export function VerifyDialog({ contactId, onClose }: { contactId: string; onClos
           {shown}
         </div>
       )}
-      {qr && (
-        <img className="qr" src={qr} alt="Safety number QR code" width={200} height={200} />
-      )}
+      {qr && <img className="qr" src={qr} alt="Safety number QR code" width={200} height={200} />}
       {verified ? (
         <>
           <p>You have marked {name} as verified.</p>
@@ -65,7 +65,7 @@ export function VerifyDialog({ contactId, onClose }: { contactId: string; onClos
           </button>
         </>
       ) : (
-        <button type="button" disabled={!shown} onClick={() => void mark(true)}>
+        <button type="button" className="primary" disabled={!shown} onClick={() => void mark(true)}>
           Mark as verified
         </button>
       )}

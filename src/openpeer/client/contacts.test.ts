@@ -32,7 +32,10 @@ describe('Contacts: the verified mark', () => {
     const C = await createSectionC(keys, bob.uri, 'Robert', 2_000)
     const { changed } = await book.upsert({ ...bob, file: { ...bob.file, C } })
     expect(changed).toBe(true)
-    expect(book.get(bob.contactId)).toMatchObject({ file: { C: { name: 'Robert' } }, verified: 5_000 })
+    expect(book.get(bob.contactId)).toMatchObject({
+      file: { C: { name: 'Robert' } },
+      verified: 5_000,
+    })
   })
 
   // Cannot happen through the client today: the contact id is the hash of section A, so other

@@ -5,7 +5,13 @@ import { safetyNumber } from './safety-number.ts'
 
 // Computed independently of the code under test, from the construction in docs/safety-numbers.md.
 function referenceHalf(contactId: string): string {
-  const bits = pbkdf2Sync(Buffer.from(contactId, 'hex'), 'opw-safety-number-v1', 100_000, 30, 'sha256')
+  const bits = pbkdf2Sync(
+    Buffer.from(contactId, 'hex'),
+    'opw-safety-number-v1',
+    100_000,
+    30,
+    'sha256',
+  )
   let digits = ''
   for (let i = 0; i < 6; i++) digits += String(bits.readUIntBE(i * 5, 5) % 100_000).padStart(5, '0')
   return digits
