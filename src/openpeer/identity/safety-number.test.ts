@@ -51,7 +51,7 @@ describe('safetyNumber', () => {
   })
 
   it('refuses what is not a contact id', async () => {
-    await expect(safetyNumber(A, 'B'.repeat(64))).rejects.toMatchObject({ code: 'ERR_BAD_MESSAGE' })
-    await expect(safetyNumber(A, 'b'.repeat(63))).rejects.toMatchObject({ code: 'ERR_BAD_MESSAGE' })
+    await expect(safetyNumber(A, 'B'.repeat(64))).rejects.toMatchObject({ code: 'ERR_URI' })
+    await expect(safetyNumber(A, 'b'.repeat(63))).rejects.toMatchObject({ code: 'ERR_URI' })
   })
 })

@@ -30,7 +30,7 @@ const CONTACT_ID = /^[0-9a-f]{64}$/
 /** The 30 digits one side contributes, from its contact id. */
 async function half(contactId: string): Promise<string> {
   if (!CONTACT_ID.test(contactId)) {
-    throw new OpenPeerError('ERR_BAD_MESSAGE', 'a contact id is 64 lowercase hex digits')
+    throw new OpenPeerError('ERR_URI', 'a contact id is 64 lowercase hex digits')
   }
   const id = new Uint8Array(32)
   for (let i = 0; i < 32; i++) id[i] = parseInt(contactId.slice(2 * i, 2 * i + 2), 16)
@@ -54,7 +54,7 @@ async function half(contactId: string): Promise<string> {
 
 /**
  * The safety number of two contact ids (yours and theirs, in either order): 12 groups of 5
- * digits separated by single spaces. Throws ERR_BAD_MESSAGE for something not a contact id.
+ * digits separated by single spaces. Throws ERR_URI for something not a contact id.
  */
 export async function safetyNumber(a: string, b: string): Promise<string> {
   const halves = await Promise.all([half(a), half(b)])
