@@ -13,12 +13,19 @@ import { attachFiles, type FileActions } from './files.ts'
 import { attachIntroductions, type IntroductionActions } from './introductions.ts'
 import { attachPrivacy, type PrivacyActions } from './privacy.ts'
 import { attachInvites, type InviteActions } from './invites.ts'
+import { attachVerification, type VerificationActions } from './verification.ts'
 import type { AppPorts } from './ports.ts'
 import { attachPresence } from './presence.ts'
 
 /** Everything the UI can ask of the app. */
 export interface AppActions
-  extends ChatActions, FileActions, InviteActions, PrivacyActions, IntroductionActions {
+  extends
+    ChatActions,
+    FileActions,
+    InviteActions,
+    PrivacyActions,
+    IntroductionActions,
+    VerificationActions {
   /** the first-run step: makes the keys and the profile, then connects */
   createIdentity(name: string): Promise<void>
 }
@@ -77,6 +84,7 @@ export function createApp(ports: AppPorts): App {
   const invites = attachInvites(ctx)
   const privacy = attachPrivacy(ctx)
   const introductions = attachIntroductions(ctx)
+  const verification = attachVerification(ctx)
 
   const start = (domain: string): void => {
     if (lifetime.stopped) return
@@ -125,6 +133,7 @@ export function createApp(ports: AppPorts): App {
       ...invites.actions,
       ...privacy,
       ...introductions,
+      ...verification,
     },
     ready: load().catch((err: unknown) => showError(err, 'loading')),
     stop: () =>

@@ -32,6 +32,7 @@ export const BOB: ContactView = {
   state: 'connected',
   path: 'direct',
   findable: true,
+  verified: false,
 }
 
 export const inviteFrom = (contactId: string): string =>
@@ -132,6 +133,23 @@ export class FakeClient implements GlueClient {
   acceptingIntroductions = true
   setAcceptIntroductions(on: boolean): void {
     this.acceptingIntroductions = on
+  }
+  /** what safetyNumber answers (throws when an Error) */
+  safetyNumberOf: string | Error = '12345 '.repeat(12).trim()
+  async safetyNumber(_contactId: string): Promise<string> {
+    if (this.safetyNumberOf instanceof Error) throw this.safetyNumberOf
+    return this.safetyNumberOf
+  }
+  setVerifiedError: Error | undefined
+  /** marks the contact in contactList and says so, as the client does */
+  async setVerified(contactId: string, on: boolean): Promise<ContactView> {
+    if (this.setVerifiedError) throw this.setVerifiedError
+    const old = this.contactList.find((c) => c.contactId === contactId)
+    if (!old) throw new Error(`no contact ${contactId}`)
+    const view = { ...old, verified: on }
+    this.contactList = this.contactList.map((c) => (c.contactId === contactId ? view : c))
+    this.emit('contact:updated', view)
+    return view
   }
 }
 

@@ -71,6 +71,8 @@ export type GlueClient = Pick<
   | 'introduce'
   | 'networkChanged'
   | 'setAcceptIntroductions'
+  | 'safetyNumber'
+  | 'setVerified'
 > & { readonly torrents: FileService | undefined }
 
 export interface AppPorts extends Pick<ClientPorts, 'createSocket' | 'createPeer' | 'fetch'> {

@@ -64,6 +64,8 @@ export type {
 export { parseInvite, formatInvite, type Invite } from './identity/invite.ts'
 export { parsePeerUri, formatPeerUri } from './identity/uri.ts'
 export { checkDisplayName, NAME_MAX } from './identity/peer-file.ts'
+/** The safety number of two contact ids (12 groups of 5 digits; docs/safety-numbers.md). */
+export { safetyNumber } from './identity/safety-number.ts'
 export { createMemoryStores } from './memory.ts'
 export { simplePeerFactory } from './session/simple-peer.ts'
 export { createMemoryNetwork, type MemoryNetwork } from './testing/index.ts'

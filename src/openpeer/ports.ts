@@ -102,6 +102,11 @@ export interface ContactRecord {
   added: number
   /** the contact who introduced them (PROTOCOL §5.6), when that is how we met */
   introducedBy?: string | undefined
+  /**
+   * When the user compared safety numbers and marked them verified (docs/safety-numbers.md);
+   * absent when never, or when their section A (their keys) changed since.
+   */
+  verified?: number | undefined
 }
 
 export interface ContactStore {

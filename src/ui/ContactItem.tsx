@@ -18,7 +18,14 @@ export function ContactItem({ contactId }: { contactId: string }) {
     contact.state === 'offline' && contact.problem
       ? `can't connect: ${problemWords(contact.problem)}`
       : null
-  const label = [contact.name, contact.state, path, problem, unread ? `${unread} unread` : null]
+  const label = [
+    contact.name,
+    contact.state,
+    path,
+    contact.verified ? 'verified' : null,
+    problem,
+    unread ? `${unread} unread` : null,
+  ]
     .filter(Boolean)
     .join(', ')
 
@@ -41,6 +48,12 @@ export function ContactItem({ contactId }: { contactId: string }) {
               <span className="path" title={PATH_HINTS[connectedPath]}>
                 {path}
               </span>
+            </>
+          )}
+          {contact.verified && (
+            <>
+              {' · '}
+              <span className="verified">verified</span>
             </>
           )}
           {problem && <span className="problem">{problem}</span>}

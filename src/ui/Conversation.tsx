@@ -7,6 +7,7 @@ import { PATH_HINTS, PATH_WORDS } from './format.ts'
 import { MessageLog } from './MessageLog.tsx'
 import { ShareFileInput } from './ShareFileInput.tsx'
 import { useActions } from './useActions.ts'
+import { VerifyDialog } from './VerifyDialog.tsx'
 
 /** The open conversation; with no contact selected, a hint in its place. */
 export function Conversation() {
@@ -14,6 +15,7 @@ export function Conversation() {
   const selected = useUi((s) => s.selected)
   const contact = useContacts(contactById(selected))
   const [introducing, setIntroducing] = useState(false)
+  const [verifying, setVerifying] = useState(false)
 
   if (!selected || !contact) {
     return (
@@ -63,12 +65,18 @@ export function Conversation() {
             </>
           )}
         </span>
+        <button type="button" className="head-action" onClick={() => setVerifying(true)}>
+          Verify
+        </button>
         <button type="button" className="head-action" onClick={() => setIntroducing(true)}>
           Introduce
         </button>
       </header>
       {introducing && (
         <IntroduceDialog contactId={contact.contactId} onClose={() => setIntroducing(false)} />
+      )}
+      {verifying && (
+        <VerifyDialog contactId={contact.contactId} onClose={() => setVerifying(false)} />
       )}
       {contact.state !== 'connected' && (
         <p className="muted small">

@@ -2,6 +2,7 @@ import { OpenPeerError, asOpenPeerError } from '../errors.ts'
 import { Emitter } from '../events.ts'
 import { formatInvite } from '../identity/invite.ts'
 import type { VerifiedPeerFile } from '../identity/peer-file.ts'
+import { safetyNumber } from '../identity/safety-number.ts'
 import type { ClientPorts, OutboxItem, StoredIdentity } from '../ports.ts'
 import { SessionManager } from '../session/manager.ts'
 import { Threads } from '../threads/threads.ts'
@@ -201,6 +202,35 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
 
   contacts(): ContactView[] {
     return this.contactBook.list().map((c) => this.states.view(c))
+  }
+
+  /**
+   * The safety number of this contact and us (docs/safety-numbers.md): 12 groups of 5 digits
+   * that both sides see alike when neither's peer file was swapped on the way. ERR_NOT_FOUND
+   * for someone not in the contacts.
+   */
+  async safetyNumber(contactId: string): Promise<string> {
+    const me = this.requireIdentity()
+    if (!this.contactBook.has(contactId)) {
+      throw new OpenPeerError('ERR_NOT_FOUND', 'no such contact')
+    }
+    return safetyNumber(me.contactId, contactId)
+  }
+
+  /**
+   * "Mark as verified" (or not): remembered with the contact, shown as `verified` in its view
+   * and sent as `contact:updated`. Every contact starts unverified, however we met; the mark
+   * is dropped if their keys ever change. ERR_NOT_FOUND for someone not in the contacts.
+   */
+  async setVerified(contactId: string, on: boolean): Promise<ContactView> {
+    const before = this.contactBook.get(contactId)
+    const record = await this.contactBook.setVerified(contactId, on, this.replay.now())
+    const view = this.states.view(record)
+    if (record !== before) {
+      this.emit('contact:updated', view)
+      this.states.changed(contactId)
+    }
+    return view
   }
 
   /** Opens an invite link: fetches and checks the inviter's card, rings them, resolves once connected. */

@@ -58,6 +58,7 @@ export class ContactStates {
       path: state === 'connected' ? (this.paths.get(record.contactId) ?? 'unknown') : undefined,
       problem: state === 'connected' ? undefined : this.problems.get(record.contactId),
       findable: !!record.findSecret,
+      verified: record.verified !== undefined,
     }
   }
 
@@ -86,7 +87,7 @@ export class ContactStates {
     const record = this.contacts.get(contactId)
     if (!record) return
     const view = this.view(record)
-    const key = `${view.state}|${view.path ?? ''}|${view.name}|${view.problem?.code ?? ''}`
+    const key = `${view.state}|${view.path ?? ''}|${view.name}|${view.problem?.code ?? ''}|${view.verified}`
     if (this.last.get(contactId) === key) return
     this.last.set(contactId, key)
     this.emit(view)

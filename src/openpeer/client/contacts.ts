@@ -1,5 +1,6 @@
 import { OpenPeerError } from '../errors.ts'
-import type { VerifiedPeerFile } from '../identity/peer-file.ts'
+import { jcs } from '../identity/jcs.ts'
+import type { SectionA, VerifiedPeerFile } from '../identity/peer-file.ts'
 import type { ContactRecord, ContactStore } from '../ports.ts'
 
 /**
@@ -38,6 +39,11 @@ export class Contacts {
     ): T | undefined => (!a ? b : !b ? a : b.updated > a.updated ? b : a)
     const B = newer(old?.file.B, peer.file.B)
     const C = newer(old?.file.C, peer.file.C)
+    // A verified mark vouches for the keys that were compared: other keys drop it. Today this
+    // cannot happen — the contact id is the hash of A, so other keys are another contact, and
+    // every caller passes a VerifiedPeerFile — but the mark must not outlive a future key
+    // rotation, or a bug that lets A change, by silently carrying over.
+    const verified = old?.verified !== undefined && sameKeys(old.file.A, peer.file.A)
     const record: ContactRecord = {
       contactId: peer.contactId,
       uri: peer.uri,
@@ -52,23 +58,48 @@ export class Contacts {
         : extra.introducedBy
           ? { introducedBy: extra.introducedBy }
           : {}),
+      ...(verified && old ? { verified: old.verified } : {}),
     }
     const changed =
       !old ||
+      old.verified !== record.verified ||
       old.file.B?.sig !== record.file.B?.sig ||
       old.file.C?.sig !== record.file.C?.sig ||
       old.findSecret !== record.findSecret
-    if (changed) {
-      // In memory at once (before any await), so a session opening right now sees the name.
-      this.map.set(record.contactId, record)
-      try {
-        await this.store.put(record)
-      } catch (cause) {
-        throw new OpenPeerError('ERR_STORAGE', 'the contact could not be saved', { cause })
-      }
-    }
+    if (changed) await this.save(record)
     return { record: this.map.get(record.contactId) ?? record, added: !old, changed }
   }
+
+  /** Marks a contact verified (now) or not; ERR_NOT_FOUND for someone not in the book. */
+  async setVerified(contactId: string, on: boolean, now = Date.now()): Promise<ContactRecord> {
+    const old = this.map.get(contactId)
+    if (!old) throw new OpenPeerError('ERR_NOT_FOUND', 'no such contact')
+    if (on === (old.verified !== undefined)) return old
+    const record: ContactRecord = { ...old, verified: on ? now : undefined }
+    // Stored before shown: a mark the storage refused must not look given.
+    try {
+      await this.store.put(record)
+    } catch (cause) {
+      throw new OpenPeerError('ERR_STORAGE', 'the contact could not be saved', { cause })
+    }
+    this.map.set(contactId, record)
+    return record
+  }
+
+  private async save(record: ContactRecord): Promise<void> {
+    // In memory at once (before any await), so a session opening right now sees the name.
+    this.map.set(record.contactId, record)
+    try {
+      await this.store.put(record)
+    } catch (cause) {
+      throw new OpenPeerError('ERR_STORAGE', 'the contact could not be saved', { cause })
+    }
+  }
+}
+
+/** Whether two sections A hold the same keys (signing and sealing). */
+function sameKeys(a: SectionA, b: SectionA): boolean {
+  return jcs(a.signKey) === jcs(b.signKey) && jcs(a.boxKey) === jcs(b.boxKey)
 }
 
 export function displayNameOf(record: ContactRecord): string {

@@ -27,6 +27,8 @@ export interface ContactView {
   path: ConnectionPath | undefined
   /** false when we hold no find secret for them: they must ring us */
   findable: boolean
+  /** the user compared safety numbers with them and marked them verified */
+  verified: boolean
   /** why the last attempt to reach them failed (not shown while connected) */
   problem?: ContactProblem | undefined
 }
