@@ -60,9 +60,21 @@ export type {
   PeerOptions,
   SocketLike,
   StoredIdentity,
+  DeviceRecord,
+  HistoryPort,
 } from './ports.ts'
 export { parseInvite, formatInvite, type Invite } from './identity/invite.ts'
 export { parsePeerUri, formatPeerUri } from './identity/uri.ts'
+/** Device links: one identity on several devices (docs/devices.md). */
+export {
+  parseDeviceLink,
+  formatDeviceLink,
+  isDeviceLink,
+  DEVICE_LINK_TTL,
+  type DeviceLink,
+} from './identity/device-link.ts'
+export type { DeviceLinker } from './devices/linker.ts'
+export type { PendingDevice, DeviceLinkEvents } from './devices/types.ts'
 export { checkDisplayName, NAME_MAX } from './identity/peer-file.ts'
 /** The safety number of two contact ids (12 groups of 5 digits; docs/safety-numbers.md). */
 export { safetyNumber } from './identity/safety-number.ts'

@@ -85,6 +85,30 @@ export interface StoredIdentity {
   /** this running client's location id: stable across reloads of the same profile */
   locationId: string
   locationLabel: string
+  /**
+   * The other locations of this identity that we know of (device linking, docs/devices.md):
+   * the device that linked us, and the devices we linked. Absent before device linking.
+   */
+  devices?: DeviceRecord[] | undefined
+}
+
+/** Another location (device) of our own identity. */
+export interface DeviceRecord {
+  locationId: string
+  /** the name the user gave that device ("Alice's laptop") */
+  label: string
+  added: number
+}
+
+/**
+ * The host's message history, which the library does not keep (the app's lives in IndexedDB,
+ * src/storage): a device transfer takes a copy along (docs/devices.md). Opaque to the library.
+ */
+export interface HistoryPort {
+  /** what a newly linked device should get (recent history), as JSON */
+  export(): Promise<unknown>
+  /** a newly linked device stores what the linking device exported */
+  import(data: unknown): Promise<void>
 }
 
 export interface KeyStore {
@@ -215,4 +239,6 @@ export interface ClientPorts {
   now?: () => number
   /** enables file sharing (client.torrents) */
   torrents?: TorrentPorts
+  /** the host's message history, carried along when a device is linked */
+  history?: HistoryPort
 }

@@ -5,8 +5,9 @@ import { guard } from './db.ts'
 const KEY = 'identity'
 
 /**
- * The identity with its CryptoKeys. They are stored as-is through structured clone: the private
- * keys are non-extractable, so they never exist as bytes this app could leak.
+ * The identity with its CryptoKeys, stored as-is through structured clone (never as JSON bytes).
+ * Since device linking the private keys are extractable, and exported by the sealed device
+ * transfer only (docs/devices.md); profiles made before stay non-extractable.
  */
 export function idbKeyStore(store: UseStore): KeyStore {
   return {

@@ -15,6 +15,11 @@ import { attachSessions } from './routing.ts'
 import { acceptInvite } from './invites.ts'
 import * as identities from './identity.ts'
 import { ContactStates } from './contact-states.ts'
+import { joinWithLink, linkDevice, type DeviceDeps } from './devices.ts'
+import type { DeviceHandler } from '../devices/types.ts'
+import type { DeviceLinker } from '../devices/linker.ts'
+import type { PeerSession } from '../session/peer-session.ts'
+import { raceSignal, withTimeout } from '../async.ts'
 import {
   TORRENT_EVENTS,
   type ClientEvents,
@@ -45,6 +50,11 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
   private running = false
   /** file sharing; present when the host gave `ports.torrents` */
   readonly torrents: TorrentService | undefined
+  /**
+   * @internal Device linking's throwaway clients hear `device-*` messages through this
+   * (docs/devices.md); an ordinary client leaves it unset and refuses them.
+   */
+  deviceHandler: DeviceHandler | undefined
 
   constructor(
     private readonly ports: ClientPorts,
@@ -106,6 +116,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
       emit: (event, payload) => this.emit(event, payload),
       now: this.replay.now,
       report: (err, during) => this.report(err, during),
+      device: () => this.deviceHandler,
     })
   }
 
@@ -163,6 +174,71 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     this.sessions.closeAll()
     this.states.clear()
     await this.torrents?.stop()
+  }
+
+  /** Resolves once registered at the home finder (at once when it is so already). */
+  online(opts: { signal?: AbortSignal | undefined; timeout?: number } = {}): Promise<void> {
+    if (this.finderState() === 'online') return Promise.resolve()
+    const signal = withTimeout(opts.timeout ?? 20_000, opts.signal)
+    return raceSignal<void>(
+      signal,
+      (resolve) =>
+        this.on('finder:state', (e) => {
+          if (e.state === 'online') resolve()
+        }),
+      { onTimeout: () => new OpenPeerError('ERR_FINDER_UNREACHABLE', 'the finder did not answer') },
+    )
+  }
+
+  /**
+   * "Link a device" (docs/devices.md): a one-time device link (`link`, 10 minutes) answered by
+   * a throwaway identity; the returned linker lists who opened it (`pending`, with the short
+   * code) and sends our identity, contacts, files and history to the one the user approves.
+   * ERR_KEYS_LOCKED for a profile made before device linking. Stop it when the user leaves.
+   */
+  async linkDevice(opts: {
+    origin: string
+    ttl?: number
+    signal?: AbortSignal
+  }): Promise<DeviceLinker> {
+    this.requireIdentity()
+    return linkDevice(
+      this.deviceDeps(),
+      () => this.requireIdentity(),
+      (device) => this.rememberDevice(device),
+      opts,
+    )
+  }
+
+  /**
+   * Opens a device link on a device without an identity: shows `onCode` once connected, and
+   * resolves when the linked device's user approved and the identity is stored here, under a
+   * location of our own (then `start()`). ERR_CONFLICT, with nothing touched, when this device
+   * has an identity; ERR_LINK_EXPIRED, ERR_LINK_USED, ERR_LINK_DECLINED as the link says.
+   */
+  async joinDevice(
+    link: string,
+    opts: { name: string; onCode?: (code: string) => void; signal?: AbortSignal },
+  ): Promise<IdentityInfo> {
+    if (this.stored)
+      throw new OpenPeerError(
+        'ERR_CONFLICT',
+        'this device has a profile already: it was left as it is (a device link makes a new device)',
+      )
+    const stored = await joinWithLink(this.deviceDeps(), link, opts)
+    await this.contactBook.load()
+    await this.setIdentity(stored)
+    return this.info as IdentityInfo
+  }
+
+  /** The other devices (locations) of this identity we know of. */
+  devices(): { locationId: string; label: string; added: number }[] {
+    return [...(this.stored?.devices ?? [])]
+  }
+
+  /** @internal the open sessions with a contact (device linking speaks over them) */
+  sessionsWith(contactId: string): PeerSession[] {
+    return this.sessions.ofContact(contactId)
   }
 
   finderState(): 'connecting' | 'online' | 'offline' {
@@ -315,6 +391,23 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
   /** "Accept introductions" (on unless the host says otherwise). */
   setAcceptIntroductions(on: boolean): void {
     this.acceptingIntroductions = on
+  }
+
+  private deviceDeps(): DeviceDeps {
+    return {
+      ports: this.ports,
+      opts: this.opts,
+      makeClient: (ports, opts) => new OpenPeerClient(ports, opts),
+      now: this.replay.now,
+    }
+  }
+
+  private async rememberDevice(d: { locationId: string; label: string }): Promise<void> {
+    const me = this.requireIdentity()
+    const device = { ...d, added: this.replay.now() }
+    const next = { ...me, devices: [...(me.devices ?? []), device] }
+    await identities.save(this.ports.keys, next)
+    this.stored = next
   }
 
   private me(): ReturnType<typeof identities.localOf> {

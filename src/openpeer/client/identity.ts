@@ -11,7 +11,8 @@ export async function createIdentity(
   store: KeyStore,
   opts: { name: string; domain: string; locationLabel: string },
 ): Promise<StoredIdentity> {
-  const keys = await generateIdentityKeys()
+  // Extractable: device linking moves them, and only it (docs/devices.md).
+  const keys = await generateIdentityKeys({ extractable: true })
   const peer = await createPeerFile(keys, { domain: opts.domain, name: opts.name })
   const identity: StoredIdentity = {
     keys,

@@ -10,6 +10,7 @@ import type { ContactStates } from './contact-states.ts'
 import type { Introductions } from './introductions.ts'
 import type { Reach } from './reach.ts'
 import type { ClientEvents } from './types.ts'
+import type { DeviceHandler } from '../devices/types.ts'
 
 export interface RoutingDeps {
   threads: Threads
@@ -24,6 +25,8 @@ export interface RoutingDeps {
   emit<K extends 'session:open' | 'session:closed'>(event: K, payload: ClientEvents[K]): void
   report(error: unknown, during: string): void
   now: () => number
+  /** a device link's throwaway client serves `device-*` here (docs/devices.md) */
+  device: () => DeviceHandler | undefined
 }
 
 /**
@@ -68,6 +71,9 @@ function routeSession(session: PeerSession, deps: RoutingDeps): void {
     if (m.type === 'thread-message') return deps.threads.onRequest(session, m)
     if (m.type === 'torrent-wire' && deps.torrents) return deps.torrents.onWireRequest(session, m)
     if (m.type === 'introduce') return deps.introductions.receive(session, m)
+    const device = deps.device()
+    if (device && (m.type === 'device-hello' || m.type === 'device-transfer'))
+      return device.request(session, m)
     if (m.type === 'peer-location-find') {
       // For us: this contact introduces a caller. For another: we are asked to introduce.
       if (m.proof.to === deps.me().uri && reach) {
@@ -84,6 +90,7 @@ function routeSession(session: PeerSession, deps: RoutingDeps): void {
       return
     }
     if (deps.threads.onNotify(session, m)) return
+    if (m.type === 'device-decline') return deps.device()?.notify(session, m)
     if (m.type === 'torrent-offer') return deps.torrents?.onOffer(session, m)
     if (m.type === 'peer-file-update' && session.remotePeer) {
       const A = session.remotePeer.file.A

@@ -20,6 +20,11 @@ export function parseInvite(text: string): Invite {
   const trimmed = text.trim()
   const hash = trimmed.indexOf('#')
   const fragment = hash >= 0 ? trimmed.slice(hash + 1) : trimmed
+  if (/^\/d\//.test(fragment))
+    throw new OpenPeerError(
+      'ERR_INVITE',
+      'this is a device link, not an invite: open it on the device you are adding ("Link a device")',
+    )
   const match = /^\/i\/(.+)\/([^/]+)$/.exec(fragment)
   if (!match)
     throw new OpenPeerError(

@@ -1,15 +1,39 @@
 import { describe, expect, it } from 'vitest'
 import { fromBase64Url } from './encoding.ts'
-import { exportPublicJwk, generateIdentityKeys, importBoxKey, importVerifyKey } from './keys.ts'
+import {
+  exportIdentityKeys,
+  exportPublicJwk,
+  generateIdentityKeys,
+  importBoxKey,
+  importIdentityKeys,
+  importVerifyKey,
+} from './keys.ts'
+import { signJson, verifyJson } from './sign.ts'
 
 describe('generateIdentityKeys', () => {
-  it('makes private keys that can never leave WebCrypto', async () => {
+  it('makes throwaway private keys that can never leave WebCrypto', async () => {
     const keys = await generateIdentityKeys()
     for (const key of [keys.sign.privateKey, keys.box.privateKey]) {
       expect(key.extractable).toBe(false)
       await expect(crypto.subtle.exportKey('jwk', key)).rejects.toThrow()
       await expect(crypto.subtle.exportKey('pkcs8', key)).rejects.toThrow()
     }
+  })
+
+  it('refuses to export locked keys with ERR_KEYS_LOCKED', async () => {
+    const keys = await generateIdentityKeys()
+    await expect(exportIdentityKeys(keys)).rejects.toMatchObject({ code: 'ERR_KEYS_LOCKED' })
+  })
+
+  it('moves movable keys: what one side signs, the imported copy verifies and signs alike', async () => {
+    const keys = await generateIdentityKeys({ extractable: true })
+    const copy = await importIdentityKeys(await exportIdentityKeys(keys))
+    const signed = await signJson(copy.sign.privateKey, { hello: 1 })
+    await verifyJson(await exportPublicJwk(keys.sign.publicKey), signed, 'test')
+    expect(await exportPublicJwk(copy.box.publicKey)).toEqual(
+      await exportPublicJwk(keys.box.publicKey),
+    )
+    expect(copy.sign.privateKey.extractable).toBe(true)
   })
 
   it('makes a P-256 signing pair and a separate P-256 ECDH box pair', async () => {

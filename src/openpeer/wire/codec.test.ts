@@ -216,6 +216,11 @@ beforeAll(async () => {
   add('torrent-wire', 'result', {})
   add('introduce', 'request', { peer: bob.peer.file })
   add('introduce', 'result', {})
+  add('device-hello', 'request', { name: 'Phone', nonce: 'N'.repeat(22) })
+  add('device-hello', 'result', { nonce: 'M'.repeat(22) })
+  add('device-transfer', 'request', { part: 0, parts: 1, data: '{}' })
+  add('device-transfer', 'result', {})
+  add('device-decline', 'notify', { reason: 'declined' })
 })
 
 const INFO_HASH = '0123456789abcdef0123456789abcdef01234567'

@@ -32,6 +32,12 @@ export const RELAY_PATH = '/relay'
 const empty = z.strictObject({})
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/)
 const time = z.number().int().nonnegative()
+const deviceNonce = z.string().regex(/^[A-Za-z0-9_-]{22}$/)
+
+/** A device transfer is cut into parts that fit the 64 KiB control channel with room to spare. */
+export const DEVICE_PART_MAX = 48_000
+/** 512 parts of 48 000 characters: ~24 MB of identity, contacts and history, at most */
+export const DEVICE_PARTS_MAX = 512
 
 /**
  * The message catalogue (PROTOCOL §8): for each type, the channels it may use and the body of
@@ -123,6 +129,31 @@ export const CATALOGUE = {
     result: empty,
   },
   'torrent-wire': { channels: ['peer'], request: torrentWireSchema, result: empty },
+  /*
+   * Device linking (docs/devices.md): spoken only between two throwaway identities, the linking
+   * identity of a device link and the newcomer that opened it, over their identified session.
+   * The newcomer says who it is; the two nonces make the short code both screens show.
+   */
+  'device-hello': {
+    channels: ['peer'],
+    request: z.strictObject({ name: z.string().min(1).max(64), nonce: deviceNonce }),
+    result: z.strictObject({ nonce: deviceNonce }),
+  },
+  /** one part of the identity, sealed to the newcomer's box key, cut to fit the channel */
+  'device-transfer': {
+    channels: ['peer'],
+    request: z.strictObject({
+      part: z
+        .number()
+        .int()
+        .min(0)
+        .max(DEVICE_PARTS_MAX - 1),
+      parts: z.number().int().min(1).max(DEVICE_PARTS_MAX),
+      data: z.string().max(DEVICE_PART_MAX),
+    }),
+    result: empty,
+  },
+  'device-decline': { channels: ['peer'], notify: z.strictObject({ reason: z.string().max(200) }) },
 } as const satisfies Record<
   string,
   {
