@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import {
+  createMemoryStores,
   createOpenPeerClient,
   isOpenPeerError,
   type ClientPorts,
@@ -26,13 +27,20 @@ async function setup() {
 }
 
 /** A device with no identity yet: a client on its own stores, not started. */
-function newDevice(domain: string, network: MemoryNetwork, ports: Partial<ClientPorts> = {}) {
+function newDevice(
+  domain: string,
+  network: MemoryNetwork,
+  ports: Partial<ClientPorts> = {},
+  opts: { screen?: boolean } = {},
+) {
   const p = memoryPorts(network, ports)
   const client = createOpenPeerClient(p, {
     domain,
     origin: ORIGIN,
     finder: { minDelay: 20, maxDelay: 200 },
     timings: { keepAlive: 1_000, deadAfter: 5_000 },
+    retryEvery: 1_000,
+    ...opts,
   })
   cleanups.push(() => client.stop())
   return { client, ports: p }
@@ -241,3 +249,146 @@ describe('device linking over the in-memory network', () => {
     expect(await codeOf(bob.acceptInvite(linker.link))).toBe('ERR_INVITE')
   })
 })
+
+/** Alice on A1 with Bob as a contact, and A2 linked to A1, both online and connected. */
+async function twoDevices(opts: { screen?: boolean } = {}) {
+  const { domain, network } = await setup()
+  const alice = await memoryClient('Alice', domain, network, {}, { retryEvery: 1_000 })
+  const bob = await memoryClient('Bob', domain, network, {}, { retryEvery: 1_000 })
+  cleanups.push(
+    () => alice.stop(),
+    () => bob.stop(),
+  )
+  await bob.acceptInvite(alice.inviteLink(ORIGIN))
+  const linker = await link(alice)
+  const a2 = newDevice(domain, network, {}, opts).client
+  const pending = nextPending(linker)
+  const joined = a2.joinDevice(linker.link, { name: 'Laptop' })
+  await linker.approve((await pending).id)
+  const info = await joined
+  const aliceId = info.contactId
+  // Bob reaches both locations (A2 rings its contacts); A1 and A2 reach each other.
+  const bobLocations = new Set<string>()
+  const bobSeesBoth = new Promise<void>((resolve) =>
+    bob.on('session:open', (e) => {
+      if (e.contactId !== aliceId) return
+      bobLocations.add(e.locationId)
+      if (bobLocations.has(info.locationId)) resolve()
+    }),
+  )
+  const devicesMeet = until(alice, 'device:state', (e) => e.state === 'online')
+  await started(a2)
+  await Promise.all([bobSeesBoth, devicesMeet])
+  return { alice, bob, a2, aliceId, bobId: bob.identity()!.contactId }
+}
+
+describe('messages across the devices of one identity', () => {
+  it('a message to the identity reaches every online device itself, and is delivered once', async () => {
+    const { domain, network } = await setup()
+    // Devices that do not know of each other never connect: what each gets, it got from Bob.
+    const forgetful = (stores: ClientPorts['keys']): ClientPorts['keys'] => ({
+      load: async () => {
+        const id = await stores.load()
+        return id && { ...id, devices: [] }
+      },
+      save: (id) => stores.save(id),
+    })
+    const a1Stores = createMemoryStores()
+    const a1Ports = { ...a1Stores, keys: forgetful(a1Stores.keys) }
+    const first = await memoryClient('Alice', domain, network, a1Ports)
+    cleanups.push(() => first.stop())
+    const linker = await link(first)
+    const a2Stores = createMemoryStores()
+    const a2Ports = { ...a2Stores, keys: forgetful(a2Stores.keys) }
+    const pending = nextPending(linker)
+    const joined = newDevice(domain, network, a2Ports).client.joinDevice(linker.link, {
+      name: 'Laptop',
+    })
+    await linker.approve((await pending).id)
+    const aliceId = (await joined).contactId
+    await first.stop()
+    const a1 = newDevice(domain, network, a1Ports).client
+    const a2 = newDevice(domain, network, a2Ports).client
+    await Promise.all([a1.load(), a2.load()])
+    await Promise.all([started(a1), started(a2)])
+    expect(a1.devices()).toEqual([])
+
+    const bob = await memoryClient('Bob', domain, network)
+    cleanups.push(() => bob.stop())
+    const bobLocations = new Set<string>()
+    const bobSeesBoth = new Promise<void>((resolve) =>
+      bob.on('session:open', (e) => {
+        bobLocations.add(e.locationId)
+        if (bobLocations.size === 2) resolve()
+      }),
+    )
+    await bob.acceptInvite(a1.inviteLink(ORIGIN))
+    await bobSeesBoth
+
+    const onA1 = until(a1, 'message:received')
+    const onA2 = until(a2, 'message:received')
+    const states: string[] = []
+    bob.on('message:state', (s) => states.push(s.state))
+    const sent = await bob.sendMessage(aliceId, 'to all of Alice')
+    expect((await onA1).msgId).toBe(sent.msgId)
+    expect((await onA2).msgId).toBe(sent.msgId)
+    await new Promise((r) => setTimeout(r, 200))
+    expect(states).toEqual(['delivered'])
+  })
+
+  it('shows each message once on a device, though it came from the contact and from our other device', async () => {
+    const { alice, bob, a2, aliceId } = await twoDevices()
+    const seen: string[] = []
+    a2.on('message:received', (m) => seen.push(m.msgId))
+    const onA1 = until(alice, 'message:received')
+    const sent = await bob.sendMessage(aliceId, 'once please')
+    await onA1
+    await new Promise((r) => setTimeout(r, 300))
+    expect(seen).toEqual([sent.msgId])
+  })
+
+  it('a message sent from one device appears on the other as sent', async () => {
+    const { alice, a2, bobId } = await twoDevices()
+    const onA2 = until(a2, 'message:sent')
+    const item = await alice.sendMessage(bobId, 'written on A1')
+    expect(await onA2).toMatchObject({ msgId: item.msgId, contactId: bobId, body: 'written on A1' })
+  })
+
+  it('a device that was away catches up on what it missed when it comes back', async () => {
+    const { alice, bob, a2, aliceId, bobId } = await twoDevices()
+    const away = until(alice, 'device:state', (e) => e.state === 'offline')
+    await a2.stop()
+    await away
+    const onA1 = until(alice, 'message:received')
+    const fromBob = await bob.sendMessage(aliceId, 'while A2 was away')
+    await onA1
+    const fromA1 = await alice.sendMessage(bobId, 'answered from A1')
+
+    const got = until(a2, 'message:received', (m) => m.msgId === fromBob.msgId)
+    const mine = until(a2, 'message:sent', (m) => m.msgId === fromA1.msgId)
+    a2.start()
+    expect((await got).body).toBe('while A2 was away')
+    expect((await mine).body).toBe('answered from A1')
+  })
+
+  it('read receipts come only from devices with a screen', async () => {
+    const { alice, bob, a2, aliceId } = await twoDevices({ screen: false })
+    const onA1 = until(alice, 'message:received')
+    const onA2 = until(a2, 'message:received')
+    const sent = await bob.sendMessage(aliceId, 'read me')
+    await Promise.all([onA1, onA2])
+    const reads: string[] = []
+    bob.on('message:state', (s) => {
+      if (s.state === 'read') reads.push(s.msgId)
+    })
+    await a2.markRead(aliceIdOf(bob), [sent.msgId])
+    await new Promise((r) => setTimeout(r, 300))
+    expect(reads).toEqual([])
+    const read = until(bob, 'message:state', (s) => s.state === 'read')
+    await alice.markRead(aliceIdOf(bob), [sent.msgId])
+    expect((await read).msgId).toBe(sent.msgId)
+  })
+})
+
+/** Whom Alice's devices answer: Bob's contact id. */
+const aliceIdOf = (bob: OpenPeerClient): string => bob.identity()!.contactId

@@ -20,6 +20,7 @@ import type { DeviceHandler } from '../devices/types.ts'
 import type { DeviceLinker } from '../devices/linker.ts'
 import type { PeerSession } from '../session/peer-session.ts'
 import { raceSignal, withTimeout } from '../async.ts'
+import { Mirror } from '../devices/mirror.ts'
 import {
   TORRENT_EVENTS,
   type ClientEvents,
@@ -47,6 +48,8 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
   private readonly threads: Threads
   private readonly states: ContactStates
   private readonly introductions: Introductions
+  /** our other devices: ringing them and passing messages on (present while started) */
+  private mirror: Mirror | undefined
   private running = false
   /** file sharing; present when the host gave `ports.torrents` */
   readonly torrents: TorrentService | undefined
@@ -74,9 +77,14 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
       me: () => this.me(),
       outbox: ports.outbox,
       inbox: ports.inbox,
-      sessionOf: (id) => this.sessions.ofContact(id)[0],
+      sessionsOf: (id) => this.sessions.ofContact(id),
       uriOf: (id) => this.contactBook.get(id)?.uri,
-      onReceived: (m) => this.emit('message:received', m),
+      onReceived: (m) => {
+        this.emit('message:received', m)
+        this.mirror?.receivedHere(m)
+      },
+      onWritten: (item) => this.mirror?.written(item),
+      screen: opts.screen ?? true,
       onState: (s) => this.emit('message:state', s),
       onError: (error) => this.report(error, 'message delivery'),
     })
@@ -117,6 +125,8 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
       now: this.replay.now,
       report: (err, during) => this.report(err, during),
       device: () => this.deviceHandler,
+      mirror: () => this.mirror,
+      deviceSeen: (location, state) => this.deviceSeen(location, state),
     })
   }
 
@@ -163,12 +173,32 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
       report: (err, during) => this.report(err, during),
       finderState: (e) => this.emit('finder:state', e),
     })
+    const reach = this.reach
+    this.mirror = new Mirror({
+      me: () => this.me(),
+      hasDevices: () => (this.stored?.devices?.length ?? 0) > 0,
+      sessions: this.sessions,
+      contacts: this.contactBook,
+      inbox: this.ports.inbox,
+      reach: () => this.reach,
+      upsert: (peer, findSecret) => this.upsert(peer, findSecret ? { findSecret } : {}),
+      received: (m) => this.emit('message:received', m),
+      sentElsewhere: (m) => this.emit('message:sent', m),
+      report: (err, during) => this.report(err, during),
+      now: this.replay.now,
+      every: this.opts.retryEvery ?? 30_000,
+    })
+    reach.pool.on('registered', (e) => {
+      if (e.domain === stored.file.A.domain) this.mirror?.registered()
+    })
     this.torrents?.start().catch((err: unknown) => this.report(err, 'loading shared files'))
   }
 
   async stop(): Promise<void> {
     if (!this.running) return
     this.running = false
+    this.mirror?.stop()
+    this.mirror = undefined
     this.reach?.stop()
     this.reach = undefined
     this.sessions.closeAll()
@@ -402,8 +432,23 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     }
   }
 
+  /*
+   * A device of ours connected or left: it is named in `device:state`, and one we did not know
+   * (linked by another device of ours) is remembered.
+   */
+  private deviceSeen(location: { id: string; label: string }, state: 'online' | 'offline'): void {
+    const known = this.stored?.devices?.find((d) => d.locationId === location.id)
+    const label = known?.label ?? location.label
+    this.emit('device:state', { locationId: location.id, label, state })
+    if (!known && location.label)
+      this.rememberDevice({ locationId: location.id, label }).catch((err: unknown) =>
+        this.report(err, 'remembering a device'),
+      )
+  }
+
   private async rememberDevice(d: { locationId: string; label: string }): Promise<void> {
     const me = this.requireIdentity()
+    if (me.devices?.some((x) => x.locationId === d.locationId)) return
     const device = { ...d, added: this.replay.now() }
     const next = { ...me, devices: [...(me.devices ?? []), device] }
     await identities.save(this.ports.keys, next)

@@ -11,6 +11,7 @@ import type { Introductions } from './introductions.ts'
 import type { Reach } from './reach.ts'
 import type { ClientEvents } from './types.ts'
 import type { DeviceHandler } from '../devices/types.ts'
+import type { Mirror } from '../devices/mirror.ts'
 
 export interface RoutingDeps {
   threads: Threads
@@ -27,6 +28,10 @@ export interface RoutingDeps {
   now: () => number
   /** a device link's throwaway client serves `device-*` here (docs/devices.md) */
   device: () => DeviceHandler | undefined
+  /** our other devices' sessions: device-sync goes here (present while started) */
+  mirror: () => Mirror | undefined
+  /** a device of ours connected or left */
+  deviceSeen: (location: { id: string; label: string }, state: 'online' | 'offline') => void
 }
 
 /**
@@ -37,6 +42,15 @@ export interface RoutingDeps {
 export function attachSessions(sessions: SessionManager, deps: RoutingDeps): void {
   sessions.on('open', (session) => {
     const contactId = session.remoteContactId
+    // Another device of ours: not a contact; it only syncs (devices/mirror.ts).
+    if (contactId === deps.me().contactId) {
+      routeSession(session, deps)
+      deps.deviceSeen(
+        session.remoteLocation ?? { id: session.remoteLocationId, label: '' },
+        'online',
+      )
+      return
+    }
     // In the book before anything else hears of the session: its messages need the contact.
     if (session.remotePeer) {
       deps.upsert(session.remotePeer).catch((err: unknown) => deps.report(err, 'saving a contact'))
@@ -55,6 +69,13 @@ export function attachSessions(sessions: SessionManager, deps: RoutingDeps): voi
   })
   sessions.on('closed', ({ session, error }) => {
     const contactId = session.remoteContactId
+    if (contactId === deps.me().contactId) {
+      deps.deviceSeen(
+        session.remoteLocation ?? { id: session.remoteLocationId, label: '' },
+        'offline',
+      )
+      return
+    }
     deps.emit('session:closed', { contactId, locationId: session.remoteLocationId, error })
     deps.reach()?.introducer.forget(session)
     deps.reach()?.ringer.ringSoon(contactId)
@@ -71,6 +92,10 @@ function routeSession(session: PeerSession, deps: RoutingDeps): void {
     if (m.type === 'thread-message') return deps.threads.onRequest(session, m)
     if (m.type === 'torrent-wire' && deps.torrents) return deps.torrents.onWireRequest(session, m)
     if (m.type === 'introduce') return deps.introductions.receive(session, m)
+    if (m.type === 'device-sync') {
+      const mirror = deps.mirror()
+      if (mirror) return mirror.onRequest(session, m)
+    }
     const device = deps.device()
     if (device && (m.type === 'device-hello' || m.type === 'device-transfer'))
       return device.request(session, m)

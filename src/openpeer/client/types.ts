@@ -54,6 +54,10 @@ export interface ClientEvents extends TorrentEvents {
   /** a contact introduced us to someone, now in our contacts (PROTOCOL §5.6) */
   'contact:introduced': { contact: ContactView; by: { contactId: string; name: string } }
   'message:received': ReceivedMessage
+  /** a message we sent from another device of ours (docs/devices.md) */
+  'message:sent': { contactId: string; thread: string; msgId: string; body: string; sent: number }
+  /** another device of ours connected to this one, or went away */
+  'device:state': { locationId: string; label: string; state: 'online' | 'offline' }
   'message:state': MessageState
   'session:open': { contactId: string; locationId: string; role: 'initiator' | 'target' }
   'session:closed': { contactId: string; locationId: string; error?: OpenPeerError | undefined }
@@ -90,6 +94,11 @@ export interface OpenPeerClientOptions {
   origin?: string
   /** "Hide my IP address": connect through TURN relays only (see setRelayOnly) */
   relayOnly?: boolean
+  /**
+   * false for a location nobody looks at (a super-peer): it never sends "read" receipts, only
+   * "delivered" (default true)
+   */
+  screen?: boolean
   /** "Accept introductions" (default true; see setAcceptIntroductions) */
   acceptIntroductions?: boolean
   /** file sharing tuning: progress event spacing, re-asking for wires, send-queue marks */

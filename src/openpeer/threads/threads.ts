@@ -23,10 +23,14 @@ export interface ThreadsDeps {
   me: () => { uri: string; contactId: string; keys: { sign: CryptoKeyPair } }
   outbox: OutboxStore
   inbox: InboxStore
-  /** the open session to deliver over, if any */
-  sessionOf: (contactId: string) => PeerSession | undefined
+  /** the open sessions with every online location of the contact (each gets each message) */
+  sessionsOf: (contactId: string) => PeerSession[]
   uriOf: (contactId: string) => string | undefined
   onReceived: (message: ReceivedMessage) => void
+  /** a message we wrote, saved to the outbox (our other devices are told) */
+  onWritten?: (item: OutboxItem) => void
+  /** false on a location without a screen (a super-peer): it never says "read" */
+  screen?: boolean
   onState: (update: { contactId: string; msgId: string; state: 'delivered' | 'read' }) => void
   onError: (error: OpenPeerError) => void
 }
@@ -66,6 +70,7 @@ export class Threads {
           cause,
         })
       }
+      this.deps.onWritten?.(item)
       void this.deliver(item)
       return item
     })
@@ -84,10 +89,11 @@ export class Threads {
   }
 
   async markRead(contactId: string, msgIds: string[]): Promise<void> {
-    if (msgIds.length === 0) return
-    const session = this.deps.sessionOf(contactId)
+    // Nobody read it on a location without a screen, whatever its host says.
+    if (msgIds.length === 0 || this.deps.screen === false) return
+    const sessions = this.deps.sessionsOf(contactId)
     const pending = this.unsentReads.get(contactId) ?? new Set<string>()
-    if (!session) {
+    if (!sessions.length) {
       for (const id of msgIds) pending.add(id)
       this.unsentReads.set(contactId, pending)
       return
@@ -95,7 +101,14 @@ export class Threads {
     const thread = await threadIdFor(this.deps.me().contactId, contactId)
     for (let i = 0; i < msgIds.length; i += 200) {
       const batch = msgIds.slice(i, i + 200)
-      session.notify('receipt', { thread, msgIds: batch, state: 'read' })
+      // Every location of theirs shows the mark, not just the one that sent it.
+      for (const session of sessions) {
+        try {
+          session.notify('receipt', { thread, msgIds: batch, state: 'read' })
+        } catch {
+          // closed meanwhile: the others still got it
+        }
+      }
       for (const id of batch) pending.delete(id)
     }
   }
@@ -151,15 +164,19 @@ export class Threads {
     return true
   }
 
+  /**
+   * Hands a message to every open location of the contact (each of their devices shows it; the
+   * receivers de-duplicate by msgId); delivered as soon as one of them has it stored.
+   */
   private async deliver(item: OutboxItem): Promise<boolean> {
-    const session = this.deps.sessionOf(item.contactId)
+    const sessions = this.deps.sessionsOf(item.contactId)
     const to = this.deps.uriOf(item.contactId)
-    if (!session || !to) return false
+    if (!sessions.length || !to) return false
     if (this.inflight.has(item.msgId)) return true
     this.inflight.add(item.msgId)
     try {
-      // Signed and handed to the channel in turn; the answers are awaited side by side.
-      const { answer } = await this.sending.run(item.contactId, async () => {
+      // Signed and handed to the channels in turn; the answers are awaited side by side.
+      const { answers } = await this.sending.run(item.contactId, async () => {
         const me = this.deps.me()
         const proof = await signJson(me.keys.sign.privateKey, {
           thread: item.thread,
@@ -170,9 +187,13 @@ export class Threads {
           body: item.body,
           mime: 'text/plain' as const,
         })
-        return { answer: session.request('thread-message', { proof }) }
+        return { answers: sessions.map((s) => s.request('thread-message', { proof })) }
       })
-      await answer
+      try {
+        await Promise.any(answers)
+      } catch (err) {
+        throw err instanceof AggregateError ? err.errors[0] : err
+      }
       await this.deps.outbox.delete(item.msgId)
       this.deps.onState({ contactId: item.contactId, msgId: item.msgId, state: 'delivered' })
       return true

@@ -221,6 +221,13 @@ beforeAll(async () => {
   add('device-transfer', 'request', { part: 0, parts: 1, data: '{}' })
   add('device-transfer', 'result', {})
   add('device-decline', 'notify', { reason: 'declined' })
+  add('device-sync', 'request', {
+    messages: [
+      { dir: 'in', contactId: 'a'.repeat(64), thread: 't-1', msgId: 'm-1', body: 'hi', sent: NOW },
+    ],
+    contacts: [{ peer: bob.peer.file, findSecret: bobB.findSecret }],
+  })
+  add('device-sync', 'result', {})
 })
 
 const INFO_HASH = '0123456789abcdef0123456789abcdef01234567'

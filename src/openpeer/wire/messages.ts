@@ -153,6 +153,41 @@ export const CATALOGUE = {
     }),
     result: empty,
   },
+  /**
+   * Between two locations of one identity (docs/devices.md): messages the other may have
+   * missed — received from a contact (`in`) or sent from this device (`out`) — and contacts
+   * it may not know. Sent on connect and as they happen; the receiver de-duplicates by msgId.
+   */
+  'device-sync': {
+    channels: ['peer'],
+    request: z.strictObject({
+      messages: z
+        .array(
+          z.strictObject({
+            dir: z.enum(['in', 'out']),
+            contactId: hex64,
+            thread: idSchema,
+            msgId: idSchema,
+            body: z.string().max(16_000),
+            sent: time,
+          }),
+        )
+        .max(200),
+      contacts: z
+        .array(
+          z.strictObject({
+            peer: z.strictObject({
+              A: sectionASchema,
+              B: sectionBSchema.optional(),
+              C: sectionCSchema.optional(),
+            }),
+            findSecret: z.string().max(64).optional(),
+          }),
+        )
+        .max(50),
+    }),
+    result: empty,
+  },
   'device-decline': { channels: ['peer'], notify: z.strictObject({ reason: z.string().max(200) }) },
 } as const satisfies Record<
   string,

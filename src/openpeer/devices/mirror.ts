@@ -1,0 +1,202 @@
+import { OpenPeerError, isOpenPeerError } from '../errors.ts'
+import {
+  contactIdOf,
+  verifyPeerFile,
+  type SectionA,
+  type VerifiedPeerFile,
+} from '../identity/peer-file.ts'
+import type { InboxStore, OutboxItem } from '../ports.ts'
+import type { LocalIdentity } from '../session/identify.ts'
+import type { SessionManager } from '../session/manager.ts'
+import type { PeerSession } from '../session/peer-session.ts'
+import type { FinderPool } from '../finder/pool.ts'
+import type { Rendezvous } from '../session/rendezvous.ts'
+import type { ReceivedMessage } from '../threads/threads.ts'
+import type { RequestOf } from '../wire/messages.ts'
+import type { Contacts } from '../client/contacts.ts'
+
+/** One message as our devices tell each other of it. */
+export interface MirroredMessage {
+  /** `in`: a contact sent it to us; `out`: we sent it (from whichever device) */
+  dir: 'in' | 'out'
+  contactId: string
+  thread: string
+  msgId: string
+  body: string
+  sent: number
+}
+
+export interface MirrorDeps {
+  me: () => LocalIdentity
+  /** do we know of other devices of ours? (only then are they rung) */
+  hasDevices: () => boolean
+  sessions: SessionManager
+  contacts: Contacts
+  inbox: InboxStore
+  /** the finder pool and find exchange, while started */
+  reach: () => { pool: FinderPool; rendezvous: Rendezvous } | undefined
+  upsert: (peer: VerifiedPeerFile, findSecret: string | undefined) => Promise<void>
+  received: (m: ReceivedMessage) => void
+  /** a message we sent from another device */
+  sentElsewhere: (m: Omit<MirroredMessage, 'dir'>) => void
+  report: (error: unknown, during: string) => void
+  now: () => number
+  /** ms between rings of our other devices while none is connected */
+  every: number
+}
+
+/** How many recent messages a device keeps to tell a device of ours that comes back. */
+const LOG_MAX = 1_000
+const BATCH = 100
+
+/**
+ * Our own other locations (docs/devices.md): rings them like a contact (the finder lets an
+ * identity find its other locations), and over those sessions passes on every message we send
+ * or receive, and on connect everything recent the other may have missed plus our contacts.
+ * The other side de-duplicates by msgId through the inbox, so a message that reached both
+ * devices directly, or comes round twice, shows once.
+ *
+ * The recent log is in memory: a device that stayed up catches up one that comes back; two
+ * devices that were both away catch up from the contacts' outboxes, not from each other.
+ */
+export class Mirror {
+  private readonly log: MirroredMessage[] = []
+  private readonly timer: ReturnType<typeof setInterval>
+  private readonly offs: (() => void)[] = []
+  private ringing = false
+  private stopped = false
+
+  constructor(private readonly deps: MirrorDeps) {
+    this.timer = setInterval(() => void this.ring(), deps.every)
+    this.offs.push(
+      deps.sessions.on('open', (s) => {
+        if (this.isOwn(s)) void this.catchUp(s)
+      }),
+      deps.sessions.on('closed', ({ session }) => {
+        if (this.isOwn(session)) setTimeout(() => void this.ring(), 1_500 + Math.random() * 1_500)
+      }),
+    )
+  }
+
+  /** Our finder registration came up: ring our other devices now. */
+  registered(): void {
+    void this.ring()
+  }
+
+  stop(): void {
+    this.stopped = true
+    clearInterval(this.timer)
+    for (const off of this.offs.splice(0)) off()
+  }
+
+  isOwn(session: PeerSession): boolean {
+    return session.remoteContactId === this.deps.me().contactId
+  }
+
+  /** We wrote a message here: our other devices show it as sent. */
+  written(item: OutboxItem): void {
+    this.record({ dir: 'out', ...pick(item) })
+  }
+
+  /** A contact's message reached this device: the others get it too (they may be unreachable to them). */
+  receivedHere(m: ReceivedMessage): void {
+    this.record({ dir: 'in', ...pick(m) })
+  }
+
+  /** What a device of ours tells us. */
+  async onRequest(session: PeerSession, m: RequestOf<'device-sync'>): Promise<object> {
+    if (!this.isOwn(session))
+      throw new OpenPeerError('ERR_FORBIDDEN', 'device-sync comes from our own devices only')
+    for (const c of m.contacts) {
+      if (await this.known(c.peer.A)) continue
+      try {
+        const peer = await verifyPeerFile(c.peer, undefined, this.deps.now())
+        if (peer.contactId !== this.deps.me().contactId) await this.deps.upsert(peer, c.findSecret)
+      } catch (err) {
+        this.deps.report(err, 'a contact from another device')
+      }
+    }
+    for (const item of m.messages) {
+      if (!(await this.deps.inbox.markSeen(item.msgId))) continue
+      this.remember(item)
+      const { dir, ...rest } = item
+      if (dir === 'in') this.deps.received({ ...rest, received: this.deps.now() })
+      else this.deps.sentElsewhere(rest)
+    }
+    return {}
+  }
+
+  private async known(A: SectionA): Promise<boolean> {
+    return this.deps.contacts.has(await contactIdOf(A))
+  }
+
+  private record(item: MirroredMessage): void {
+    // Marked seen here so that it coming back from another device is not shown twice.
+    void this.deps.inbox.markSeen(item.msgId).catch(() => undefined)
+    this.remember(item)
+    for (const s of this.own()) void this.send(s, [item], [])
+  }
+
+  private remember(item: MirroredMessage): void {
+    this.log.push(item)
+    if (this.log.length > LOG_MAX) this.log.splice(0, this.log.length - LOG_MAX)
+  }
+
+  private own(): PeerSession[] {
+    return this.deps.sessions.ofContact(this.deps.me().contactId)
+  }
+
+  /** A device of ours connected: everything recent, and our contacts, in batches. */
+  private async catchUp(session: PeerSession): Promise<void> {
+    const contacts = this.deps.contacts.list().map((c) => ({
+      peer: c.file,
+      ...(c.findSecret ? { findSecret: c.findSecret } : {}),
+    }))
+    for (let i = 0; i < Math.max(contacts.length, 1); i += 50) {
+      if (!(await this.send(session, [], contacts.slice(i, i + 50)))) return
+    }
+    const log = [...this.log]
+    for (let i = 0; i < log.length; i += BATCH) {
+      if (!(await this.send(session, log.slice(i, i + BATCH), []))) return
+    }
+  }
+
+  private async send(
+    session: PeerSession,
+    messages: MirroredMessage[],
+    contacts: RequestOf<'device-sync'>['contacts'],
+  ): Promise<boolean> {
+    try {
+      await session.request('device-sync', { messages, contacts })
+      return true
+    } catch (err) {
+      if (!isOpenPeerError(err, 'ERR_SESSION_CLOSED')) this.deps.report(err, 'syncing a device')
+      return false
+    }
+  }
+
+  /** Rings our other locations through our home finder, when we know we have some. */
+  private async ring(): Promise<void> {
+    const reach = this.deps.reach()
+    if (this.stopped || this.ringing || !reach || !this.deps.hasDevices()) return
+    if (this.own().length || this.deps.sessions.connecting(this.deps.me().contactId)) return
+    this.ringing = true
+    try {
+      const me = this.deps.me()
+      const finder = await reach.pool.get(me.file.A.domain)
+      await reach.rendezvous.find(finder, {
+        contactId: me.contactId,
+        A: me.file.A,
+        findSecret: me.file.B.findSecret,
+      })
+    } catch {
+      // None of our other devices is online (the finder says 400/404): the next round tries.
+    } finally {
+      this.ringing = false
+    }
+  }
+}
+
+function pick(m: Omit<MirroredMessage, 'dir'>): Omit<MirroredMessage, 'dir'> {
+  return { contactId: m.contactId, thread: m.thread, msgId: m.msgId, body: m.body, sent: m.sent }
+}
