@@ -28,6 +28,9 @@ export function createMemoryStores(): {
       save: async (next) => {
         identity = next
       },
+      clear: async () => {
+        identity = undefined
+      },
     },
     contacts: {
       list: async () => [...contacts.values()],

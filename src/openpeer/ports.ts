@@ -90,6 +90,8 @@ export interface StoredIdentity {
    * the device that linked us, and the devices we linked. Absent before device linking.
    */
   devices?: DeviceRecord[] | undefined
+  /** devices the user removed: each is told to delete its copy whenever it connects */
+  removed?: string[] | undefined
 }
 
 /** Another location (device) of our own identity. */
@@ -114,6 +116,8 @@ export interface HistoryPort {
 export interface KeyStore {
   load(): Promise<StoredIdentity | undefined>
   save(identity: StoredIdentity): Promise<void>
+  /** deletes the identity (this device was removed from its identity's devices) */
+  clear?(): Promise<void>
 }
 
 export interface ContactRecord {

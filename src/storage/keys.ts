@@ -1,4 +1,4 @@
-import { get, set, type UseStore } from 'idb-keyval'
+import { del, get, set, type UseStore } from 'idb-keyval'
 import type { KeyStore, StoredIdentity } from '../openpeer/index.ts'
 import { guard } from './db.ts'
 
@@ -13,5 +13,6 @@ export function idbKeyStore(store: UseStore): KeyStore {
   return {
     load: () => guard('read the identity', () => get<StoredIdentity>(KEY, store)),
     save: (identity) => guard('save the identity', () => set(KEY, identity, store)),
+    clear: () => guard('delete the identity', () => del(KEY, store)),
   }
 }

@@ -261,7 +261,8 @@ async function twoDevices(opts: { screen?: boolean } = {}) {
   )
   await bob.acceptInvite(alice.inviteLink(ORIGIN))
   const linker = await link(alice)
-  const a2 = newDevice(domain, network, {}, opts).client
+  const a2Device = newDevice(domain, network, {}, opts)
+  const a2 = a2Device.client
   const pending = nextPending(linker)
   const joined = a2.joinDevice(linker.link, { name: 'Laptop' })
   await linker.approve((await pending).id)
@@ -279,7 +280,7 @@ async function twoDevices(opts: { screen?: boolean } = {}) {
   const devicesMeet = until(alice, 'device:state', (e) => e.state === 'online')
   await started(a2)
   await Promise.all([bobSeesBoth, devicesMeet])
-  return { alice, bob, a2, aliceId, bobId: bob.identity()!.contactId }
+  return { alice, bob, a2, a2Keys: a2Device.ports.keys, aliceId, bobId: bob.identity()!.contactId }
 }
 
 describe('messages across the devices of one identity', () => {
@@ -387,6 +388,33 @@ describe('messages across the devices of one identity', () => {
     const read = until(bob, 'message:state', (s) => s.state === 'read')
     await alice.markRead(aliceIdOf(bob), [sent.msgId])
     expect((await read).msgId).toBe(sent.msgId)
+  })
+})
+
+describe('removing a device', () => {
+  it('a connected device told to go deletes its identity and stops', async () => {
+    const { alice, a2, a2Keys } = await twoDevices()
+    const a2Location = a2.identity()!.locationId
+    const removed = until(a2, 'identity:removed')
+    await alice.removeDevice(a2Location)
+    expect((await removed).by).toBe('memory Alice')
+    expect(await a2Keys.load()).toBeUndefined()
+    expect(a2.identity()).toBeUndefined()
+    expect(a2.finderState()).toBe('offline')
+    expect(alice.devices()).toEqual([])
+  })
+
+  it('a device removed while away is told when it comes back', async () => {
+    const { alice, a2, a2Keys } = await twoDevices()
+    const a2Location = a2.identity()!.locationId
+    const away = until(alice, 'device:state', (e) => e.state === 'offline')
+    await a2.stop()
+    await away
+    await alice.removeDevice(a2Location)
+    const removed = until(a2, 'identity:removed')
+    a2.start()
+    await removed
+    expect(await a2Keys.load()).toBeUndefined()
   })
 })
 

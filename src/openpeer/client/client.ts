@@ -127,6 +127,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
       device: () => this.deviceHandler,
       mirror: () => this.mirror,
       deviceSeen: (location, state) => this.deviceSeen(location, state),
+      removedHere: (session) => void this.removedHere(session),
     })
   }
 
@@ -177,6 +178,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     this.mirror = new Mirror({
       me: () => this.me(),
       hasDevices: () => (this.stored?.devices?.length ?? 0) > 0,
+      removed: (id) => this.stored?.removed?.includes(id) ?? false,
       sessions: this.sessions,
       contacts: this.contactBook,
       inbox: this.ports.inbox,
@@ -264,6 +266,23 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
   /** The other devices (locations) of this identity we know of. */
   devices(): { locationId: string; label: string; added: number }[] {
     return [...(this.stored?.devices ?? [])]
+  }
+
+  /**
+   * "Remove <device>": forgets one of our devices and tells it — now if it is connected, else
+   * whenever it next connects — to delete its copy of the identity and leave the finder. An
+   * honest device obeys; a stolen one keeps the keys until key rotation exists (docs/devices.md).
+   */
+  async removeDevice(locationId: string): Promise<void> {
+    const me = this.requireIdentity()
+    const next: StoredIdentity = {
+      ...me,
+      devices: (me.devices ?? []).filter((d) => d.locationId !== locationId),
+      removed: [...new Set([...(me.removed ?? []), locationId])],
+    }
+    await identities.save(this.ports.keys, next)
+    this.stored = next
+    for (const s of this.mirror?.sessionsWith(locationId) ?? []) this.mirror?.tellRemoved(s)
   }
 
   /** @internal the open sessions with a contact (device linking speaks over them) */
@@ -446,9 +465,24 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
       )
   }
 
+  /** Another device of ours removed this one: delete the identity here, and leave. */
+  private async removedHere(session: PeerSession): Promise<void> {
+    const by = session.remoteLocation?.label || 'another device'
+    await this.stop()
+    try {
+      await this.ports.keys.clear?.()
+    } catch (err) {
+      this.report(err, 'deleting this device’s copy of the identity')
+    }
+    this.stored = undefined
+    this.info = undefined
+    this.emit('identity:removed', { by })
+  }
+
   private async rememberDevice(d: { locationId: string; label: string }): Promise<void> {
     const me = this.requireIdentity()
     if (me.devices?.some((x) => x.locationId === d.locationId)) return
+    if (me.removed?.includes(d.locationId)) return
     const device = { ...d, added: this.replay.now() }
     const next = { ...me, devices: [...(me.devices ?? []), device] }
     await identities.save(this.ports.keys, next)

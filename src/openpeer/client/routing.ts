@@ -30,6 +30,8 @@ export interface RoutingDeps {
   device: () => DeviceHandler | undefined
   /** our other devices' sessions: device-sync goes here (present while started) */
   mirror: () => Mirror | undefined
+  /** another device of ours removed this one */
+  removedHere: (session: PeerSession) => void
   /** a device of ours connected or left */
   deviceSeen: (location: { id: string; label: string }, state: 'online' | 'offline') => void
 }
@@ -116,6 +118,8 @@ function routeSession(session: PeerSession, deps: RoutingDeps): void {
     }
     if (deps.threads.onNotify(session, m)) return
     if (m.type === 'device-decline') return deps.device()?.notify(session, m)
+    if (m.type === 'device-remove' && session.remoteContactId === deps.me().contactId)
+      return deps.removedHere(session)
     if (m.type === 'torrent-offer') return deps.torrents?.onOffer(session, m)
     if (m.type === 'peer-file-update' && session.remotePeer) {
       const A = session.remotePeer.file.A

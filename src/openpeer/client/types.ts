@@ -56,6 +56,11 @@ export interface ClientEvents extends TorrentEvents {
   'message:received': ReceivedMessage
   /** a message we sent from another device of ours (docs/devices.md) */
   'message:sent': { contactId: string; thread: string; msgId: string; body: string; sent: number }
+  /**
+   * Another device of ours removed this one: the identity was deleted here and the client
+   * stopped (the host deletes the rest of its data)
+   */
+  'identity:removed': { by: string }
   /** another device of ours connected to this one, or went away */
   'device:state': { locationId: string; label: string; state: 'online' | 'offline' }
   'message:state': MessageState

@@ -30,6 +30,8 @@ export interface MirrorDeps {
   me: () => LocalIdentity
   /** do we know of other devices of ours? (only then are they rung) */
   hasDevices: () => boolean
+  /** devices the user removed: told so when they connect, and never synced */
+  removed: (locationId: string) => boolean
   sessions: SessionManager
   contacts: Contacts
   inbox: InboxStore
@@ -70,7 +72,9 @@ export class Mirror {
     this.timer = setInterval(() => void this.ring(), deps.every)
     this.offs.push(
       deps.sessions.on('open', (s) => {
-        if (this.isOwn(s)) void this.catchUp(s)
+        if (!this.isOwn(s)) return
+        if (deps.removed(s.remoteLocationId)) this.tellRemoved(s)
+        else void this.catchUp(s)
       }),
       deps.sessions.on('closed', ({ session }) => {
         if (this.isOwn(session)) setTimeout(() => void this.ring(), 1_500 + Math.random() * 1_500)
@@ -105,7 +109,7 @@ export class Mirror {
 
   /** What a device of ours tells us. */
   async onRequest(session: PeerSession, m: RequestOf<'device-sync'>): Promise<object> {
-    if (!this.isOwn(session))
+    if (!this.isOwn(session) || this.deps.removed(session.remoteLocationId))
       throw new OpenPeerError('ERR_FORBIDDEN', 'device-sync comes from our own devices only')
     for (const c of m.contacts) {
       if (await this.known(c.peer.A)) continue
@@ -126,6 +130,17 @@ export class Mirror {
     return {}
   }
 
+  /** "Remove <device>": it deletes its copy and leaves (an honest device; docs/devices.md). */
+  tellRemoved(session: PeerSession): void {
+    try {
+      session.notify('device-remove', { reason: 'removed by another device of this identity' })
+    } catch {
+      // gone already: it is told the next time it connects
+    }
+    // Closed a little later, so the notify is not cut off by the close.
+    setTimeout(() => session.close(), 200)
+  }
+
   private async known(A: SectionA): Promise<boolean> {
     return this.deps.contacts.has(await contactIdOf(A))
   }
@@ -143,7 +158,16 @@ export class Mirror {
   }
 
   private own(): PeerSession[] {
-    return this.deps.sessions.ofContact(this.deps.me().contactId)
+    return this.deps.sessions
+      .ofContact(this.deps.me().contactId)
+      .filter((s) => !this.deps.removed(s.remoteLocationId))
+  }
+
+  /** Open sessions with one location of ours. */
+  sessionsWith(locationId: string): PeerSession[] {
+    return this.deps.sessions
+      .ofContact(this.deps.me().contactId)
+      .filter((s) => s.remoteLocationId === locationId)
   }
 
   /** A device of ours connected: everything recent, and our contacts, in batches. */

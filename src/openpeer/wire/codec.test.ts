@@ -221,6 +221,7 @@ beforeAll(async () => {
   add('device-transfer', 'request', { part: 0, parts: 1, data: '{}' })
   add('device-transfer', 'result', {})
   add('device-decline', 'notify', { reason: 'declined' })
+  add('device-remove', 'notify', { reason: 'removed' })
   add('device-sync', 'request', {
     messages: [
       { dir: 'in', contactId: 'a'.repeat(64), thread: 't-1', msgId: 'm-1', body: 'hi', sent: NOW },

@@ -188,6 +188,8 @@ export const CATALOGUE = {
     }),
     result: empty,
   },
+  /** "Remove <device>": the receiving location of our own identity deletes its copy and leaves */
+  'device-remove': { channels: ['peer'], notify: z.strictObject({ reason: z.string().max(200) }) },
   'device-decline': { channels: ['peer'], notify: z.strictObject({ reason: z.string().max(200) }) },
 } as const satisfies Record<
   string,
