@@ -8,6 +8,8 @@ import { attachChat, type ChatActions } from './chat.ts'
 import { createChatLog } from './chat-log.ts'
 import { Lifetime, type GlueContext } from './context.ts'
 import { attachDevice, deviceLabel, requestPersistence } from './device.ts'
+import { attachDevices, type DeviceActions } from './devices.ts'
+import { historyPort } from './history-port.ts'
 import { attachErrors, showError } from './errors.ts'
 import { attachFiles, type FileActions } from './files.ts'
 import { attachIntroductions, type IntroductionActions } from './introductions.ts'
@@ -25,7 +27,8 @@ export interface AppActions
     InviteActions,
     PrivacyActions,
     IntroductionActions,
-    VerificationActions {
+    VerificationActions,
+    DeviceActions {
   /** the first-run step: makes the keys and the profile, then connects */
   createIdentity(name: string): Promise<void>
 }
@@ -53,6 +56,8 @@ export function createApp(ports: AppPorts): App {
       outbox: stores.outbox,
       inbox: stores.inbox,
       torrents: stores.torrents,
+      // A newly linked device gets the recent history along with the profile.
+      history: historyPort(stores.history),
       createSocket: ports.createSocket,
       createPeer: ports.createPeer,
       fetch: ports.fetch,
@@ -85,6 +90,16 @@ export function createApp(ports: AppPorts): App {
   const privacy = attachPrivacy(ctx)
   const introductions = attachIntroductions(ctx)
   const verification = attachVerification(ctx)
+  const devices = attachDevices(ctx, async (info) => {
+    // This browser just received the profile from another device of ours.
+    const threads = await stores.history.all()
+    if (lifetime.stopped) return
+    void requestPersistence(page)
+    threadsActions.setAll(threads)
+    contactsActions.setAll(client.contacts())
+    identityActions.setInfo(info)
+    start(info.domain)
+  })
 
   const start = (domain: string): void => {
     if (lifetime.stopped) return
@@ -103,10 +118,13 @@ export function createApp(ports: AppPorts): App {
       identityActions.setStatus('new')
       // An invite opened by someone new waits (in the address bar too) until they choose a name.
       void invites.openFromAddressBar()
+      devices.openFromAddressBar()
       return
     }
     identityActions.setInfo(info)
+    devices.refresh()
     start(info.domain)
+    devices.openFromAddressBar()
   }
 
   const createIdentity = async (name: string): Promise<void> => {
@@ -134,6 +152,7 @@ export function createApp(ports: AppPorts): App {
       ...privacy,
       ...introductions,
       ...verification,
+      ...devices.actions,
     },
     ready: load().catch((err: unknown) => showError(err, 'loading')),
     stop: () =>

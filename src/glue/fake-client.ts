@@ -5,6 +5,8 @@
  */
 import type {
   ClientEvents,
+  DeviceLinker,
+  DeviceLinkEvents,
   ContactView,
   IdentityInfo,
   OpenPeerClientOptions,
@@ -134,6 +136,38 @@ export class FakeClient implements GlueClient {
   setAcceptIntroductions(on: boolean): void {
     this.acceptingIntroductions = on
   }
+  /** the device links made, newest last; `linkError` refuses the next */
+  readonly linkers: FakeLinker[] = []
+  linkError: Error | undefined
+  async linkDevice(_opts: { origin: string }): Promise<DeviceLinker> {
+    if (this.linkError) throw this.linkError
+    const linker = new FakeLinker()
+    this.linkers.push(linker)
+    return linker as unknown as DeviceLinker
+  }
+  /** what joinDevice was asked; `joinWith` settles it (the code is shown first) */
+  readonly joins: { link: string; name: string }[] = []
+  joinWith: { code: string; result: IdentityInfo | Error } = { code: '123 456', result: ME }
+  async joinDevice(
+    link: string,
+    opts: { name: string; onCode?: (code: string) => void },
+  ): Promise<IdentityInfo> {
+    this.joins.push({ link, name: opts.name })
+    opts.onCode?.(this.joinWith.code)
+    const { result } = this.joinWith
+    if (result instanceof Error) throw result
+    this.identity = result
+    return result
+  }
+  deviceList: { locationId: string; label: string; added: number }[] = []
+  devices(): { locationId: string; label: string; added: number }[] {
+    return this.deviceList
+  }
+  readonly removedDevices: string[] = []
+  async removeDevice(locationId: string): Promise<void> {
+    this.removedDevices.push(locationId)
+    this.deviceList = this.deviceList.filter((d) => d.locationId !== locationId)
+  }
   /** what safetyNumber answers (throws when an Error) */
   safetyNumberOf: string | Error = '12345 '.repeat(12).trim()
   async safetyNumber(_contactId: string): Promise<string> {
@@ -150,6 +184,37 @@ export class FakeClient implements GlueClient {
     this.contactList = this.contactList.map((c) => (c.contactId === contactId ? view : c))
     this.emit('contact:updated', view)
     return view
+  }
+}
+
+/** A device link as the fake makes it: the test fires its events and sees what was asked. */
+export class FakeLinker {
+  private readonly handlers = new Map<string, Set<Handler>>()
+  readonly link = `https://app.test/#/d/app.test/${'c'.repeat(64)}.${'d'.repeat(22)}.zzzzzz`
+  readonly expires = Date.now() + 600_000
+  readonly approved: string[] = []
+  readonly declined: string[] = []
+  stopped = 0
+  on<K extends keyof DeviceLinkEvents>(
+    event: K,
+    handler: (p: DeviceLinkEvents[K]) => void,
+  ): () => void {
+    const set = this.handlers.get(String(event)) ?? new Set<Handler>()
+    this.handlers.set(String(event), set)
+    set.add(handler as Handler)
+    return () => set.delete(handler as Handler)
+  }
+  emit<K extends keyof DeviceLinkEvents>(event: K, payload: DeviceLinkEvents[K]): void {
+    for (const h of [...(this.handlers.get(String(event)) ?? [])]) h(payload as never)
+  }
+  async approve(id: string): Promise<void> {
+    this.approved.push(id)
+  }
+  decline(id: string): void {
+    this.declined.push(id)
+  }
+  async stop(): Promise<void> {
+    this.stopped++
   }
 }
 

@@ -73,6 +73,10 @@ export type GlueClient = Pick<
   | 'setAcceptIntroductions'
   | 'safetyNumber'
   | 'setVerified'
+  | 'linkDevice'
+  | 'joinDevice'
+  | 'devices'
+  | 'removeDevice'
 > & { readonly torrents: FileService | undefined }
 
 export interface AppPorts extends Pick<ClientPorts, 'createSocket' | 'createPeer' | 'fetch'> {

@@ -8,6 +8,7 @@ import {
   type IdentityInfo,
 } from '../openpeer/index.ts'
 import { useContacts } from '../state/contacts.ts'
+import { useDevices } from '../state/devices.ts'
 import { useFinder } from '../state/finder.ts'
 import { useIdentity } from '../state/identity.ts'
 import { usePrefs } from '../state/prefs.ts'
@@ -95,7 +96,11 @@ const DEFAULT_PREFS: DevicePrefs = {
   acceptIntroductions: true,
 }
 
-export function memoryAppStores(): AppStores & { saved: DevicePrefs[]; swept: number } {
+export function memoryAppStores(): AppStores & {
+  saved: DevicePrefs[]
+  swept: number
+  wiped: number
+} {
   const saved: DevicePrefs[] = []
   const stores = {
     ...createMemoryStores(),
@@ -114,6 +119,10 @@ export function memoryAppStores(): AppStores & { saved: DevicePrefs[]; swept: nu
       stores.swept++
       return 0
     },
+    wiped: 0,
+    wipe: async () => {
+      stores.wiped++
+    },
   }
   return stores
 }
@@ -127,6 +136,7 @@ export function resetStores(): void {
   useThreads.setState(useThreads.getInitialState(), true)
   useTransfers.setState(useTransfers.getInitialState(), true)
   useUi.setState(useUi.getInitialState(), true)
+  useDevices.setState(useDevices.getInitialState(), true)
 }
 
 export interface Rig {

@@ -7,7 +7,8 @@ import {
   type TorrentPorts,
 } from '../openpeer/index.ts'
 import { idbContactStore } from './contacts.ts'
-import { indexedDbWorks, openStore } from './db.ts'
+import { clear } from 'idb-keyval'
+import { guard, indexedDbWorks, openStore } from './db.ts'
 import { idbHistoryStore, memoryHistoryStore, type HistoryStore } from './history.ts'
 import { idbInboxStore } from './inbox.ts'
 import { idbKeyStore } from './keys.ts'
@@ -34,6 +35,11 @@ export interface AppStores {
   prefs: PrefsStore
   /** frees the stored pieces of files no record owns; resolves to how many were freed */
   sweepOrphanPieces(keep: ReadonlySet<string>): Promise<number>
+  /**
+   * Deletes the profile's data from this browser — identity, contacts, outbox, inbox, history
+   * (another device of ours removed this one, docs/devices.md)
+   */
+  wipe(): Promise<void>
 }
 
 /** The IndexedDB repositories, or in-memory ones when this browser refuses IndexedDB. */
@@ -49,15 +55,27 @@ export async function openAppStores(): Promise<AppStores> {
       filesPersistent: false,
       prefs: localPrefsStore,
       sweepOrphanPieces,
+      // Nothing outlives the tab here; the library deletes the identity itself.
+      wipe: async () => undefined,
     }
   }
   const files = await openTorrentPorts(openStore('opw-torrents'))
+  const dbs = {
+    contacts: openStore('opw-contacts'),
+    outbox: openStore('opw-outbox'),
+    inbox: openStore('opw-inbox'),
+    history: openStore('opw-history'),
+  }
   return {
+    wipe: () =>
+      guard('delete this device’s data', async () => {
+        await Promise.all([keys, ...Object.values(dbs)].map((db) => clear(db)))
+      }),
     keys: idbKeyStore(keys),
-    contacts: idbContactStore(openStore('opw-contacts')),
-    outbox: idbOutboxStore(openStore('opw-outbox')),
-    inbox: idbInboxStore(openStore('opw-inbox')),
-    history: idbHistoryStore(openStore('opw-history')),
+    contacts: idbContactStore(dbs.contacts),
+    outbox: idbOutboxStore(dbs.outbox),
+    inbox: idbInboxStore(dbs.inbox),
+    history: idbHistoryStore(dbs.history),
     torrents: files.ports,
     persistent: true,
     filesPersistent: files.persistent,
