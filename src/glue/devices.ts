@@ -81,7 +81,7 @@ export function attachDevices(
         contactsActions.setAll([])
         threadsActions.setAll({})
         devicesActions.setDevices([])
-        useIdentity.setState({ info: null, status: 'new' })
+        identityActions.clear()
         uiActions.notify(`This device was removed by ${by}: its copy of your profile is deleted`)
       })
   })

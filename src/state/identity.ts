@@ -21,4 +21,6 @@ export const identityActions = {
   setStatus: (status: IdentityStatus): void => useIdentity.setState({ status }),
   setInfo: (info: IdentityInfo): void => useIdentity.setState({ info, status: 'ready' }),
   setPersistent: (persistent: boolean): void => useIdentity.setState({ persistent }),
+  /** the profile was deleted from this browser: back to the first run */
+  clear: (): void => useIdentity.setState({ info: null, status: 'new' }),
 }

@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react'
 import { useIdentity } from '../state/identity.ts'
 import { usePrefs } from '../state/prefs.ts'
+import { DevicesPanel } from './DevicesPanel.tsx'
 import { useActions } from './useActions.ts'
 
 /** Who I am: what a contact can compare (the fingerprint), where I can be found, and privacy. */
@@ -35,6 +36,7 @@ export function ProfilePanel() {
       >
         Lets your contacts introduce you to each other: each then gets your contact card.
       </Setting>
+      <DevicesPanel />
     </section>
   )
 }

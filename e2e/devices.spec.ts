@@ -1,0 +1,70 @@
+import { expect, test, type Page } from '@playwright/test'
+import {
+  closeAll,
+  connectedPair,
+  contactItem,
+  finderStatus,
+  message,
+  send,
+  type User,
+} from './helpers.ts'
+
+/**
+ * Alice links a second browser to her profile: the device link from Profile, opened in a fresh
+ * browser context, the same code on both screens, "Approve Laptop". Returns the laptop's page.
+ */
+async function linkLaptop(
+  alice: User,
+  baseURL: string,
+): Promise<{ page: Page; close(): Promise<void> }> {
+  await alice.page.getByRole('button', { name: 'Link a device' }).click()
+  const box = alice.page.getByRole('textbox', { name: 'Device link' })
+  await expect(box).toHaveValue(/#\/d\//)
+  const link = await box.inputValue()
+
+  const context = await alice.page.context().browser()!.newContext({ baseURL })
+  const page = await context.newPage()
+  await page.goto(link)
+  await page.getByRole('textbox', { name: 'Device name' }).fill('Laptop')
+  await page.getByRole('button', { name: 'Link this device' }).click()
+  const code = page.getByRole('status', { name: 'Device code' })
+  await expect(code).toContainText(/\d{3} \d{3}/, { timeout: 20_000 })
+  const shown = /\d{3} \d{3}/.exec((await code.textContent()) ?? '')?.[0] ?? ''
+
+  const devices = alice.page.getByRole('list', { name: 'Devices' })
+  await expect(devices).toContainText(shown)
+  await devices.getByRole('button', { name: 'Approve Laptop' }).click()
+  await expect(finderStatus(page)).toContainText('online', { timeout: 20_000 })
+  // The two browsers of one identity find each other.
+  await expect(devices.getByRole('listitem').filter({ hasText: 'Laptop' })).toContainText(
+    'online',
+    { timeout: 20_000 },
+  )
+  return { page, close: () => context.close() }
+}
+
+test('two browsers of one identity: a message from Bob shows on both, and one Alice sends from either shows on the other', async ({
+  browser,
+  baseURL,
+}) => {
+  const { alice, bob } = await connectedPair(browser, baseURL!)
+  const laptop = await linkLaptop(alice, baseURL!)
+  // The laptop has Alice's contacts.
+  await expect(contactItem(laptop.page, 'Bob')).toBeVisible()
+
+  await send(bob.page, 'Alice', 'hello to all of Alice')
+  await contactItem(alice.page, 'Bob').click()
+  await expect(message(alice.page, 'hello to all of Alice')).toBeVisible()
+  await contactItem(laptop.page, 'Bob').click()
+  await expect(message(laptop.page, 'hello to all of Alice')).toBeVisible()
+
+  await send(laptop.page, 'Bob', 'written on the laptop')
+  await expect(message(alice.page, 'written on the laptop')).toBeVisible()
+  await expect(message(bob.page, 'written on the laptop')).toBeVisible()
+
+  await send(alice.page, 'Bob', 'written on the first browser')
+  await expect(message(laptop.page, 'written on the first browser')).toBeVisible()
+
+  await laptop.close()
+  await closeAll(alice, bob)
+})
