@@ -68,3 +68,22 @@ test('two browsers of one identity: a message from Bob shows on both, and one Al
   await laptop.close()
   await closeAll(alice, bob)
 })
+
+test('"Remove Laptop": the laptop deletes its copy of the profile and shows the first-run screen', async ({
+  browser,
+  baseURL,
+}) => {
+  const { alice, bob } = await connectedPair(browser, baseURL!)
+  const laptop = await linkLaptop(alice, baseURL!)
+  const devices = alice.page.getByRole('list', { name: 'Devices' })
+  await devices.getByRole('button', { name: 'Remove Laptop' }).click()
+  await expect(devices.getByRole('listitem').filter({ hasText: 'Laptop' })).toHaveCount(0)
+  await expect(laptop.page.getByRole('textbox', { name: 'Display name' })).toBeVisible({
+    timeout: 20_000,
+  })
+  // Nothing of the profile survives a reload there.
+  await laptop.page.reload()
+  await expect(laptop.page.getByRole('textbox', { name: 'Display name' })).toBeVisible()
+  await laptop.close()
+  await closeAll(alice, bob)
+})

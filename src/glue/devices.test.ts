@@ -109,6 +109,12 @@ describe('devices glue', () => {
     expect(useUi.getState().error).toMatchObject({ code: 'ERR_LINK_USED' })
     expect(useDevices.getState().join).toBeNull()
     expect(useIdentity.getState().status).toBe('new')
+
+    // Nobody answering is worded for a device link, not for a contact.
+    useDevices.setState({ join: { link: DEVICE_LINK, status: 'naming', code: null } })
+    client.joinWith = { code: '1', result: new OpenPeerError('ERR_UNAVAILABLE', 'nobody') }
+    await app.actions.joinDevice('Laptop')
+    expect(useUi.getState().error).toMatchObject({ code: 'ERR_DEVICE_OFFLINE' })
   })
 
   it('a device link opened where a profile exists is refused, nothing asked', async () => {

@@ -1,6 +1,7 @@
 import {
   checkDisplayName,
   isDeviceLink,
+  isOpenPeerError,
   OpenPeerError,
   type DeviceLinker,
   type IdentityInfo,
@@ -175,6 +176,7 @@ export function attachDevices(
         const join = useDevices.getState().join
         if (!join) return
         uiActions.clearError()
+        const during = 'linking this device'
         joining = new AbortController()
         try {
           const clean = checkDisplayName(name)
@@ -189,7 +191,11 @@ export function attachDevices(
           refresh()
         } catch (err) {
           devicesActions.setJoin(null)
-          if (!joining.signal.aborted) showError(err, 'linking this device')
+          if (joining.signal.aborted) return
+          // "Not online" worded for a device link, not for a contact.
+          if (isOpenPeerError(err, 'ERR_UNAVAILABLE') || isOpenPeerError(err, 'ERR_NOT_FOUND'))
+            uiActions.showError({ code: 'ERR_DEVICE_OFFLINE', during, detail: err.message })
+          else showError(err, during)
         }
       },
       cancelJoin() {

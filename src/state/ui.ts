@@ -2,7 +2,7 @@ import { create } from 'zustand'
 import type { ErrorCode } from '../openpeer/index.ts'
 
 /** Library codes plus the few failures only the app can tell apart. */
-export type AppErrorCode = ErrorCode | 'ERR_OWN_INVITE' | 'ERR_CLIPBOARD'
+export type AppErrorCode = ErrorCode | 'ERR_OWN_INVITE' | 'ERR_CLIPBOARD' | 'ERR_DEVICE_OFFLINE'
 
 export interface AppError {
   code: AppErrorCode

@@ -19,4 +19,10 @@ describe('error words', () => {
   it('a code without words is "Something went wrong."', () => {
     expect(errorText('ERR_INTERNAL')).toBe('Something went wrong.')
   })
+
+  it('device linking failures say what to do', () => {
+    expect(errorText('ERR_KEYS_LOCKED')).toMatch(/created before device linking/)
+    expect(errorText('ERR_LINK_EXPIRED')).toMatch(/expired/)
+    expect(errorText('ERR_LINK_USED')).toMatch(/used already/)
+  })
 })

@@ -27,6 +27,15 @@ const TEXT: Partial<Record<AppErrorCode, string>> = {
   ERR_CLIPBOARD: 'Copying was blocked by the browser. Select the link and copy it by hand.',
   ERR_CONFLICT: 'A profile exists already in this browser.',
   ERR_EMPTY_FILE: 'This file is empty: there is nothing to share.',
+  ERR_DEVICE_LINK:
+    'This is not a device link. Make one under Profile → "Link a device" and paste it whole.',
+  ERR_LINK_EXPIRED: 'This device link has expired (they last 10 minutes). Make a new one.',
+  ERR_LINK_USED: 'This device link was used already: each links one device. Make a new one.',
+  ERR_LINK_DECLINED: 'Your other device declined this one. Make a new link if that was a mistake.',
+  ERR_KEYS_LOCKED:
+    'This profile was created before device linking and cannot be moved to another device.',
+  ERR_DEVICE_OFFLINE:
+    'Nobody answers this device link: the device that made it is offline or closed the link. Make a new one.',
   ERR_BAD_PIECE:
     'A contact sent damaged pieces of this file. They were thrown away and that contact is no longer asked for it.',
 }
