@@ -46,7 +46,7 @@ export function attachSessions(sessions: SessionManager, deps: RoutingDeps): voi
     const contactId = session.remoteContactId
     // Another device of ours: not a contact; it only syncs (devices/mirror.ts).
     if (contactId === deps.me().contactId) {
-      routeSession(session, deps)
+      routeOwnSession(session, deps)
       deps.deviceSeen(
         session.remoteLocation ?? { id: session.remoteLocationId, label: '' },
         'online',
@@ -94,10 +94,6 @@ function routeSession(session: PeerSession, deps: RoutingDeps): void {
     if (m.type === 'thread-message') return deps.threads.onRequest(session, m)
     if (m.type === 'torrent-wire' && deps.torrents) return deps.torrents.onWireRequest(session, m)
     if (m.type === 'introduce') return deps.introductions.receive(session, m)
-    if (m.type === 'device-sync') {
-      const mirror = deps.mirror()
-      if (mirror) return mirror.onRequest(session, m)
-    }
     const device = deps.device()
     if (device && (m.type === 'device-hello' || m.type === 'device-transfer'))
       return device.request(session, m)
@@ -118,8 +114,6 @@ function routeSession(session: PeerSession, deps: RoutingDeps): void {
     }
     if (deps.threads.onNotify(session, m)) return
     if (m.type === 'device-decline') return deps.device()?.notify(session, m)
-    if (m.type === 'device-remove' && session.remoteContactId === deps.me().contactId)
-      return deps.removedHere(session)
     if (m.type === 'torrent-offer') return deps.torrents?.onOffer(session, m)
     if (m.type === 'peer-file-update' && session.remotePeer) {
       const A = session.remotePeer.file.A
@@ -127,5 +121,20 @@ function routeSession(session: PeerSession, deps: RoutingDeps): void {
         .then((p) => deps.upsert(p))
         .catch((err: unknown) => deps.report(err, 'peer-file-update'))
     }
+  })
+}
+
+/**
+ * A session with another location of our own identity carries device sync only: it is not a
+ * contact (no messages, files or introductions over it; docs/devices.md).
+ */
+function routeOwnSession(session: PeerSession, deps: RoutingDeps): void {
+  session.serve(async (m) => {
+    const mirror = deps.mirror()
+    if (m.type === 'device-sync' && mirror) return mirror.onRequest(session, m)
+    throw new OpenPeerError('ERR_NOT_FOUND', `${m.type} is not served between our own devices`)
+  })
+  session.on('notify', (m) => {
+    if (m.type === 'device-remove') deps.removedHere(session)
   })
 }
