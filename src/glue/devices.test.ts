@@ -125,7 +125,7 @@ describe('devices glue', () => {
     expect(useDevices.getState().join).toBeNull()
   })
 
-  it('a message sent from another device shows as ours; removal wipes this browser', async () => {
+  it('a message sent or read on another device shows so here; removal wipes this browser', async () => {
     const { client, stores } = await startApp()
     client.emit('message:sent', {
       contactId: BOB.contactId,
@@ -137,6 +137,8 @@ describe('devices glue', () => {
     expect(useThreads.getState().byContact[BOB.contactId]).toEqual([
       expect.objectContaining({ msgId: 'm-elsewhere', direction: 'out', body: 'from my laptop' }),
     ])
+    client.emit('message:read', { contactId: BOB.contactId, msgIds: ['m-elsewhere'] })
+    expect(useThreads.getState().byContact[BOB.contactId]?.[0]?.state).toBe('read')
     client.emit('identity:removed', { by: 'Laptop' })
     await vi.waitFor(() => expect(useIdentity.getState().status).toBe('new'))
     expect(stores.wiped).toBe(1)

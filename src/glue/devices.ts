@@ -73,6 +73,8 @@ export function attachDevices(
     devicesActions.setOnline(locationId, state === 'online')
   })
   onClient(ctx, 'message:sent', (m) => ctx.log.record({ ...m, direction: 'out', state: 'sent' }))
+  // Read on another device of ours: not unread here either.
+  onClient(ctx, 'message:read', ({ contactId, msgIds }) => ctx.log.mark(contactId, msgIds, 'read'))
   onClient(ctx, 'identity:removed', ({ by }) => {
     // This browser was removed by another device of ours: its copy of the profile goes.
     void stores

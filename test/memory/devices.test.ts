@@ -355,6 +355,24 @@ describe('messages across the devices of one identity', () => {
     expect(await onA2).toMatchObject({ msgId: item.msgId, contactId: bobId, body: 'written on A1' })
   })
 
+  it('receipts for a message sent from one device show on the other, and reading on one clears the other', async () => {
+    const { alice, bob, a2, aliceId, bobId } = await twoDevices()
+    const shown = until(a2, 'message:sent')
+    const delivered = until(a2, 'message:state', (s) => s.state === 'delivered')
+    const item = await alice.sendMessage(bobId, 'from A1')
+    await shown
+    // Only A1 heard Bob's answer: A2 learns "delivered" from A1.
+    expect((await delivered).msgId).toBe(item.msgId)
+
+    const onA1 = until(alice, 'message:received')
+    const onA2 = until(a2, 'message:received')
+    const sent = await bob.sendMessage(aliceId, 'read me once')
+    await Promise.all([onA1, onA2])
+    const readElsewhere = until(a2, 'message:read')
+    await alice.markRead(bobId, [sent.msgId])
+    expect(await readElsewhere).toEqual({ contactId: bobId, msgIds: [sent.msgId] })
+  })
+
   it('a device that was away catches up on what it missed when it comes back', async () => {
     const { alice, bob, a2, aliceId, bobId } = await twoDevices()
     const away = until(alice, 'device:state', (e) => e.state === 'offline')

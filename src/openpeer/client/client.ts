@@ -85,7 +85,15 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
       },
       onWritten: (item) => this.mirror?.written(item),
       screen: opts.screen ?? true,
-      onState: (s) => this.emit('message:state', s),
+      onState: (s) => {
+        this.emit('message:state', s)
+        this.mirror?.marked({
+          dir: 'out',
+          contactId: s.contactId,
+          msgIds: [s.msgId],
+          state: s.state,
+        })
+      },
       onError: (error) => this.report(error, 'message delivery'),
     })
     this.torrents = ports.torrents
@@ -186,6 +194,12 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
       upsert: (peer, findSecret) => this.upsert(peer, findSecret ? { findSecret } : {}),
       received: (m) => this.emit('message:received', m),
       sentElsewhere: (m) => this.emit('message:sent', m),
+      markedElsewhere: (m) => {
+        if (m.dir === 'in') this.emit('message:read', { contactId: m.contactId, msgIds: m.msgIds })
+        else
+          for (const msgId of m.msgIds)
+            this.emit('message:state', { contactId: m.contactId, msgId, state: m.state })
+      },
       report: (err, during) => this.report(err, during),
       now: this.replay.now,
       every: this.opts.retryEvery ?? 30_000,
@@ -383,7 +397,13 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     return this.threads.send(contactId, body)
   }
 
+  /**
+   * Read receipts for a contact's messages (none on a location without a screen); our other
+   * devices stop counting them unread (`message:read`).
+   */
   markRead(contactId: string, msgIds: string[]): Promise<void> {
+    if (msgIds.length && this.opts.screen !== false)
+      this.mirror?.marked({ dir: 'in', contactId, msgIds, state: 'read' })
     return this.threads.markRead(contactId, msgIds)
   }
 

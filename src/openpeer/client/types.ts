@@ -54,6 +54,8 @@ export interface ClientEvents extends TorrentEvents {
   /** a contact introduced us to someone, now in our contacts (PROTOCOL §5.6) */
   'contact:introduced': { contact: ContactView; by: { contactId: string; name: string } }
   'message:received': ReceivedMessage
+  /** the user read these messages of a contact on another device of ours */
+  'message:read': { contactId: string; msgIds: string[] }
   /** a message we sent from another device of ours (docs/devices.md) */
   'message:sent': { contactId: string; thread: string; msgId: string; body: string; sent: number }
   /**

@@ -24,6 +24,8 @@ export interface DeviceLinkerDeps {
   linked: (device: { locationId: string; label: string }) => Promise<void>
 }
 
+const PENDING_MAX = 8
+
 /** How long one part of the transfer may take to be acknowledged (the last: to be stored). */
 const PART_TIMEOUT = 30_000
 
@@ -135,6 +137,9 @@ export class DeviceLinker extends Emitter<DeviceLinkEvents> {
       throw new OpenPeerError('ERR_LINK_EXPIRED', 'this device link has expired')
     if (this.spent || this.ended)
       throw new OpenPeerError('ERR_LINK_USED', 'this device link was used already')
+    // Whoever holds a leaked link could fill the list; a handful is plenty for one person.
+    if (this.pending.size >= PENDING_MAX)
+      throw new OpenPeerError('ERR_RATE_LIMITED', 'too many devices are waiting on this link')
     const nonce = randomId()
     const code = await deviceCode(
       this.deps.client.identity()?.contactId ?? '',

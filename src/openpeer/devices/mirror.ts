@@ -26,6 +26,14 @@ export interface MirroredMessage {
   sent: number
 }
 
+/** A receipt (`out`) or a read on this device (`in`), as our devices tell each other. */
+export interface MirroredMark {
+  dir: 'in' | 'out'
+  contactId: string
+  msgIds: string[]
+  state: 'delivered' | 'read'
+}
+
 export interface MirrorDeps {
   me: () => LocalIdentity
   /** do we know of other devices of ours? (only then are they rung) */
@@ -41,6 +49,8 @@ export interface MirrorDeps {
   received: (m: ReceivedMessage) => void
   /** a message we sent from another device */
   sentElsewhere: (m: Omit<MirroredMessage, 'dir'>) => void
+  /** a receipt for our message, or a read of theirs, that another device of ours had */
+  markedElsewhere: (m: MirroredMark) => void
   report: (error: unknown, during: string) => void
   now: () => number
   /** ms between rings of our other devices while none is connected */
@@ -63,6 +73,8 @@ const BATCH = 100
  */
 export class Mirror {
   private readonly log: MirroredMessage[] = []
+  /** the highest mark of each logged message, by msgId (catch-up carries them too) */
+  private readonly marks = new Map<string, MirroredMark>()
   private readonly timer: ReturnType<typeof setInterval>
   private readonly offs: (() => void)[] = []
   private ringing = false
@@ -107,6 +119,15 @@ export class Mirror {
     this.record({ dir: 'in', ...pick(m) })
   }
 
+  /** A receipt for a message we sent, or a read here of a contact's messages. */
+  marked(mark: MirroredMark): void {
+    for (const id of mark.msgIds) {
+      const old = this.marks.get(id)
+      if (old?.state !== 'read') this.marks.set(id, { ...mark, msgIds: [id] })
+    }
+    for (const s of this.own()) void this.send(s, { marks: [mark] })
+  }
+
   /** What a device of ours tells us. */
   async onRequest(session: PeerSession, m: RequestOf<'device-sync'>): Promise<object> {
     if (!this.isOwn(session) || this.deps.removed(session.remoteLocationId))
@@ -126,6 +147,14 @@ export class Mirror {
       const { dir, ...rest } = item
       if (dir === 'in') this.deps.received({ ...rest, received: this.deps.now() })
       else this.deps.sentElsewhere(rest)
+    }
+    // After the messages: a mark for a message shown just now lands on it. Not passed on
+    // again: every device of ours hears the receipt from the contact or from the one that had it.
+    for (const mark of m.marks) {
+      for (const id of mark.msgIds) {
+        if (this.marks.get(id)?.state !== 'read') this.marks.set(id, { ...mark, msgIds: [id] })
+      }
+      this.deps.markedElsewhere(mark)
     }
     return {}
   }
@@ -149,12 +178,14 @@ export class Mirror {
     // Marked seen here so that it coming back from another device is not shown twice.
     void this.deps.inbox.markSeen(item.msgId).catch(() => undefined)
     this.remember(item)
-    for (const s of this.own()) void this.send(s, [item], [])
+    for (const s of this.own()) void this.send(s, { messages: [item] })
   }
 
   private remember(item: MirroredMessage): void {
     this.log.push(item)
-    if (this.log.length > LOG_MAX) this.log.splice(0, this.log.length - LOG_MAX)
+    if (this.log.length > LOG_MAX) {
+      for (const old of this.log.splice(0, this.log.length - LOG_MAX)) this.marks.delete(old.msgId)
+    }
   }
 
   private own(): PeerSession[] {
@@ -177,21 +208,28 @@ export class Mirror {
       ...(c.findSecret ? { findSecret: c.findSecret } : {}),
     }))
     for (let i = 0; i < Math.max(contacts.length, 1); i += 50) {
-      if (!(await this.send(session, [], contacts.slice(i, i + 50)))) return
+      if (!(await this.send(session, { contacts: contacts.slice(i, i + 50) }))) return
     }
     const log = [...this.log]
     for (let i = 0; i < log.length; i += BATCH) {
-      if (!(await this.send(session, log.slice(i, i + BATCH), []))) return
+      if (!(await this.send(session, { messages: log.slice(i, i + BATCH) }))) return
+    }
+    const marks = [...this.marks.values()]
+    for (let i = 0; i < marks.length; i += 50) {
+      if (!(await this.send(session, { marks: marks.slice(i, i + 50) }))) return
     }
   }
 
   private async send(
     session: PeerSession,
-    messages: MirroredMessage[],
-    contacts: RequestOf<'device-sync'>['contacts'],
+    part: Partial<Omit<RequestOf<'device-sync'>, 'v' | 'kind' | 'type' | 'id'>>,
   ): Promise<boolean> {
     try {
-      await session.request('device-sync', { messages, contacts })
+      await session.request('device-sync', {
+        messages: part.messages ?? [],
+        contacts: part.contacts ?? [],
+        marks: part.marks ?? [],
+      })
       return true
     } catch (err) {
       if (!isOpenPeerError(err, 'ERR_SESSION_CLOSED')) this.deps.report(err, 'syncing a device')

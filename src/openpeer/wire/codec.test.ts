@@ -227,6 +227,7 @@ beforeAll(async () => {
       { dir: 'in', contactId: 'a'.repeat(64), thread: 't-1', msgId: 'm-1', body: 'hi', sent: NOW },
     ],
     contacts: [{ peer: bob.peer.file, findSecret: bobB.findSecret }],
+    marks: [{ dir: 'out', contactId: 'a'.repeat(64), msgIds: ['m-1'], state: 'read' }],
   })
   add('device-sync', 'result', {})
 })

@@ -185,6 +185,20 @@ export const CATALOGUE = {
           }),
         )
         .max(50),
+      /**
+       * Marks: `out` — a contact's delivered/read receipt for a message we sent; `in` — we read a
+       * contact's messages on this device (the others stop counting them unread)
+       */
+      marks: z
+        .array(
+          z.strictObject({
+            dir: z.enum(['in', 'out']),
+            contactId: hex64,
+            msgIds: z.array(idSchema).min(1).max(200),
+            state: z.enum(['delivered', 'read']),
+          }),
+        )
+        .max(50),
     }),
     result: empty,
   },
