@@ -1,4 +1,4 @@
-import type { ChatMessage } from '../model/chat.ts'
+import { isChatId, type ChatMessage } from '../model/chat.ts'
 import type { HistoryPort } from '../openpeer/index.ts'
 import type { HistoryStore } from '../storage/index.ts'
 
@@ -15,6 +15,20 @@ export function historyPort(history: HistoryStore): HistoryPort {
     async export() {
       const all = await history.all()
       return Object.values(all).flatMap((list) => list.slice(-HISTORY_PER_CONTACT))
+    },
+    async recent(limit) {
+      const all = Object.values(await history.all()).flat()
+      return all
+        .filter((m) => isChatId(m.msgId))
+        .sort((a, b) => a.sent - b.sent)
+        .slice(-limit)
+        .map((m) => ({
+          dir: m.direction,
+          contactId: m.contactId,
+          msgId: m.msgId,
+          body: m.body,
+          sent: m.sent,
+        }))
     },
     async import(data) {
       if (!Array.isArray(data)) return

@@ -62,6 +62,7 @@ export type {
   StoredIdentity,
   DeviceRecord,
   HistoryPort,
+  HistoryMessage,
 } from './ports.ts'
 export { parseInvite, formatInvite, type Invite } from './identity/invite.ts'
 export { parsePeerUri, formatPeerUri } from './identity/uri.ts'

@@ -111,6 +111,21 @@ export interface HistoryPort {
   export(): Promise<unknown>
   /** a newly linked device stores what the linking device exported */
   import(data: unknown): Promise<void>
+  /**
+   * The last `limit` chat messages, oldest first: after a reload, what this device hands on to
+   * a device of ours that comes back (devices/mirror.ts). Without it, only messages that
+   * passed since the start are.
+   */
+  recent?(limit: number): Promise<HistoryMessage[]>
+}
+
+/** A chat message as the host's history knows it (ours: `out`; a contact's: `in`). */
+export interface HistoryMessage {
+  dir: 'in' | 'out'
+  contactId: string
+  msgId: string
+  body: string
+  sent: number
 }
 
 export interface KeyStore {

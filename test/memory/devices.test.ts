@@ -5,6 +5,8 @@ import {
   isOpenPeerError,
   type ClientPorts,
   type DeviceLinker,
+  type HistoryMessage,
+  type HistoryPort,
   type MemoryNetwork,
   type OpenPeerClient,
   type PendingDevice,
@@ -251,9 +253,15 @@ describe('device linking over the in-memory network', () => {
 })
 
 /** Alice on A1 with Bob as a contact, and A2 linked to A1, both online and connected. */
-async function twoDevices(opts: { screen?: boolean } = {}) {
+async function twoDevices(opts: { screen?: boolean; history?: HistoryPort } = {}) {
   const { domain, network } = await setup()
-  const alice = await memoryClient('Alice', domain, network, {}, { retryEvery: 1_000 })
+  const alice = await memoryClient(
+    'Alice',
+    domain,
+    network,
+    opts.history ? { history: opts.history } : {},
+    { retryEvery: 1_000 },
+  )
   const bob = await memoryClient('Bob', domain, network, {}, { retryEvery: 1_000 })
   cleanups.push(
     () => alice.stop(),
@@ -261,7 +269,12 @@ async function twoDevices(opts: { screen?: boolean } = {}) {
   )
   await bob.acceptInvite(alice.inviteLink(ORIGIN))
   const linker = await link(alice)
-  const a2Device = newDevice(domain, network, {}, opts)
+  const a2Device = newDevice(
+    domain,
+    network,
+    {},
+    { ...(opts.screen === false ? { screen: false } : {}) },
+  )
   const a2 = a2Device.client
   const pending = nextPending(linker)
   const joined = a2.joinDevice(linker.link, { name: 'Laptop' })
@@ -388,6 +401,30 @@ describe('messages across the devices of one identity', () => {
     a2.start()
     expect((await got).body).toBe('while A2 was away')
     expect((await mine).body).toBe('answered from A1')
+  })
+
+  it('a device that reloaded hands on what its history holds to one that comes back', async () => {
+    const kept: HistoryMessage[] = []
+    const history: HistoryPort = {
+      export: async () => [],
+      import: async () => undefined,
+      recent: async (limit) => kept.slice(-limit),
+    }
+    const { alice, bob, a2, aliceId } = await twoDevices({ history })
+    alice.on('message:received', (m) => kept.push({ dir: 'in', ...m }))
+    const away = until(alice, 'device:state', (e) => e.state === 'offline')
+    await a2.stop()
+    await away
+    const onA1 = until(alice, 'message:received')
+    const fromBob = await bob.sendMessage(aliceId, 'kept in the history')
+    await onA1
+    // A1 restarts: its in-memory log is gone; only the host's history knows the message.
+    await alice.stop()
+    alice.start()
+    await until(alice, 'finder:state', (e) => e.state === 'online', 5_000)
+    const got = until(a2, 'message:received', (m) => m.msgId === fromBob.msgId)
+    a2.start()
+    expect((await got).body).toBe('kept in the history')
   })
 
   it('read receipts come only from devices with a screen', async () => {

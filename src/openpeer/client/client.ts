@@ -21,6 +21,7 @@ import type { DeviceLinker } from '../devices/linker.ts'
 import type { PeerSession } from '../session/peer-session.ts'
 import { raceSignal, withTimeout } from '../async.ts'
 import { Mirror } from '../devices/mirror.ts'
+import { threadIdFor } from '../threads/thread-id.ts'
 import {
   TORRENT_EVENTS,
   type ClientEvents,
@@ -203,6 +204,8 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
       report: (err, during) => this.report(err, during),
       now: this.replay.now,
       every: this.opts.retryEvery ?? 30_000,
+      recent: this.ports.history?.recent?.bind(this.ports.history),
+      threadOf: (contactId) => threadIdFor(this.me().contactId, contactId),
     })
     reach.pool.on('registered', (e) => {
       if (e.domain === stored.file.A.domain) this.mirror?.registered()

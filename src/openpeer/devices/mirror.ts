@@ -5,7 +5,7 @@ import {
   type SectionA,
   type VerifiedPeerFile,
 } from '../identity/peer-file.ts'
-import type { InboxStore, OutboxItem } from '../ports.ts'
+import type { HistoryMessage, InboxStore, OutboxItem } from '../ports.ts'
 import type { LocalIdentity } from '../session/identify.ts'
 import type { SessionManager } from '../session/manager.ts'
 import type { PeerSession } from '../session/peer-session.ts'
@@ -55,6 +55,10 @@ export interface MirrorDeps {
   now: () => number
   /** ms between rings of our other devices while none is connected */
   every: number
+  /** the host's recent history: the log a reloaded device starts from */
+  recent?: ((limit: number) => Promise<HistoryMessage[]>) | undefined
+  /** the thread id of a conversation with a contact */
+  threadOf: (contactId: string) => Promise<string>
 }
 
 /** How many recent messages a device keeps to tell a device of ours that comes back. */
@@ -79,8 +83,13 @@ export class Mirror {
   private readonly offs: (() => void)[] = []
   private ringing = false
   private stopped = false
+  /** settles once the host's recent history is in the log */
+  private readonly loaded: Promise<void>
 
   constructor(private readonly deps: MirrorDeps) {
+    this.loaded = this.load().catch((err: unknown) =>
+      deps.report(err, 'reading recent history for our other devices'),
+    )
     this.timer = setInterval(() => void this.ring(), deps.every)
     this.offs.push(
       deps.sessions.on('open', (s) => {
@@ -92,6 +101,22 @@ export class Mirror {
         if (this.isOwn(session)) setTimeout(() => void this.ring(), 1_500 + Math.random() * 1_500)
       }),
     )
+  }
+
+  /** A reloaded device hands on what its history holds, not just what passed since. */
+  private async load(): Promise<void> {
+    const recent = (await this.deps.recent?.(LOG_MAX)) ?? []
+    const ID = /^[A-Za-z0-9_-]{1,64}$/
+    const items: MirroredMessage[] = []
+    for (const m of recent) {
+      // The host's history holds more than chat messages (file cards): only these travel.
+      if (!ID.test(m.msgId) || !/^[0-9a-f]{64}$/.test(m.contactId)) continue
+      const thread = await this.deps.threadOf(m.contactId)
+      items.push({ dir: m.dir, ...pick({ ...m, thread }) })
+    }
+    const known = new Set(this.log.map((m) => m.msgId))
+    this.log.unshift(...items.filter((m) => !known.has(m.msgId)))
+    if (this.log.length > LOG_MAX) this.log.splice(0, this.log.length - LOG_MAX)
   }
 
   /** Our finder registration came up: ring our other devices now. */
@@ -203,6 +228,7 @@ export class Mirror {
 
   /** A device of ours connected: everything recent, and our contacts, in batches. */
   private async catchUp(session: PeerSession): Promise<void> {
+    await this.loaded
     const contacts = this.deps.contacts.list().map((c) => ({
       peer: c.file,
       ...(c.findSecret ? { findSecret: c.findSecret } : {}),
