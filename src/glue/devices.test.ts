@@ -46,6 +46,9 @@ describe('devices glue', () => {
     await app.actions.linkDevice()
     const linker = client.linkers[0]!
     linker.emit('pending', { id: 'n1', name: 'Stranger', code: '999 999' })
+    linker.emit('pending', { id: 'n2', name: 'Phone', code: '111 111' })
+    linker.emit('gone', { id: 'n2' })
+    expect(useDevices.getState().pending.map((d) => d.id)).toEqual(['n1'])
     app.actions.declineDevice('n1')
     expect(linker.declined).toEqual(['n1'])
     await app.actions.linkDevice()

@@ -116,6 +116,7 @@ export function attachDevices(
       linker = next
       devicesActions.setLink(next.link)
       next.on('pending', (d) => devicesActions.addPending(d))
+      next.on('gone', ({ id }) => devicesActions.removePending(id))
       next.on('linked', ({ name }) => {
         uiActions.notify(`${name} is linked: it has your profile now`)
         refresh()

@@ -182,6 +182,19 @@ describe('device linking over the in-memory network', () => {
     expect(await a2.ports.keys.load()).toBeUndefined()
   })
 
+  it('a newcomer nobody approves before the expiry gets ERR_LINK_EXPIRED, and stores nothing', async () => {
+    const { domain, network } = await setup()
+    const alice = await memoryClient('Alice', domain, network)
+    cleanups.push(() => alice.stop())
+    const linker = await link(alice, 1_500)
+    const a2 = newDevice(domain, network)
+    const pending = nextPending(linker)
+    const joined = codeOf(a2.client.joinDevice(linker.link, { name: 'Laptop' }))
+    await pending
+    expect(await joined).toBe('ERR_LINK_EXPIRED')
+    expect(await a2.ports.keys.load()).toBeUndefined()
+  })
+
   it('a declined newcomer gets ERR_LINK_DECLINED and no identity; the link is spent', async () => {
     const { domain, network } = await setup()
     const alice = await memoryClient('Alice', domain, network)

@@ -119,6 +119,7 @@ export async function joinWithLink(
       name,
       onCode: opts.onCode,
       signal: opts.signal,
+      now: deps.now,
       adopt: async (bundle) => {
         stored = await unpackBundle(deps.ports, bundle, { label: name, now: deps.now() })
       },

@@ -20,6 +20,7 @@ export interface JoinDeps {
   /** stores the unsealed bundle as this device's identity (throws rather than overwrite) */
   adopt: (bundle: unknown) => Promise<void>
   signal?: AbortSignal | undefined
+  now: () => number
 }
 
 /**
@@ -86,7 +87,13 @@ export async function joinDevice(deps: JoinDeps): Promise<void> {
     const off = session.on('closed', () =>
       // The transfer's last answer and the close can cross: give a stored identity its turn.
       setTimeout(
-        () => reject(new OpenPeerError('ERR_SESSION_CLOSED', 'the linked device went away')),
+        () =>
+          reject(
+            // Nobody approved in time: the linked device ended the link at its expiry.
+            deps.now() > link.expires
+              ? new OpenPeerError('ERR_LINK_EXPIRED', 'the device link expired before approval')
+              : new OpenPeerError('ERR_SESSION_CLOSED', 'the linked device went away'),
+          ),
         50,
       ),
     )

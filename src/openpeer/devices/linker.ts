@@ -149,7 +149,9 @@ export class DeviceLinker extends Emitter<DeviceLinkEvents> {
     )
     const device = { id: session.remoteContactId, name: m.name, code }
     this.pending.set(device.id, device)
-    session.on('closed', () => this.pending.delete(device.id))
+    session.on('closed', () => {
+      if (this.pending.delete(device.id)) this.emit('gone', { id: device.id })
+    })
     this.emit('pending', device)
     return { nonce }
   }

@@ -24,6 +24,8 @@ export interface PendingDevice {
 export interface DeviceLinkEvents {
   /** someone opened the link: show "Approve <name>" with the code */
   pending: PendingDevice
+  /** a waiting newcomer went away before the user chose (its browser closed) */
+  gone: { id: string }
   /** the identity went over and was stored: the new device is one of ours now */
   linked: { id: string; name: string }
   /** the link is over (linked, declined, expired or stopped); error says why when not linked */
