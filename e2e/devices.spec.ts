@@ -1,4 +1,4 @@
-import { expect, test, type Page } from '@playwright/test'
+import { expect, test, type Browser, type Page } from '@playwright/test'
 import {
   closeAll,
   connectedPair,
@@ -87,3 +87,47 @@ test('"Remove Laptop": the laptop deletes its copy of the profile and shows the 
   await laptop.close()
   await closeAll(alice, bob)
 })
+
+test('bad device links: one opened where a profile exists, and a used one, each say so and change nothing', async ({
+  browser,
+  baseURL,
+}) => {
+  const { alice, bob } = await connectedPair(browser, baseURL!)
+  await alice.page.getByRole('button', { name: 'Link a device' }).click()
+  const link = await alice.page.getByRole('textbox', { name: 'Device link' }).inputValue()
+
+  // Bob has a profile of his own: the link is refused and Bob stays Bob.
+  await bob.page.goto(link)
+  await expect(bob.page.getByRole('alert')).toContainText(/profile exists already/i)
+  await expect(bob.page.getByRole('region', { name: 'Your profile' })).toContainText('Bob')
+  await expect(contactItem(bob.page, 'Alice')).toBeVisible()
+
+  // A browser links with it; a third one then finds it used.
+  const laptop = await alice.page.context().browser()!.newContext({ baseURL })
+  const laptopPage = await laptop.newPage()
+  await laptopPage.goto(link)
+  await laptopPage.getByRole('textbox', { name: 'Device name' }).fill('Laptop')
+  await laptopPage.getByRole('button', { name: 'Link this device' }).click()
+  await alice.page
+    .getByRole('list', { name: 'Devices' })
+    .getByRole('button', { name: 'Approve Laptop' })
+    .click()
+  await expect(finderStatus(laptopPage)).toContainText('online', { timeout: 20_000 })
+
+  const late = await newUserWithoutProfile(browser, baseURL!)
+  await late.goto(link)
+  await late.getByRole('textbox', { name: 'Device name' }).fill('Tablet')
+  await late.getByRole('button', { name: 'Link this device' }).click()
+  await expect(late.getByRole('alert')).toContainText(/used already/i, { timeout: 20_000 })
+  await expect(late.getByRole('textbox', { name: 'Display name' })).toBeVisible()
+
+  await laptop.close()
+  await late.context().close()
+  await closeAll(alice, bob)
+})
+
+/** A fresh browser profile that has not chosen a name (no profile at all). */
+async function newUserWithoutProfile(browser: Browser, baseURL: string): Promise<Page> {
+  const context = await browser.newContext({ baseURL })
+  return context.newPage()
+}
