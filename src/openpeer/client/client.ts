@@ -75,6 +75,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
           ports: ports.torrents,
           sessions: () => this.sessions.all().filter((s) => s.state === 'open'),
           onError: (error) => this.report(error, 'file sharing'),
+          webSeedsAllowed: () => !this.relayOnly,
           ...opts.torrents,
         })
       : undefined

@@ -93,5 +93,5 @@ export interface OpenPeerClientOptions {
   /** "Accept introductions" (default true; see setAcceptIntroductions) */
   acceptIntroductions?: boolean
   /** file sharing tuning: progress event spacing, re-asking for wires, send-queue marks */
-  torrents?: Pick<TorrentServiceOptions, 'progressEvery' | 'retryEvery' | 'sendQueue'>
+  torrents?: Pick<TorrentServiceOptions, 'progressEvery' | 'retryEvery' | 'sendQueue' | 'bt'>
 }

@@ -2,7 +2,7 @@ import { OpenPeerError, asOpenPeerError } from '../errors.ts'
 import type { TorrentRecord } from '../ports.ts'
 import { wireOf, type EngineTorrent, type EngineWire } from './engine.ts'
 import { PieceGuard } from './guard.ts'
-import { magnetOf } from './names.ts'
+import { magnetOf, sourcesOf } from './names.ts'
 import type { TorrentInfo, TorrentState, TorrentView } from './types.ts'
 import type { Wires } from './wires.ts'
 
@@ -111,7 +111,7 @@ export function watchTorrent(entry: Entry, torrent: EngineTorrent, hooks: WatchH
     record.torrentFile = torrent.torrentFile
     record.size = torrent.length
     if (record.name === record.infoHash) record.name = torrent.name
-    record.magnet = magnetOf(record.infoHash, record.name, record.size)
+    record.magnet = magnetOf(record.infoHash, record.name, record.size, sourcesOf(record.magnet))
     hooks.changed(entry)
   })
   torrent.on('ready', () => {

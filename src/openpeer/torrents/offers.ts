@@ -3,7 +3,7 @@ import type { PeerSession } from '../session/peer-session.ts'
 import type { NotifyBody } from '../wire/messages.ts'
 import { infoHashSchema } from '../wire/schemas.ts'
 import { infoOf, type Entry } from './entry.ts'
-import { cleanMime, magnetOf } from './names.ts'
+import { cleanMime, magnetOf, sourcesOf, type MagnetSources } from './names.ts'
 import type { TorrentEvents, TorrentInfo } from './types.ts'
 
 export interface OffersDeps {
@@ -74,12 +74,18 @@ function send(session: PeerSession, info: TorrentInfo): boolean {
 export function parseTarget(target: string | TorrentInfo): TorrentInfo {
   if (typeof target !== 'string') {
     if (!infoHashSchema.safeParse(target.infoHash).success) throw notTarget()
-    return { ...target, mime: cleanMime(target.mime) }
+    const sources = sourcesOf(target.magnet)
+    return {
+      ...target,
+      magnet: magnetOf(target.infoHash, target.name, target.size, sources),
+      mime: cleanMime(target.mime),
+    }
   }
   const text = target.trim()
   let infoHash = text.toLowerCase()
   let name: string | undefined
   let size = 0
+  let sources: MagnetSources = {}
   if (text.startsWith('magnet:?')) {
     const params = new URLSearchParams(text.slice('magnet:?'.length))
     const xt = params.getAll('xt').find((x) => /^urn:btih:[0-9a-f]{40}$/i.test(x))
@@ -87,11 +93,18 @@ export function parseTarget(target: string | TorrentInfo): TorrentInfo {
     infoHash = xt.slice('urn:btih:'.length).toLowerCase()
     name = params.get('dn') ?? undefined
     size = Number(params.get('xl') ?? 0) || 0
+    sources = sourcesOf(text)
   }
   if (!infoHashSchema.safeParse(infoHash).success) throw notTarget()
   // Until metadata arrives the infohash stands in for the name (WebTorrent then names it).
   name = name?.slice(0, 255) || infoHash
-  return { infoHash, magnet: magnetOf(infoHash, name, size), name, size, mime: cleanMime('') }
+  return {
+    infoHash,
+    magnet: magnetOf(infoHash, name, size, sources),
+    name,
+    size,
+    mime: cleanMime(''),
+  }
 }
 
 function notTarget(): OpenPeerError {

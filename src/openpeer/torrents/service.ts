@@ -7,6 +7,7 @@ import { createEngine, whenInfoHash, type Engine, type EngineTorrent } from './e
 import { infoOf, newEntry, watchTorrent, type Entry } from './entry.ts'
 import { Offers, parseTarget } from './offers.ts'
 import { Ticker } from './progress.ts'
+import { cleanWebSeed, magnetOf, sourcesOf } from './names.ts'
 import { engineError, seedFile, type ShareOptions } from './seed.ts'
 import { guardStore, storageError } from './store-guard.ts'
 import type {
@@ -131,6 +132,53 @@ export class TorrentService extends Emitter<TorrentEvents> {
     if (entry.error) throw entry.error
     for (const session of this.opts.sessions()) void this.ask(session, entry)
     return infoOf(entry.record)
+  }
+
+  /**
+   * Names a web seed for a file (BEP 19): an HTTP(S) server with the same bytes — a gateway, a
+   * server of one's own — that downloads use when no contact has a piece. The file card's
+   * magnet link carries it from now on; gives back the new card.
+   */
+  async addWebSeed(infoHash: string, url: string): Promise<TorrentInfo> {
+    const entry = this.require(infoHash)
+    const seed = cleanWebSeed(url)
+    const { record } = entry
+    // The magnet link is where a file's sources live: in the record, the card and the link.
+    const sources = sourcesOf(record.magnet)
+    const webSeeds = [...new Set([...(sources.webSeeds ?? []), seed])]
+    record.magnet = magnetOf(record.infoHash, record.name, record.size, { ...sources, webSeeds })
+    if (entry.torrent && this.webSeedsAllowed()) entry.torrent.addWebSeed(seed)
+    await this.save(entry)
+    return infoOf(record)
+  }
+
+  /**
+   * Serves a file to stock BitTorrent clients on the host's BitTorrent port (`bt`), or stops.
+   * Everything else stays reachable only through sessions.
+   */
+  async setPublic(infoHash: string, on: boolean): Promise<void> {
+    if (!this.opts.bt) {
+      throw new OpenPeerError('ERR_UNAVAILABLE', 'this device has no BitTorrent port to serve on')
+    }
+    const entry = this.require(infoHash)
+    entry.record.public = on
+    await this.save(entry)
+  }
+
+  /**
+   * A public file's magnet link for stock clients: it names this host's BitTorrent port
+   * (`x.pe=host:port`), since there is no tracker or DHT to find it by.
+   */
+  async publicMagnet(infoHash: string, host: string): Promise<string> {
+    const { record } = this.require(infoHash)
+    if (!record.public) throw new OpenPeerError('ERR_FORBIDDEN', 'this file is not public')
+    const address = (await this.getEngine()).address()
+    if (!address) throw new OpenPeerError('ERR_UNAVAILABLE', 'the BitTorrent port is not open')
+    const peer = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host
+    return magnetOf(record.infoHash, record.name, record.size, {
+      ...sourcesOf(record.magnet),
+      peers: [`${peer}:${address.port}`],
+    })
   }
 
   /** Turns serving a file on or off; off closes its wires once it is complete. */
@@ -288,11 +336,20 @@ export class TorrentService extends Emitter<TorrentEvents> {
     const engine = await this.getEngine()
     const { record } = entry
     if (entry.torrent || !this.running) return
-    const t = engine.add(record.torrentFile ?? record.infoHash, {
-      announce: [],
-      store: this.store,
-      strategy: 'sequential',
-    })
+    // The magnet brings its web seeds and .torrent sources; a .torrent known already, with its
+    // web seeds beside it. With web seeds not allowed, neither.
+    const sources = this.webSeedsAllowed() ? sourcesOf(record.magnet) : {}
+    const t = engine.add(
+      record.torrentFile ?? magnetOf(record.infoHash, record.name, record.size, sources),
+      {
+        announce: [],
+        store: this.store,
+        strategy: 'sequential',
+        ...(record.torrentFile && sources.webSeeds?.length
+          ? { urlList: [...sources.webSeeds] }
+          : {}),
+      },
+    )
     this.adopt(entry, t)
     await whenInfoHash(t).catch((err: unknown) => this.fail(entry, engineError(err as Error)))
   }
@@ -347,7 +404,13 @@ export class TorrentService extends Emitter<TorrentEvents> {
   }
 
   private getEngine(): Promise<Engine> {
-    this.engine ??= createEngine().then((engine) => {
+    const bt = this.opts.bt
+    this.engine ??= createEngine({
+      bt: bt && {
+        port: bt.port,
+        isPublic: (infoHash) => !!this.entries.get(infoHash)?.record.public,
+      },
+    }).then((engine) => {
       engine.on('error', (err) => this.opts.onError(engineError(err)))
       return engine
     })
@@ -358,6 +421,10 @@ export class TorrentService extends Emitter<TorrentEvents> {
     const entry = this.entries.get(infoHash)
     if (!entry) throw new OpenPeerError('ERR_NOT_FOUND', 'no such file here')
     return entry
+  }
+
+  private webSeedsAllowed(): boolean {
+    return this.opts.webSeedsAllowed?.() ?? true
   }
 
   private now(): number {
