@@ -8,6 +8,7 @@ import {
   type SocketLike,
 } from '../src/openpeer/index.ts'
 import { openDiskStores, type DiskStores } from './disk.ts'
+import { serveWebSeeds } from './webseed.ts'
 
 /*
  * The super-peer (SUPeer's always-on peer): a Node location of its owner's identity, running
@@ -23,6 +24,10 @@ export interface SuperPeerOptions {
   name?: string | undefined
   /** classic BitTorrent port for public files (SUPeer: 6888); 0 picks a free one */
   btPort?: number | undefined
+  /** HTTP port of the web seed for public files (superpeer/webseed.ts); absent: none */
+  httpPort?: number | undefined
+  /** the address the web seed listens on (default: every interface) */
+  host?: string | undefined
   /** the app's origin, so a loopback or LAN finder is reached over its own scheme */
   origin?: string | undefined
   /** one line per event that matters */
@@ -32,6 +37,8 @@ export interface SuperPeerOptions {
 export interface SuperPeer {
   client: OpenPeerClient
   stores: DiskStores
+  /** the web seed's base URL, when it serves one */
+  webSeed: string | undefined
   stop(): Promise<void>
 }
 
@@ -71,10 +78,22 @@ export async function startSuperPeer(opts: SuperPeerOptions): Promise<SuperPeer>
   follow(client, log)
   client.start()
   log(`super-peer of ${info.name} (${info.uri}), location "${stored.locationLabel}"`)
+  const web =
+    opts.httpPort !== undefined && client.torrents
+      ? await serveWebSeeds(client.torrents, { port: opts.httpPort, host: opts.host }).catch(
+          async (err: unknown) => {
+            await client.stop()
+            throw err
+          },
+        )
+      : undefined
+  if (web) log(`web seed for public files: ${web.url}`)
   return {
     client,
     stores,
+    webSeed: web?.url,
     stop: async () => {
+      await web?.close()
       await client.stop()
       log('stopped')
     },

@@ -1,5 +1,6 @@
 /**
- * `npm run superpeer -- --data <dir> [--name <label>] [--bt-port <port>] [--origin <url>]`
+ * `npm run superpeer -- --data <dir> [--name <label>] [--bt-port <port>] [--http-port <port>]
+ *  [--host <address>] [--origin <url>]`
  * (docs/devices.md). Prints one line per event; SIGTERM or Ctrl-C stops it cleanly.
  */
 import { parseArgs } from 'node:util'
@@ -7,7 +8,8 @@ import { isOpenPeerError } from '../src/openpeer/index.ts'
 import { startSuperPeer } from './host.ts'
 
 const USAGE =
-  'usage: npm run superpeer -- --data <dir> [--name <label>] [--bt-port <port>] [--origin <url>]'
+  'usage: npm run superpeer -- --data <dir> [--name <label>] [--bt-port <port, default 6888>]\n' +
+  '         [--http-port <port: a web seed for public files>] [--host <address>] [--origin <url>]'
 
 function fail(message: string): never {
   console.error(message)
@@ -21,6 +23,8 @@ function parse() {
       data: { type: 'string' },
       name: { type: 'string' },
       'bt-port': { type: 'string' },
+      'http-port': { type: 'string' },
+      host: { type: 'string' },
       origin: { type: 'string' },
       help: { type: 'boolean' },
     },
@@ -37,16 +41,26 @@ if (args.help) {
   process.exit(0)
 }
 if (!args.data) fail(`--data is required\n${USAGE}`)
-const btPort = args['bt-port'] === undefined ? undefined : Number(args['bt-port'])
-if (btPort !== undefined && !(Number.isInteger(btPort) && btPort >= 0 && btPort < 65536)) {
-  fail(`--bt-port must be a port number (0 … 65535), not "${args['bt-port']}"`)
+function port(flag: 'bt-port' | 'http-port', fallback?: number): number | undefined {
+  const text = args[flag]
+  if (text === undefined) return fallback
+  const n = Number(text)
+  if (!(text.trim() !== '' && Number.isInteger(n) && n >= 0 && n < 65536)) {
+    fail(`--${flag} must be a port number (0 … 65535), not "${text}"`)
+  }
+  return n
 }
+// SUPeer's BitTorrent port: 6888 unless told otherwise.
+const btPort = port('bt-port', 6888)
+const httpPort = port('http-port')
 
 try {
   const superPeer = await startSuperPeer({
     data: args.data,
     name: args.name,
     btPort,
+    httpPort,
+    host: args.host,
     origin: args.origin,
   })
   let stopping = false

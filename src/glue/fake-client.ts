@@ -176,6 +176,7 @@ export const viewOf = (info: TorrentInfo, more: Partial<TorrentView> = {}): Torr
   eta: 0,
   done: true,
   seeding: true,
+  public: false,
   ...more,
 })
 

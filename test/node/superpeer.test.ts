@@ -1,13 +1,19 @@
 import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createPeerFile } from '../../src/openpeer/identity/peer-file.ts'
-import { isOpenPeerError, type StoredIdentity } from '../../src/openpeer/index.ts'
+import {
+  createMemoryTorrentPorts,
+  isOpenPeerError,
+  type StoredIdentity,
+} from '../../src/openpeer/index.ts'
 import { openDiskStores } from '../../superpeer/disk.ts'
 import { startSuperPeer, type SuperPeer } from '../../superpeer/host.ts'
 import { makeClient, startFinder, until } from './harness.ts'
+import { sha256, sha256Of } from './torrent-harness.ts'
 
 const cleanups: (() => Promise<void> | void)[] = []
 afterEach(async () => {
@@ -79,6 +85,49 @@ describe('the super-peer on its data directory', () => {
     expect((await second).body).toBe('and one more')
   })
 
+  it('serves its public files over HTTP as a web seed, a download needing no peer; nothing else', async () => {
+    const { server, domain } = await startFinder()
+    cleanups.push(() => server.close())
+    const data = dataDir()
+    await (await openDiskStores(data)).keys.save(await movableIdentity('Alice', domain))
+    const sp = await startSuperPeer({
+      data,
+      btPort: 0,
+      httpPort: 0,
+      host: '127.0.0.1',
+      log: () => {},
+    })
+    cleanups.push(() => sp.stop())
+    const torrents = sp.client.torrents!
+    const album = randomBytes(2 * 1024 * 1024 + 7)
+    const shown = await torrents.share(album, { name: 'album.flac' })
+    const hidden = await torrents.share(randomBytes(50_000), { name: 'diary.txt' })
+    await torrents.setPublic(shown.infoHash, true)
+    const magnet = await torrents.publicMagnet(shown.infoHash, '127.0.0.1', {
+      webSeedBase: sp.webSeed,
+    })
+
+    // Someone who is no contact of Alice's: the web seed is the only way in for them.
+    const carol = await makeClient('Carol', domain, { torrents: createMemoryTorrentPorts() })
+    cleanups.push(() => carol.stop())
+    const done = until(carol, 'torrent:done', (v) => v.infoHash === shown.infoHash)
+    await carol.torrents!.download(magnet)
+    await done
+    expect(await sha256Of(carol.torrents!.stream(shown.infoHash))).toBe(sha256(album))
+
+    const ranged = await fetch(`${sp.webSeed}/files/${shown.infoHash}/album.flac`, {
+      headers: { range: 'bytes=100-199' },
+    })
+    expect(ranged.status).toBe(206)
+    expect(Buffer.from(await ranged.arrayBuffer())).toEqual(album.subarray(100, 200))
+    for (const path of [
+      `/files/${hidden.infoHash}/diary.txt`,
+      `/torrents/${hidden.infoHash}.torrent`,
+    ]) {
+      expect((await fetch(`${sp.webSeed}${path}`)).status).toBe(404)
+    }
+  })
+
   it('refuses a directory that is corrupt or holds another identity, and changes nothing', async () => {
     const { server, domain } = await startFinder()
     cleanups.push(() => server.close())
@@ -125,7 +174,7 @@ describe('the super-peer on its data directory', () => {
 
     const data = dataDir()
     await (await openDiskStores(data)).keys.save(await movableIdentity('Alice', domain))
-    const sp = run(['--data', data, '--origin', `http://${domain}`])
+    const sp = run(['--data', data, '--origin', `http://${domain}`, '--bt-port', '0'])
     const online = async (): Promise<void> => {
       for (let i = 0; i < 200 && !/: online/.test(sp.output()); i++) {
         await new Promise((r) => setTimeout(r, 50))

@@ -169,14 +169,28 @@ export class TorrentService extends Emitter<TorrentEvents> {
    * A public file's magnet link for stock clients: it names this host's BitTorrent port
    * (`x.pe=host:port`), since there is no tracker or DHT to find it by.
    */
-  async publicMagnet(infoHash: string, host: string): Promise<string> {
+  async publicMagnet(
+    infoHash: string,
+    host: string,
+    opts: { webSeedBase?: string } = {},
+  ): Promise<string> {
     const { record } = this.require(infoHash)
     if (!record.public) throw new OpenPeerError('ERR_FORBIDDEN', 'this file is not public')
     const address = (await this.getEngine()).address()
     if (!address) throw new OpenPeerError('ERR_UNAVAILABLE', 'the BitTorrent port is not open')
     const peer = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host
+    const sources = sourcesOf(record.magnet)
+    // The host's own HTTP endpoint (superpeer/webseed.ts) as a web seed and .torrent source.
+    const base = opts.webSeedBase?.replace(/\/$/, '')
     return magnetOf(record.infoHash, record.name, record.size, {
-      ...sourcesOf(record.magnet),
+      webSeeds: [
+        ...(sources.webSeeds ?? []),
+        ...(base ? [`${base}/files/${infoHash}/${encodeURIComponent(record.name)}`] : []),
+      ],
+      exactSources: [
+        ...(sources.exactSources ?? []),
+        ...(base ? [`${base}/torrents/${infoHash}.torrent`] : []),
+      ],
       peers: [`${peer}:${address.port}`],
     })
   }
@@ -241,10 +255,15 @@ export class TorrentService extends Emitter<TorrentEvents> {
   }
 
   /** The file's bytes, streamed from the chunk store (pieces still missing are waited for). */
-  stream(infoHash: string): ReadableStream<Uint8Array> {
+  stream(infoHash: string, range?: { start: number; end: number }): ReadableStream<Uint8Array> {
     const file = this.require(infoHash).torrent?.files[0]
     if (!file) throw new OpenPeerError('ERR_NOT_FOUND', 'this file has no data yet')
-    return file.stream()
+    return file.stream(range)
+  }
+
+  /** The bencoded .torrent of a file whose metadata is known (what `xs=` links serve). */
+  torrentFile(infoHash: string): Uint8Array | undefined {
+    return this.require(infoHash).record.torrentFile
   }
 
   /**
