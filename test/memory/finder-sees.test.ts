@@ -6,7 +6,7 @@ import {
   type TorrentService,
 } from '../../src/openpeer/index.ts'
 import { createMemoryNetwork, memoryClient, startFinder, until } from './harness.ts'
-import { recordingProxy, type SeenFrame } from './recording-proxy.ts'
+import { recordingProxy, type SeenFrame } from '../recording-proxy.ts'
 
 /*
  * What the finder learns (docs/finder.md: "It never sees SDP, ICE candidates, messages or

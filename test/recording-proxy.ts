@@ -62,16 +62,16 @@ export async function recordingProxy(finderPort: number): Promise<RecordingProxy
         headers: { host: req.headers.host ?? '' },
       })
       sockets.add(client).add(finder)
-      const pending: WebSocket.RawData[] = []
+      const pending: [WebSocket.RawData, boolean][] = []
       const record = (dir: 'in' | 'out', data: WebSocket.RawData) =>
         frames.push({ dir, path, socket, text: textOf(data), at: Date.now() })
       client.on('message', (data, binary) => {
         record('in', data)
         if (finder.readyState === WebSocket.OPEN) finder.send(data, { binary })
-        else pending.push(data)
+        else pending.push([data, binary])
       })
       finder.on('open', () => {
-        for (const data of pending.splice(0)) finder.send(data)
+        for (const [data, binary] of pending.splice(0)) finder.send(data, { binary })
       })
       finder.on('message', (data, binary) => {
         record('out', data)
