@@ -11,6 +11,7 @@ import {
 import type { Connection, FinderContext } from './context.ts'
 import { findReply, findRequest } from './find.ts'
 import { relayOpen } from './relay.ts'
+import type { IpBudgets } from './ip-limits.ts'
 import { TokenBucket } from './limits.ts'
 import { peerFileGet, sessionCreate, sessionDelete, sessionKeepAlive } from './session.ts'
 import { signal } from './signal.ts'
@@ -26,9 +27,12 @@ function frameText(data: WebSocket.RawData): string | Buffer {
  */
 export class FinderSocket implements Connection {
   readonly session = randomId()
+  trusted = false
   private isClosed = false
   private alive = true
   private readonly bucket: TokenBucket
+  private readonly ipBucket: TokenBucket
+  readonly verifyBudget: TokenBucket
   private readonly refusals: TokenBucket
   private queue: Promise<void> = Promise.resolve()
   private readonly endpoint: Endpoint
@@ -39,11 +43,13 @@ export class FinderSocket implements Connection {
   constructor(
     private readonly ws: WebSocket,
     readonly domain: string,
-    private readonly ipBucket: TokenBucket,
+    budgets: IpBudgets,
     private readonly ctx: FinderContext,
     private readonly onClose: () => void,
   ) {
     const { limits } = ctx
+    this.ipBucket = budgets.bucket
+    this.verifyBudget = budgets.verify
     this.bucket = new TokenBucket(limits.socketRate, limits.socketBurst)
     this.refusals = new TokenBucket(limits.refusalRate, limits.refusalsBeforeClose)
     this.endpoint = new Endpoint({

@@ -15,6 +15,15 @@ export interface Limits extends RelayLimits {
   /** per-IP token bucket shared by all sockets of that address */
   ipRate: number
   ipBurst: number
+  /**
+   * signature checks an address's untrusted sockets (not registered, or caught with a bad
+   * signature) may ask for: per second and burst, shared by its sockets (see verify-gate.ts)
+   */
+  verifyRate: number
+  verifyBurst: number
+  /** signature checks running at once, and untrusted ones that may wait for a slot */
+  verifyConcurrency: number
+  verifyQueue: number
   /** concurrent finder sockets per IP address; more are refused with HTTP 429 */
   socketsPerIp: number
   /** refused frames (refilling at refusalRate/s) a socket may send before it is closed 1008 */
@@ -48,6 +57,12 @@ export const DEFAULT_LIMITS: Limits = {
   socketBurst: 50,
   ipRate: 200,
   ipBurst: 400,
+  // A carrier NAT's users register through one address: ten a second is many reconnects.
+  verifyRate: 10,
+  verifyBurst: 40,
+  // libuv runs crypto on 4 threads: more at once would only queue there, out of our hands.
+  verifyConcurrency: 4,
+  verifyQueue: 256,
   socketsPerIp: 64,
   refusalsBeforeClose: 200,
   refusalRate: 5,
