@@ -164,9 +164,7 @@ describe('peer-location-find', () => {
     // The context is bound by the find secret proof too, checked first (it is cheaper).
     const moved = await findRequestBody(alice, 'a1', bob)
     moved.proof.context = randomId()
-    expect((await a.request('peer-location-find', moved)).error?.reason).toMatch(
-      /^ERR_FIND_DENIED/,
-    )
+    expect((await a.request('peer-location-find', moved)).error?.reason).toMatch(/^ERR_FIND_DENIED/)
 
     const once = await findRequestBody(alice, 'a1', bob)
     expect((await a.request('peer-location-find', once)).error).toBeUndefined()

@@ -89,17 +89,20 @@ export async function findRequest(
   if (!locations.some((reg) => reg.B)) {
     throw new OpenPeerError('ERR_FIND_DENIED', 'contact is not findable')
   }
-  const holders = await holdersOf(locations, proof, fromId)
-  if (holders.length === 0) {
-    throw new OpenPeerError('ERR_FIND_DENIED', 'find secret proof does not match')
-  }
-  await ctx.verifier.run(conn, () =>
-    checkProof(proof, proof.from.signKey, {
+  // The crypto, through the gate (verify-gate.ts): the find secret proof (an HMAC) first, the
+  // signature only for a find that holds the secret.
+  const holders = await ctx.verifier.run(conn, async () => {
+    const holders = await holdersOf(locations, proof, fromId)
+    if (holders.length === 0) {
+      throw new OpenPeerError('ERR_FIND_DENIED', 'find secret proof does not match')
+    }
+    await checkProof(proof, proof.from.signKey, {
       replay: ctx.replay,
       maxLifetime: PROOF_LIFETIME.finder,
       what,
-    }),
-  )
+    })
+    return holders
+  })
   await ctx.registry.addRoute(
     {
       context: proof.context,

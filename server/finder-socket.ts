@@ -35,6 +35,8 @@ export class FinderSocket implements Connection {
   readonly verifyBudget: TokenBucket
   private readonly refusals: TokenBucket
   private queue: Promise<void> = Promise.resolve()
+  /** bytes of frames admitted and not yet handled */
+  private backlog = 0
   private readonly endpoint: Endpoint
   private resolveDone!: () => void
   /** Settles once the socket has closed and its registration and routes are dropped. */
@@ -116,13 +118,19 @@ export class FinderSocket implements Connection {
   private onFrame(data: WebSocket.RawData): void {
     if (this.isClosed || this.ws.readyState !== WebSocket.OPEN) return
     const raw = frameText(data)
-    // Both buckets must have a token, so a flooding socket cannot drain its IP's shared budget.
-    if (this.bucket.has() && this.ipBucket.has()) {
+    // Both buckets must have a token, so a flooding socket cannot drain its IP's shared budget;
+    // and frames waiting behind a slow one (its signature in line) are bounded, or they would
+    // pile up in memory at the socket's full rate.
+    const backlogged = this.backlog >= this.ctx.limits.queuedBytesPerSocket
+    if (!backlogged && this.bucket.has() && this.ipBucket.has()) {
       this.bucket.take()
       this.ipBucket.take()
+      const size = raw.length
+      this.backlog += size
       this.queue = this.queue
         .then(() => this.handle(raw))
         .catch((e: unknown) => this.ctx.log(`finder: frame handling failed: ${String(e)}`))
+        .finally(() => (this.backlog -= size))
       return
     }
     if (!this.refusals.take()) {

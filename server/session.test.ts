@@ -108,9 +108,7 @@ describe('session-create', () => {
     const c = await client()
     const body = await sessionCreateBody(bob, finder.domain, 'b5', { B: alice.B })
     // Alice's B names Alice: refused before any signature is checked (the cheap check first)…
-    expect((await c.request('session-create', body)).error?.reason).toMatch(
-      /^ERR_CONTACT_MISMATCH/,
-    )
+    expect((await c.request('session-create', body)).error?.reason).toMatch(/^ERR_CONTACT_MISMATCH/)
     // …and a B Bob signed himself for Alice's URI fails the contact check.
     const forged = await signJson(bob.keys.sign.privateKey, {
       contact: alice.uri,

@@ -35,13 +35,15 @@ export async function sessionCreate(
   if (A.expires < ctx.replay.now()) throw new OpenPeerError('ERR_EXPIRED', 'section A has expired')
   if (ctx.replay.seen(proof.nonce))
     throw new OpenPeerError('ERR_REPLAY', 'this proof was already used')
-  const contactId = await contactIdOf(A)
-  if (B && B.contact !== formatPeerUri({ domain: A.domain, contactId })) {
-    throw new OpenPeerError('ERR_CONTACT_MISMATCH', 'section B names another contact')
-  }
-  await ctx.verifier.run(
+  // All crypto runs through the gate (WebCrypto shares libuv's 4 threads, digests too), the
+  // cheapest first: section B's contact needs only a hash.
+  const contactId = await ctx.verifier.run(
     conn,
     async () => {
+      const contactId = await contactIdOf(A)
+      if (B && B.contact !== formatPeerUri({ domain: A.domain, contactId })) {
+        throw new OpenPeerError('ERR_CONTACT_MISMATCH', 'section B names another contact')
+      }
       await verifySectionA(A)
       await checkProof(proof, A.signKey, {
         replay: ctx.replay,
@@ -49,6 +51,7 @@ export async function sessionCreate(
         what,
       })
       if (B) await verifyJson(A.signKey, B, 'section B signature')
+      return contactId
     },
     B ? 3 : 2,
   )

@@ -1,33 +1,48 @@
 import { OpenPeerError, isOpenPeerError } from '../src/openpeer/errors.ts'
 import type { Connection } from './context.ts'
-import type { Limits } from './limits.ts'
+import { TokenBucket, type Limits } from './limits.ts'
 
 type Job = () => void
 
+export type VerifyLimits = Pick<
+  Limits,
+  'verifyConcurrency' | 'verifyQueue' | 'verifyQueuePerIp' | 'verifyUntrustedRate'
+>
+
 /**
- * The bound on signature verification, the finder's one expensive step (ECDSA, off the main
- * thread in libuv's small pool, where honest work would otherwise queue behind a flood's).
+ * The bound on the finder's crypto (signatures above all: ECDSA, run by WebCrypto on libuv's
+ * four threads, where honest work would otherwise wait behind a flood's).
  *
- * - At most `verifyConcurrency` verifications run at once, whoever asks.
- * - Two lanes wait for a slot. A socket that registered and never failed a check is trusted:
- *   its work (finds, replies, signals of a session being set up) goes first. Everyone else —
- *   strangers registering, sockets that sent a bad signature — waits behind, in a queue of at
- *   most `verifyQueue`; a full queue refuses at once with ERR_RATE_LIMITED.
- * - Untrusted work also spends its address's verification budget (`verifyRate`/s, burst
- *   `verifyBurst`, shared by the address's sockets); a spent budget refuses with
- *   ERR_RATE_LIMITED before any work is done.
+ * - At most `verifyConcurrency` jobs run at once, whoever asks.
+ * - A socket that registered and never failed a check is trusted: its jobs (finds, replies,
+ *   signals of a session being set up) go first, and nothing else bounds them — each socket
+ *   handles its frames one at a time, so it never has more than one waiting.
+ * - Everyone else — strangers registering, sockets caught with a bad signature — is untrusted:
+ *   each job spends its address's budget (`verifyRate`/s, burst `verifyBurst`, shared by the
+ *   address's sockets), waits in a line of at most `verifyQueue` jobs (`verifyQueuePerIp` per
+ *   address), and all untrusted jobs together start at most `verifyUntrustedRate` a second.
+ *   Addresses take turns (round robin), so an honest stranger waits for one job per busy
+ *   address, not behind all a flooder queued. Whatever does not fit is refused at once with
+ *   429 ERR_RATE_LIMITED, before any work.
  * - A socket whose proof fails to verify loses its trust for good: one bad signature per
- *   registration is all a flooder gets in the first lane.
- *
- * Each socket handles its frames one at a time, so the trusted lane holds at most one job per
- * socket and needs no bound of its own.
+ *   registration is all a flooder gets ahead of the line.
  */
 export class VerifyGate {
   private running = 0
   private readonly trusted: Job[] = []
-  private readonly untrusted: Job[] = []
+  /** untrusted jobs by address (its budget bucket names it), in the order addresses take turns */
+  private readonly untrusted = new Map<object, Job[]>()
+  private untrustedCount = 0
+  private readonly rate: TokenBucket
+  private timer: ReturnType<typeof setTimeout> | undefined
 
-  constructor(private readonly limits: Pick<Limits, 'verifyConcurrency' | 'verifyQueue'>) {}
+  constructor(
+    private readonly limits: VerifyLimits,
+    now: () => number = Date.now,
+  ) {
+    const { verifyUntrustedRate: rate } = limits
+    this.rate = new TokenBucket(rate, Math.max(1, rate / 10), now)
+  }
 
   /** Runs `verify` for `conn` within the bounds above; `cost` counts its signatures. */
   async run<T>(conn: Connection, verify: () => Promise<T>, cost = 1): Promise<T> {
@@ -35,39 +50,78 @@ export class VerifyGate {
     if (!trusted && conn.verifyBudget.spend(cost) > 0) {
       throw new OpenPeerError('ERR_RATE_LIMITED', 'slow down: too many signatures to check')
     }
-    await this.slot(trusted)
+    await this.slot(trusted, conn.verifyBudget)
     try {
       return await verify()
     } catch (e) {
       if (isOpenPeerError(e, 'ERR_SIGNATURE')) conn.trusted = false
       throw e
     } finally {
-      this.release()
+      this.running -= 1
+      this.pump()
     }
   }
 
   /** Jobs waiting, for tests and the bench. */
   get waiting(): { trusted: number; untrusted: number } {
-    return { trusted: this.trusted.length, untrusted: this.untrusted.length }
+    return { trusted: this.trusted.length, untrusted: this.untrustedCount }
   }
 
-  private slot(trusted: boolean): Promise<void> {
-    if (this.running < this.limits.verifyConcurrency) {
-      this.running += 1
-      return Promise.resolve()
+  private slot(trusted: boolean, address: object): Promise<void> {
+    if (trusted) {
+      const started = new Promise<void>((resolve) => this.trusted.push(resolve))
+      this.pump()
+      return started
     }
-    if (!trusted && this.untrusted.length >= this.limits.verifyQueue) {
+    const line = this.untrusted.get(address)
+    if (
+      this.untrustedCount >= this.limits.verifyQueue ||
+      (line?.length ?? 0) >= this.limits.verifyQueuePerIp
+    ) {
       return Promise.reject(
         new OpenPeerError('ERR_RATE_LIMITED', 'the finder is busy checking signatures; retry'),
       )
     }
-    return new Promise((resolve) => (trusted ? this.trusted : this.untrusted).push(resolve))
+    const started = new Promise<void>((resolve) => {
+      if (line) line.push(resolve)
+      else this.untrusted.set(address, [resolve])
+    })
+    this.untrustedCount += 1
+    this.pump()
+    return started
   }
 
-  private release(): void {
-    // The slot passes straight to the next job, trusted first; `running` stays the same.
-    const next = this.trusted.shift() ?? this.untrusted.shift()
-    if (next) next()
-    else this.running -= 1
+  /** Starts waiting jobs while there are free slots: trusted first, untrusted within the rate. */
+  private pump(): void {
+    while (this.running < this.limits.verifyConcurrency) {
+      let job = this.trusted.shift()
+      if (!job) {
+        if (this.untrustedCount === 0) return
+        if (!this.rate.take()) return this.later()
+        job = this.nextUntrusted()
+      }
+      this.running += 1
+      job()
+    }
+  }
+
+  private later(): void {
+    if (this.timer) return
+    const ms = Math.ceil(1000 / Math.max(1, this.limits.verifyUntrustedRate))
+    this.timer = setTimeout(() => {
+      this.timer = undefined
+      this.pump()
+    }, ms)
+    this.timer.unref?.()
+  }
+
+  /** The first address's oldest job; the address goes to the back of the line if it has more. */
+  private nextUntrusted(): Job {
+    const [address, line] = this.untrusted.entries().next().value as [object, Job[]]
+    const job = line.shift()!
+    this.untrusted.delete(address)
+    if (line.length) this.untrusted.set(address, line)
+    this.untrustedCount -= 1
+    return job
   }
 }
