@@ -2,6 +2,7 @@
  * The finder under test in bench:flood, in its own process so its memory is its own: prints its
  * port, then answers 'mem' (after a gc) and 'peak' over IPC.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { createFinderServer } from '../server/index.ts'
 
 const server = await createFinderServer({
@@ -18,6 +19,8 @@ const sample = () => {
   peak.heapUsed = Math.max(peak.heapUsed, m.heapUsed)
 }
 setInterval(sample, 50).unref()
+const lag = monitorEventLoopDelay({ resolution: 10 })
+lag.enable()
 
 const gc = (globalThis as { gc?: () => void }).gc
 process.on('message', (msg: string) => {
@@ -28,9 +31,11 @@ process.on('message', (msg: string) => {
     process.send!({ mem: { rss, heapUsed } })
   } else if (msg === 'peak') {
     sample()
-    process.send!({ peak: { ...peak } })
+    const ms = (ns: number) => Math.round(ns / 1e6)
+    process.send!({ peak: { ...peak, lagP99: ms(lag.percentile(99)), lagMax: ms(lag.max) } })
   } else if (msg === 'reset-peak') {
     peak.rss = peak.heapUsed = 0
+    lag.reset()
     sample()
     process.send!({ reset: true })
   } else if (msg === 'close') {

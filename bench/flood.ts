@@ -24,7 +24,7 @@ const FIND_EVERY = 100
 const QUIET_MS = Number(process.env.FLOOD_QUIET_MS ?? 8_000)
 const DOMAIN = 'flood.test'
 
-type Mem = { rss: number; heapUsed: number }
+type Mem = { rss: number; heapUsed: number; lagP99?: number; lagMax?: number }
 interface FloodReport {
   ms: number
   sent: number
@@ -80,6 +80,7 @@ async function honestPair(url: string, k: number) {
   const latencies: { at: number; ms: number; ok: boolean }[] = []
   const registers: number[] = []
   let refused = 0
+  const failures: string[] = []
   let stop = false
   const run = (async () => {
     for (let n = 1; !stop; n++) {
@@ -88,6 +89,10 @@ async function honestPair(url: string, k: number) {
       const t0 = performance.now()
       const res = await socket.request('peer-location-find', body).catch(() => undefined)
       latencies.push({ at: Date.now(), ms: performance.now() - t0, ok: !!res && !res.error })
+      if (!res || res.error)
+        failures.push(
+          `${res?.error?.reason.slice(0, 40) ?? 'no answer in 3 s'} at ${new Date().toISOString().slice(17, 23)}`,
+        )
       // Drain the fork the target got, so nothing piles up in this process.
       t.frames.length = 0
       if (n % 20 === 0) {
@@ -115,6 +120,7 @@ async function honestPair(url: string, k: number) {
     latencies,
     registers,
     refused: () => refused,
+    failures,
     async stop() {
       stop = true
       await run
@@ -186,6 +192,11 @@ export async function benchFlood(): Promise<{ ratio: number }> {
     console.log(
       `  honest re-registration      n=${regs.length}  p50 ${quantile(regs, 0.5).toFixed(1)} ms  p99 ${quantile(regs, 0.99).toFixed(1)} ms  (retries after a refusal: ${pairs.reduce((n, p) => n + p.refused(), 0)})`,
     )
+    console.log(
+      `  flood from ${new Date(floodAt).toISOString().slice(17, 23)} to ${new Date(floodEnd).toISOString().slice(17, 23)}; finder event-loop delay during it: p99 ${peak.lagP99} ms, max ${peak.lagMax} ms`,
+    )
+    const why = pairs.flatMap((p) => p.failures)
+    if (why.length) console.log(`  honest finds failed: ${why.join('; ')}`)
     console.log(
       `  flood answers: ${report.answered
         .sort((a, b) => b[1] - a[1])

@@ -21,6 +21,8 @@ export interface Connection {
    * no address budget (verify-gate.ts)
    */
   trusted: boolean
+  /** sent a proof whose signature failed: its checks wait behind everyone's (verify-gate.ts) */
+  suspect: boolean
   /** the signature checks its address may still ask for while untrusted */
   readonly verifyBudget: TokenBucket
 }

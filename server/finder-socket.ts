@@ -28,6 +28,7 @@ function frameText(data: WebSocket.RawData): string | Buffer {
 export class FinderSocket implements Connection {
   readonly session = randomId()
   trusted = false
+  suspect = false
   private isClosed = false
   private alive = true
   private readonly bucket: TokenBucket
@@ -137,7 +138,11 @@ export class FinderSocket implements Connection {
       this.ws.close(1008, 'rate limit exceeded')
       return
     }
-    this.endpoint.refuse(raw, new OpenPeerError('ERR_RATE_LIMITED', 'slow down: too many messages'))
+    // Answered from a glance at its head: decoding it would cost what the limit is there to save.
+    this.endpoint.refuseUnread(
+      raw,
+      new OpenPeerError('ERR_RATE_LIMITED', 'slow down: too many messages'),
+    )
   }
 
   private async handle(raw: string | Buffer): Promise<void> {

@@ -76,7 +76,7 @@ export async function sessionCreate(
     throw new OpenPeerError('ERR_SESSION_CLOSED', 'socket closed')
   }
   // Registered and honest so far: its signature checks go first from now on (verify-gate.ts).
-  conn.trusted = true
+  conn.trusted = !conn.suspect
   // TURN costs the operator bandwidth: only a socket that proved an identity gets credentials.
   const turn = ctx.turn?.grant(session)
   return { expires, location: proof.location.id, ...(turn ? { turn } : {}) }
