@@ -23,9 +23,12 @@ describe('the signature budget per address', () => {
       open.push(c)
       return c
     }
-    const [alice, bob, carol, dave] = await Promise.all(
-      ['Alice', 'Bob', 'Carol', 'Dave'].map((n) => makeContact(finder.domain, n)),
-    )
+    const [alice, bob, carol, dave] = await Promise.all([
+      makeContact(finder.domain, 'Alice'),
+      makeContact(finder.domain, 'Bob'),
+      makeContact(finder.domain, 'Carol'),
+      makeContact(finder.domain, 'Dave'),
+    ])
     const a1 = await from('127.0.0.2')
     const a2 = await from('127.0.0.2')
     const a3 = await from('127.0.0.2')
