@@ -69,6 +69,9 @@ export async function findRequest(
   if (jcs(proof.from) !== jcs(me.A) || proof.fromLocation !== me.locationId) {
     throw new OpenPeerError('ERR_FORBIDDEN', 'a find must come from the registered location')
   }
+  // (What verifySectionA would still say of it: it may have expired since it registered.)
+  if (me.A.expires < ctx.replay.now())
+    throw new OpenPeerError('ERR_EXPIRED', 'section A has expired')
   const fromId = me.contactId
   const what = 'find proof'
   checkFresh(proof, { maxLifetime: PROOF_LIFETIME.finder, now: ctx.replay.now(), what })
