@@ -47,7 +47,12 @@ async function handle(
   res.setHeader('access-control-allow-origin', '*')
   res.setHeader('access-control-expose-headers', 'content-range, accept-ranges, content-length')
   if (req.method === 'OPTIONS') {
-    res.setHeader('access-control-allow-headers', 'range')
+    // WebTorrent's web seed requests carry Range, its own User-Agent and, from a browser,
+    // Cache-Control and Pragma (it fetches with cache: 'no-store'): all preflighted.
+    res.setHeader(
+      'access-control-allow-headers',
+      req.headers['access-control-request-headers'] ?? 'range, user-agent, cache-control, pragma',
+    )
     return void res.writeHead(204).end()
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405).end()
