@@ -14,6 +14,7 @@ import type {
   TorrentInfo,
   TorrentView,
 } from '../openpeer/index.ts'
+import { OpenPeerError } from '../openpeer/index.ts'
 import type { FileService, GlueClient } from './ports.ts'
 
 export const ME: IdentityInfo = {
@@ -241,6 +242,7 @@ export const viewOf = (info: TorrentInfo, more: Partial<TorrentView> = {}): Torr
   eta: 0,
   done: true,
   seeding: true,
+  public: false,
   ...more,
 })
 
@@ -286,5 +288,13 @@ export class FakeFiles implements FileService {
   }
   async remove(infoHash: string): Promise<void> {
     this.views.delete(infoHash)
+  }
+  async addWebSeed(infoHash: string, url: string): Promise<TorrentInfo> {
+    const view = this.views.get(infoHash)
+    if (!view) throw new OpenPeerError('ERR_NOT_FOUND', 'no such file here')
+    if (!/^https?:\/\//.test(url)) throw new OpenPeerError('ERR_WEB_SEED', 'not http(s)')
+    const next = { ...view, magnet: `${view.magnet}&ws=${encodeURIComponent(url)}` }
+    this.views.set(infoHash, next)
+    return next
   }
 }

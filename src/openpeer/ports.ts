@@ -230,6 +230,8 @@ export interface TorrentRecord {
   added: number
   /** when it first completed (so a reload does not announce it again) */
   completed?: number | undefined
+  /** served to stock BitTorrent clients on the host's BitTorrent port (a Node host only) */
+  public?: boolean | undefined
 }
 
 export interface TorrentRecordStore {

@@ -36,6 +36,8 @@ const TEXT: Partial<Record<AppErrorCode, string>> = {
     'This profile was created before device linking and cannot be moved to another device.',
   ERR_DEVICE_OFFLINE:
     'Nobody answers this device link: the device that made it is offline or closed the link. Make a new one.',
+  ERR_WEB_SEED:
+    'That is not a web seed address: give an http:// or https:// address of the same file, without a password.',
   ERR_BAD_PIECE:
     'A contact sent damaged pieces of this file. They were thrown away and that contact is no longer asked for it.',
 }

@@ -1,13 +1,6 @@
 import { OpenPeerError } from '../errors.ts'
 import { fromBase64Url, randomId, toBase64Url } from '../identity/encoding.ts'
-import {
-  exportIdentityKeys,
-  exportPublicJwk,
-  importIdentityKeys,
-  type ExportedKeys,
-} from '../identity/keys.ts'
-import { jcs } from '../identity/jcs.ts'
-import { verifyPeerFile } from '../identity/peer-file.ts'
+import { exportIdentity, importIdentity, type PortableIdentity } from '../identity/portable.ts'
 import type {
   ClientPorts,
   ContactRecord,
@@ -25,16 +18,13 @@ import type {
  */
 export interface DeviceBundle {
   v: 1
-  identity: {
-    file: StoredIdentity['file']
-    contactId: string
-    uri: string
-    keys: ExportedKeys
-    /** the new device's own location id, chosen by the linked device so both know it */
-    locationId: string
-    /** the linking device itself, and every device it knows */
-    devices: DeviceRecord[]
-  }
+  /**
+   * The identity with its private keys (identity/portable.ts), under the new device's own
+   * location id, chosen by the linked device so both know it
+   */
+  identity: PortableIdentity
+  /** the linking device itself, and every device it knows */
+  devices: DeviceRecord[]
   contacts: ContactRecord[]
   outbox: OutboxItem[]
   torrents: (Omit<TorrentRecord, 'torrentFile'> & { torrentFile?: string | undefined })[]
@@ -49,7 +39,7 @@ export async function packBundle(
   me: StoredIdentity,
   newcomer: { locationId: string },
 ): Promise<DeviceBundle> {
-  const keys = await exportIdentityKeys(me.keys)
+  const portable = await exportIdentity(me)
   const [contacts, outbox, torrents, history] = await Promise.all([
     ports.contacts.list(),
     ports.outbox.list(),
@@ -59,14 +49,8 @@ export async function packBundle(
   const self: DeviceRecord = { locationId: me.locationId, label: me.locationLabel, added: 0 }
   return {
     v: 1,
-    identity: {
-      file: me.file,
-      contactId: me.contactId,
-      uri: me.uri,
-      keys,
-      locationId: newcomer.locationId,
-      devices: [self, ...(me.devices ?? []).filter((d) => d.locationId !== newcomer.locationId)],
-    },
+    identity: { ...portable, locationId: newcomer.locationId, locationLabel: '' },
+    devices: [self, ...(me.devices ?? []).filter((d) => d.locationId !== newcomer.locationId)],
     contacts,
     outbox,
     torrents: torrents.map((t) => ({
@@ -88,23 +72,15 @@ export async function unpackBundle(
   opts: { label: string; now: number },
 ): Promise<StoredIdentity> {
   const bundle = raw as DeviceBundle
-  if (!bundle || bundle.v !== 1 || typeof bundle.identity !== 'object')
+  if (!bundle || bundle.v !== 1 || typeof bundle.identity !== 'object' || !bundle.identity)
     throw new OpenPeerError('ERR_BAD_MESSAGE', 'the device transfer is not a v1 bundle')
   if (await ports.keys.load())
     throw new OpenPeerError(
       'ERR_CONFLICT',
       'this device has a profile already: it was left as it is (remove it first to link)',
     )
-  const { identity } = bundle
-  const peer = await verifyPeerFile(identity.file, identity.contactId, opts.now)
-  const keys = await importIdentityKeys(identity.keys)
-  // The keys must be the ones the peer file names, or the new device would sign as nobody.
-  const [signPub, boxPub] = await Promise.all([
-    exportPublicJwk(keys.sign.publicKey),
-    exportPublicJwk(keys.box.publicKey),
-  ])
-  if (jcs(signPub) !== jcs(identity.file.A.signKey) || jcs(boxPub) !== jcs(identity.file.A.boxKey))
-    throw new OpenPeerError('ERR_CONTACT_MISMATCH', 'the transferred keys are not the identity')
+  // Checked there: a genuine peer file, and the keys it names.
+  const identity = await importIdentity(bundle.identity, 'the device transfer')
   const list = <T>(v: T[] | undefined): T[] => (Array.isArray(v) ? v : [])
   try {
     for (const c of list(bundle.contacts)) await ports.contacts.put(c)
@@ -120,13 +96,10 @@ export async function unpackBundle(
     throw new OpenPeerError('ERR_STORAGE', 'the transferred data could not be saved', { cause })
   }
   const stored: StoredIdentity = {
-    keys,
-    file: identity.file,
-    contactId: peer.contactId,
-    uri: peer.uri,
+    ...identity,
     locationId: LOCATION_ID.test(identity.locationId) ? identity.locationId : randomId(12),
     locationLabel: opts.label,
-    devices: list(identity.devices).map((d) => ({ ...d, added: d.added || opts.now })),
+    devices: list(bundle.devices).map((d) => ({ ...d, added: d.added || opts.now })),
   }
   if (await ports.keys.load())
     throw new OpenPeerError('ERR_CONFLICT', 'a profile appeared on this device meanwhile')

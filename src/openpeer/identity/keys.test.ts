@@ -1,14 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { fromBase64Url } from './encoding.ts'
 import {
-  exportIdentityKeys,
   exportPublicJwk,
   generateIdentityKeys,
   importBoxKey,
-  importIdentityKeys,
   importVerifyKey,
+  keysMovable,
 } from './keys.ts'
-import { signJson, verifyJson } from './sign.ts'
 
 describe('generateIdentityKeys', () => {
   it('makes throwaway private keys that can never leave WebCrypto', async () => {
@@ -20,20 +18,10 @@ describe('generateIdentityKeys', () => {
     }
   })
 
-  it('refuses to export locked keys with ERR_KEYS_LOCKED', async () => {
-    const keys = await generateIdentityKeys()
-    await expect(exportIdentityKeys(keys)).rejects.toMatchObject({ code: 'ERR_KEYS_LOCKED' })
-  })
-
-  it('moves movable keys: what one side signs, the imported copy verifies and signs alike', async () => {
-    const keys = await generateIdentityKeys({ extractable: true })
-    const copy = await importIdentityKeys(await exportIdentityKeys(keys))
-    const signed = await signJson(copy.sign.privateKey, { hello: 1 })
-    await verifyJson(await exportPublicJwk(keys.sign.publicKey), signed, 'test')
-    expect(await exportPublicJwk(copy.box.publicKey)).toEqual(
-      await exportPublicJwk(keys.box.publicKey),
-    )
-    expect(copy.sign.privateKey.extractable).toBe(true)
+  it('makes movable keys only when asked (an identity), never by default (a throwaway)', async () => {
+    expect(keysMovable(await generateIdentityKeys())).toBe(false)
+    const movable = await generateIdentityKeys({ extractable: true })
+    expect(keysMovable(movable)).toBe(true)
   })
 
   it('makes a P-256 signing pair and a separate P-256 ECDH box pair', async () => {

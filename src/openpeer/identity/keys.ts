@@ -11,7 +11,7 @@ export interface PublicJwk {
 /**
  * A contact's key material, kept in IndexedDB as CryptoKeys (structured clone). An identity's
  * keys are made extractable so that device linking can move them to the user's other devices
- * (docs/devices.md says why, and that devices/bundle.ts is the one place that exports them);
+ * (docs/devices.md says why; identity/portable.ts is the one place that exports them);
  * throwaway keys (a device link's) and profiles made before device linking are not.
  */
 export interface IdentityKeys {
@@ -33,50 +33,9 @@ export async function generateIdentityKeys(
   return { sign, box }
 }
 
-/** The private halves as JWKs plus the public halves, for the device transfer only. */
-export interface ExportedKeys {
-  sign: { privateKey: JsonWebKey; publicKey: JsonWebKey }
-  box: { privateKey: JsonWebKey; publicKey: JsonWebKey }
-}
-
 /** Can these keys move to another device? False for profiles made before device linking. */
 export function keysMovable(keys: IdentityKeys): boolean {
   return keys.sign.privateKey.extractable && keys.box.privateKey.extractable
-}
-
-/**
- * Exports an identity's key pairs for the sealed device transfer (devices/bundle.ts): the only
- * caller. ERR_KEYS_LOCKED for keys made non-extractable (a profile older than device linking).
- */
-export async function exportIdentityKeys(keys: IdentityKeys): Promise<ExportedKeys> {
-  if (!keysMovable(keys))
-    throw new OpenPeerError(
-      'ERR_KEYS_LOCKED',
-      'this profile was created before device linking: its keys cannot leave this browser',
-    )
-  const pair = async (p: CryptoKeyPair) => ({
-    privateKey: await crypto.subtle.exportKey('jwk', p.privateKey),
-    publicKey: await crypto.subtle.exportKey('jwk', p.publicKey),
-  })
-  return { sign: await pair(keys.sign), box: await pair(keys.box) }
-}
-
-/** The other end of exportIdentityKeys: extractable again, so the new device can link onward. */
-export async function importIdentityKeys(keys: ExportedKeys): Promise<IdentityKeys> {
-  try {
-    const [signPriv, signPub, boxPriv, boxPub] = await Promise.all([
-      crypto.subtle.importKey('jwk', keys.sign.privateKey, SIGN_ALG, true, ['sign']),
-      crypto.subtle.importKey('jwk', keys.sign.publicKey, SIGN_ALG, true, ['verify']),
-      crypto.subtle.importKey('jwk', keys.box.privateKey, BOX_ALG, true, ['deriveBits']),
-      crypto.subtle.importKey('jwk', keys.box.publicKey, BOX_ALG, true, []),
-    ])
-    return {
-      sign: { privateKey: signPriv, publicKey: signPub },
-      box: { privateKey: boxPriv, publicKey: boxPub },
-    }
-  } catch (cause) {
-    throw new OpenPeerError('ERR_BAD_MESSAGE', 'the transferred keys do not import', { cause })
-  }
 }
 
 export async function exportPublicJwk(key: CryptoKey): Promise<PublicJwk> {

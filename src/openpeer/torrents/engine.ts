@@ -1,3 +1,5 @@
+import { OpenPeerError } from '../errors.ts'
+
 /**
  * The slice of WebTorrent 3 the service uses, and its lazy loading. WebTorrent is ~75 kB gzip:
  * `import()` keeps it out of the app's first bundle until someone shares or receives a file.
@@ -38,9 +40,13 @@ export interface EngineTorrent {
   wires: EngineWire[]
   /** verified pieces, once metadata is known */
   bitfield?: { get(index: number): boolean }
-  files: { stream(): ReadableStream<Uint8Array>; readonly streamURL: string }[]
+  files: {
+    stream(range?: { start: number; end: number }): ReadableStream<Uint8Array>
+    readonly streamURL: string
+  }[]
   _peers?: Map<string, EnginePeer>
   addPeer(conn: object): boolean
+  addWebSeed(url: string): void
   removePeer(id: string): void
   destroy(opts?: { destroyStore?: boolean }, cb?: (err?: Error | null) => void): void
   on(event: string, fn: (...args: never[]) => void): void
@@ -54,6 +60,8 @@ export interface AddOptions {
   strategy?: 'sequential' | 'rarest'
   name?: string
   pieceLength?: number
+  /** web seeds (BEP 19) beside those the torrent or magnet names */
+  urlList?: string[]
 }
 
 export interface Engine {
@@ -64,21 +72,25 @@ export interface Engine {
   listening: boolean
   on(event: 'error', fn: (err: Error | string) => void): void
   once(event: 'listening', fn: () => void): void
-  _connPool?: { destroy(cb?: () => void): void } | null
+  _connPool?: { destroy(cb?: () => void): void; _client: Engine } | null
+  get(infoHash: string): Promise<EngineTorrent | null>
+  _getByHash(infoHashHash: string): Promise<EngineTorrent | null>
+  address(): { port: number } | null
   /** browser: serves files through a service worker (`controller`: its registration) */
   createServer(opts: { controller: unknown }, force: 'browser'): unknown
   _server?: unknown
 }
 
 /**
- * No tracker, DHT, local discovery, web seeds, uTP, port mapping or peer exchange: every peer
- * is a contact, reached over a session datachannel (PROTOCOL §5.9).
+ * No tracker, DHT, local discovery, uTP, port mapping or peer exchange: every peer is a contact,
+ * reached over a session datachannel (PROTOCOL §5.9). Web seeds (BEP 19) are on, but a torrent
+ * has one only when its file card names it (`ws=`): the sharer chose that server.
  */
 export const ENGINE_OPTIONS = {
   tracker: false,
   dht: false,
   lsd: false,
-  webSeeds: false,
+  webSeeds: true,
   utp: false,
   natUpnp: false,
   natPmp: false,
@@ -87,21 +99,70 @@ export const ENGINE_OPTIONS = {
 
 let loading: Promise<new (opts: object) => Engine> | undefined
 
+export interface EngineOptions {
+  /**
+   * Classic BitTorrent (a Node host only): listen on this TCP port for stock clients, which
+   * reach only the torrents `isPublic` names; 0 picks a free port.
+   */
+  bt?: { port: number; isPublic(infoHash: string): boolean } | undefined
+}
+
 /** Creates a WebTorrent client, importing the library on first use. */
-export async function createEngine(): Promise<Engine> {
+export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
   loading ??= import('webtorrent').then((m) => m.default as new (opts: object) => Engine)
   const WebTorrent = await loading
-  const engine = new WebTorrent(ENGINE_OPTIONS)
-  // In Node, WebTorrent listens on a TCP port for incoming BitTorrent peers. Nobody learns that
-  // port from us, but nothing should be reachable outside the sessions: close it (torrents
-  // wait for the client's 'listening', so only after that).
+  // WebTorrent destroys the whole client when its port is taken: look first, and say so.
+  if (opts.bt?.port) await portFree(opts.bt.port)
+  const engine = new WebTorrent({ ...ENGINE_OPTIONS, torrentPort: opts.bt?.port ?? 0 })
+  // In Node, WebTorrent listens on a TCP port for incoming BitTorrent peers. Without `bt`,
+  // nothing should be reachable outside the sessions: close it (torrents wait for the client's
+  // 'listening', so only after that).
   if (!engine.listening) await new Promise<void>((resolve) => engine.once('listening', resolve))
   const pool = engine._connPool
-  if (pool) {
+  if (pool && opts.bt) pool._client = publicOnly(engine, opts.bt.isPublic)
+  else if (pool) {
     engine._connPool = null
     pool.destroy()
   }
   return engine
+}
+
+/**
+ * The client as the connection pool sees it: an incoming peer's handshake finds a torrent only
+ * when it is public, so a stock client that guesses a private file's infohash gets nothing.
+ */
+function publicOnly(engine: Engine, isPublic: (infoHash: string) => boolean): Engine {
+  const allow = (t: EngineTorrent | null): EngineTorrent | null =>
+    t && isPublic(t.infoHash) ? t : null
+  return new Proxy(engine, {
+    get(target, prop) {
+      if (prop === 'get') return async (id: string) => allow(await target.get(id))
+      if (prop === '_getByHash') return async (h: string) => allow(await target._getByHash(h))
+      const v = Reflect.get(target, prop, target) as unknown
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v
+    },
+  })
+}
+
+async function portFree(port: number): Promise<void> {
+  // Only a Node host has a BitTorrent port: keep node:net out of the browser bundle's graph.
+  const net = 'node:net'
+  const { createServer } = (await import(/* @vite-ignore */ net)) as typeof import('node:net')
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer()
+    probe.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        new OpenPeerError(
+          'ERR_UNAVAILABLE',
+          err.code === 'EADDRINUSE'
+            ? `the BitTorrent port ${port} is in use (choose another with --bt-port)`
+            : `cannot listen on the BitTorrent port ${port}: ${err.message}`,
+          { cause: err },
+        ),
+      ),
+    )
+    probe.listen(port, () => probe.close(() => resolve()))
+  })
 }
 
 /** The WebTorrent wire that runs over a given duplex (by its unique id), if it has handshaken. */

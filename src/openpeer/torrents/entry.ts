@@ -2,7 +2,7 @@ import { OpenPeerError, asOpenPeerError } from '../errors.ts'
 import type { TorrentRecord } from '../ports.ts'
 import { wireOf, type EngineTorrent, type EngineWire } from './engine.ts'
 import { PieceGuard } from './guard.ts'
-import { magnetOf } from './names.ts'
+import { magnetOf, sourcesOf } from './names.ts'
 import type { TorrentInfo, TorrentState, TorrentView } from './types.ts'
 import type { Wires } from './wires.ts'
 
@@ -62,6 +62,7 @@ export function viewOf(entry: Entry, peers: number): TorrentView {
     eta: done ? 0 : speed > 0 && Number.isFinite(left) ? Math.ceil(left / 1000) : null,
     done,
     seeding: record.seeding,
+    public: record.public ?? false,
     error: entry.error?.code,
   }
 }
@@ -111,7 +112,7 @@ export function watchTorrent(entry: Entry, torrent: EngineTorrent, hooks: WatchH
     record.torrentFile = torrent.torrentFile
     record.size = torrent.length
     if (record.name === record.infoHash) record.name = torrent.name
-    record.magnet = magnetOf(record.infoHash, record.name, record.size)
+    record.magnet = magnetOf(record.infoHash, record.name, record.size, sourcesOf(record.magnet))
     hooks.changed(entry)
   })
   torrent.on('ready', () => {

@@ -3,7 +3,7 @@ import type { PeerSession } from '../session/peer-session.ts'
 import type { NotifyBody } from '../wire/messages.ts'
 import { infoHashSchema } from '../wire/schemas.ts'
 import { infoOf, type Entry } from './entry.ts'
-import { cleanMime, magnetOf } from './names.ts'
+import { cleanMime, magnetOf, sourcesOf, type MagnetSources } from './names.ts'
 import type { TorrentEvents, TorrentInfo } from './types.ts'
 
 export interface OffersDeps {
@@ -12,11 +12,24 @@ export interface OffersDeps {
   save: (entry: Entry) => Promise<void>
   emit: <K extends keyof TorrentEvents>(event: K, payload: TorrentEvents[K]) => void
   ask: (session: PeerSession, entry: Entry) => Promise<void>
+  /** a card came again with sources (web seeds) the file we hold may not know yet */
+  merge: (entry: Entry, sources: MagnetSources) => void
 }
+
+/** Cards remembered per infohash, so a download started from an older card gets newer sources. */
+const CARDS_MAX = 500
 
 /** File cards (`torrent-offer`) going out to contacts and coming in from them. */
 export class Offers {
+  private readonly cards = new Map<string, TorrentInfo>()
+
   constructor(private readonly deps: OffersDeps) {}
+
+  /** The sources the newest card received for `infoHash` names (a sharer adds web seeds later). */
+  latestSources(infoHash: string): MagnetSources {
+    const card = this.cards.get(infoHash)
+    return card ? sourcesOf(card.magnet) : {}
+  }
 
   async offer(contactId: string, entry: Entry): Promise<{ sent: boolean }> {
     const sessions = this.deps.sessions().filter((s) => s.remoteContactId === contactId)
@@ -44,11 +57,15 @@ export class Offers {
 
   received(session: PeerSession, body: NotifyBody<'torrent-offer'>): void {
     const contactId = session.remoteContactId
+    this.cards.delete(body.infoHash)
+    this.cards.set(body.infoHash, body)
+    if (this.cards.size > CARDS_MAX) this.cards.delete(this.cards.keys().next().value as string)
     this.deps.emit('torrent:offer', { contactId, ...body })
-    // They have it: if we are fetching it, they are one more source.
+    // They have it: if we are fetching it, they are one more source, and so are its web seeds.
     const entry = this.deps.entries.get(body.infoHash)
     if (entry) {
       this.remember(entry, contactId)
+      this.deps.merge(entry, sourcesOf(body.magnet))
       void this.deps.ask(session, entry)
     }
   }
@@ -74,12 +91,18 @@ function send(session: PeerSession, info: TorrentInfo): boolean {
 export function parseTarget(target: string | TorrentInfo): TorrentInfo {
   if (typeof target !== 'string') {
     if (!infoHashSchema.safeParse(target.infoHash).success) throw notTarget()
-    return { ...target, mime: cleanMime(target.mime) }
+    const sources = sourcesOf(target.magnet)
+    return {
+      ...target,
+      magnet: magnetOf(target.infoHash, target.name, target.size, sources),
+      mime: cleanMime(target.mime),
+    }
   }
   const text = target.trim()
   let infoHash = text.toLowerCase()
   let name: string | undefined
   let size = 0
+  let sources: MagnetSources = {}
   if (text.startsWith('magnet:?')) {
     const params = new URLSearchParams(text.slice('magnet:?'.length))
     const xt = params.getAll('xt').find((x) => /^urn:btih:[0-9a-f]{40}$/i.test(x))
@@ -87,11 +110,18 @@ export function parseTarget(target: string | TorrentInfo): TorrentInfo {
     infoHash = xt.slice('urn:btih:'.length).toLowerCase()
     name = params.get('dn') ?? undefined
     size = Number(params.get('xl') ?? 0) || 0
+    sources = sourcesOf(text)
   }
   if (!infoHashSchema.safeParse(infoHash).success) throw notTarget()
   // Until metadata arrives the infohash stands in for the name (WebTorrent then names it).
   name = name?.slice(0, 255) || infoHash
-  return { infoHash, magnet: magnetOf(infoHash, name, size), name, size, mime: cleanMime('') }
+  return {
+    infoHash,
+    magnet: magnetOf(infoHash, name, size, sources),
+    name,
+    size,
+    mime: cleanMime(''),
+  }
 }
 
 function notTarget(): OpenPeerError {

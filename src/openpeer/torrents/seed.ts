@@ -1,7 +1,7 @@
 import { OpenPeerError, abortError, throwIfAborted } from '../errors.ts'
 import type { ChunkStoreFactory, TorrentRecord } from '../ports.ts'
 import type { Engine, EngineTorrent } from './engine.ts'
-import { cleanFileName, cleanMime, magnetOf } from './names.ts'
+import { cleanFileName, cleanMime, cleanWebSeed, magnetOf } from './names.ts'
 
 export interface ShareOptions {
   /** shortened to 255 characters keeping the extension; `/`, `\` and controls become `_` */
@@ -11,6 +11,8 @@ export interface ShareOptions {
   signal?: AbortSignal
   /** bytes per piece (a power of 2); default: pieceLengthFor(size) */
   pieceLength?: number
+  /** BEP 19 web seeds holding the same bytes (http/https), named in the file card */
+  webSeeds?: string[]
 }
 
 /**
@@ -27,6 +29,7 @@ export async function seedFile(
   // WebTorrent cannot make a torrent without a piece; say so rather than fail obscurely.
   if (size === 0) throw new OpenPeerError('ERR_EMPTY_FILE', 'this file is empty: nothing to share')
   const name = cleanFileName(opts.name)
+  const webSeeds = [...new Set((opts.webSeeds ?? []).map(cleanWebSeed))]
   const mime = cleanMime(opts.mime ?? (file instanceof Blob ? file.type : undefined))
   throwIfAborted(opts.signal)
   // A File's own name would name the file inside the torrent: hand over bare bytes.
@@ -67,7 +70,7 @@ export async function seedFile(
     torrent,
     record: {
       infoHash: torrent.infoHash,
-      magnet: magnetOf(torrent.infoHash, name, size),
+      magnet: magnetOf(torrent.infoHash, name, size, { webSeeds }),
       name,
       size,
       mime,

@@ -7,6 +7,7 @@ import { createEngine, whenInfoHash, type Engine, type EngineTorrent } from './e
 import { infoOf, newEntry, watchTorrent, type Entry } from './entry.ts'
 import { Offers, parseTarget } from './offers.ts'
 import { Ticker } from './progress.ts'
+import { cleanWebSeed, magnetOf, sourcesOf, type MagnetSources } from './names.ts'
 import { engineError, seedFile, type ShareOptions } from './seed.ts'
 import { guardStore, storageError } from './store-guard.ts'
 import type {
@@ -49,6 +50,8 @@ export class TorrentService extends Emitter<TorrentEvents> {
       save: (e) => this.save(e),
       emit: (event, payload) => this.emit(event, payload),
       ask: (s, e) => this.ask(s, e),
+      // a card with more web seeds than a magnet link holds keeps the ones we have
+      merge: (e, sources) => void this.merge(e, sources).catch(() => undefined),
     })
     this.ticker = new Ticker({
       entries: this.entries,
@@ -109,10 +112,16 @@ export class TorrentService extends Emitter<TorrentEvents> {
     target: string | TorrentInfo,
     opts: { from?: string[]; signal?: AbortSignal } = {},
   ): Promise<TorrentInfo> {
-    const info = parseTarget(target)
+    const parsed = parseTarget(target)
+    // A card clicked in the conversation may be older than the last one its sharer sent.
+    const info = {
+      ...parsed,
+      magnet: withSources(parsed, this.offers.latestSources(parsed.infoHash)),
+    }
     await this.start()
     throwIfAborted(opts.signal)
     let entry = this.entries.get(info.infoHash)
+    if (entry) await this.merge(entry, sourcesOf(info.magnet)).catch(() => undefined)
     if (entry?.torrent) return infoOf(entry.record)
     if (!entry) {
       entry = newEntry({
@@ -131,6 +140,64 @@ export class TorrentService extends Emitter<TorrentEvents> {
     if (entry.error) throw entry.error
     for (const session of this.opts.sessions()) void this.ask(session, entry)
     return infoOf(entry.record)
+  }
+
+  /**
+   * Names a web seed for a file (BEP 19): an HTTP(S) server with the same bytes — a gateway, a
+   * server of one's own — that downloads use when no contact has a piece. The file card's
+   * magnet link carries it from now on; gives back the new card.
+   */
+  async addWebSeed(infoHash: string, url: string): Promise<TorrentInfo> {
+    const entry = this.require(infoHash)
+    await this.merge(entry, { webSeeds: [cleanWebSeed(url)] })
+    // Those who have the card get it again with the web seed (those offline, when they are back).
+    for (const contactId of entry.record.contactIds) {
+      await this.offers.offer(contactId, entry).catch(() => undefined)
+    }
+    return infoOf(entry.record)
+  }
+
+  /**
+   * Serves a file to stock BitTorrent clients on the host's BitTorrent port (`bt`), or stops.
+   * Everything else stays reachable only through sessions.
+   */
+  async setPublic(infoHash: string, on: boolean): Promise<void> {
+    if (!this.opts.bt) {
+      throw new OpenPeerError('ERR_UNAVAILABLE', 'this device has no BitTorrent port to serve on')
+    }
+    const entry = this.require(infoHash)
+    entry.record.public = on
+    await this.save(entry)
+  }
+
+  /**
+   * A public file's magnet link for stock clients: it names this host's BitTorrent port
+   * (`x.pe=host:port`), since there is no tracker or DHT to find it by.
+   */
+  async publicMagnet(
+    infoHash: string,
+    host: string,
+    opts: { webSeedBase?: string } = {},
+  ): Promise<string> {
+    const { record } = this.require(infoHash)
+    if (!record.public) throw new OpenPeerError('ERR_FORBIDDEN', 'this file is not public')
+    const address = (await this.getEngine()).address()
+    if (!address) throw new OpenPeerError('ERR_UNAVAILABLE', 'the BitTorrent port is not open')
+    const peer = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host
+    const sources = sourcesOf(record.magnet)
+    // The host's own HTTP endpoint (superpeer/webseed.ts) as a web seed and .torrent source.
+    const base = opts.webSeedBase?.replace(/\/$/, '')
+    return magnetOf(record.infoHash, record.name, record.size, {
+      webSeeds: [
+        ...(sources.webSeeds ?? []),
+        ...(base ? [`${base}/files/${infoHash}/${encodeURIComponent(record.name)}`] : []),
+      ],
+      exactSources: [
+        ...(sources.exactSources ?? []),
+        ...(base ? [`${base}/torrents/${infoHash}.torrent`] : []),
+      ],
+      peers: [`${peer}:${address.port}`],
+    })
   }
 
   /** Turns serving a file on or off; off closes its wires once it is complete. */
@@ -193,10 +260,15 @@ export class TorrentService extends Emitter<TorrentEvents> {
   }
 
   /** The file's bytes, streamed from the chunk store (pieces still missing are waited for). */
-  stream(infoHash: string): ReadableStream<Uint8Array> {
+  stream(infoHash: string, range?: { start: number; end: number }): ReadableStream<Uint8Array> {
     const file = this.require(infoHash).torrent?.files[0]
     if (!file) throw new OpenPeerError('ERR_NOT_FOUND', 'this file has no data yet')
-    return file.stream()
+    return file.stream(range)
+  }
+
+  /** The bencoded .torrent of a file whose metadata is known (what `xs=` links serve). */
+  torrentFile(infoHash: string): Uint8Array | undefined {
+    return this.require(infoHash).record.torrentFile
   }
 
   /**
@@ -288,11 +360,20 @@ export class TorrentService extends Emitter<TorrentEvents> {
     const engine = await this.getEngine()
     const { record } = entry
     if (entry.torrent || !this.running) return
-    const t = engine.add(record.torrentFile ?? record.infoHash, {
-      announce: [],
-      store: this.store,
-      strategy: 'sequential',
-    })
+    // The magnet brings its web seeds and .torrent sources; a .torrent known already, with its
+    // web seeds beside it. With web seeds not allowed, neither.
+    const sources = this.webSeedsAllowed() ? sourcesOf(record.magnet) : {}
+    const t = engine.add(
+      record.torrentFile ?? magnetOf(record.infoHash, record.name, record.size, sources),
+      {
+        announce: [],
+        store: this.store,
+        strategy: 'sequential',
+        ...(record.torrentFile && sources.webSeeds?.length
+          ? { urlList: [...sources.webSeeds] }
+          : {}),
+      },
+    )
     this.adopt(entry, t)
     await whenInfoHash(t).catch((err: unknown) => this.fail(entry, engineError(err as Error)))
   }
@@ -347,7 +428,13 @@ export class TorrentService extends Emitter<TorrentEvents> {
   }
 
   private getEngine(): Promise<Engine> {
-    this.engine ??= createEngine().then((engine) => {
+    const bt = this.opts.bt
+    this.engine ??= createEngine({
+      bt: bt && {
+        port: bt.port,
+        isPublic: (infoHash) => !!this.entries.get(infoHash)?.record.public,
+      },
+    }).then((engine) => {
       engine.on('error', (err) => this.opts.onError(engineError(err)))
       return engine
     })
@@ -360,7 +447,40 @@ export class TorrentService extends Emitter<TorrentEvents> {
     return entry
   }
 
+  /** Adds web seeds and .torrent sources to a file's magnet link (and its running torrent). */
+  private async merge(entry: Entry, sources: MagnetSources): Promise<void> {
+    const { record } = entry
+    const before = sourcesOf(record.magnet)
+    const magnet = withSources(record, sources)
+    if (magnet === record.magnet) return
+    record.magnet = magnet
+    const known = new Set(before.webSeeds)
+    if (entry.torrent && this.webSeedsAllowed()) {
+      for (const url of sources.webSeeds ?? []) if (!known.has(url)) entry.torrent.addWebSeed(url)
+    }
+    await this.save(entry)
+  }
+
+  private webSeedsAllowed(): boolean {
+    return this.opts.webSeedsAllowed?.() ?? true
+  }
+
   private now(): number {
     return (this.opts.now ?? Date.now)()
   }
+}
+
+/** A file's magnet link with `more` sources beside those it names already. */
+function withSources(
+  file: { infoHash: string; name: string; size: number; magnet: string },
+  more: MagnetSources,
+): string {
+  const had = sourcesOf(file.magnet)
+  const union = (a?: readonly string[], b?: readonly string[]): string[] => [
+    ...new Set([...(a ?? []), ...(b ?? [])]),
+  ]
+  return magnetOf(file.infoHash, file.name, file.size, {
+    webSeeds: union(had.webSeeds, more.webSeeds),
+    exactSources: union(had.exactSources, more.exactSources),
+  })
 }

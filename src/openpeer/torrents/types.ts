@@ -45,6 +45,8 @@ export interface TorrentView extends TorrentInfo {
   eta: number | null
   done: boolean
   seeding: boolean
+  /** served to stock BitTorrent clients on the host's BitTorrent port */
+  public: boolean
   error?: ErrorCode | undefined
 }
 
@@ -84,4 +86,14 @@ export interface TorrentServiceOptions {
   retryEvery?: number
   sendQueue?: ChannelDuplexOptions['sendQueue']
   now?: () => number
+  /**
+   * Classic BitTorrent for stock clients (a Node host, SUPeer's 6888): listen on this TCP port
+   * and serve the files marked public there, and only those. Absent: no port at all.
+   */
+  bt?: { port: number } | undefined
+  /**
+   * false while fetching from web seeds must not happen ("Hide my IP address": a web seed is a
+   * server the sharer chose, and it would see this device's address). Default: allowed.
+   */
+  webSeedsAllowed?: () => boolean
 }
