@@ -102,6 +102,16 @@ describe('devices glue', () => {
     expect(client.started).toBe(1)
   })
 
+  it('a device link pasted on the first-run screen starts the same way; an invite there is refused', async () => {
+    const { app } = await startApp({ identity: undefined })
+    app.actions.openDeviceLink(`https://app.test/#/i/app.test/${'c'.repeat(64)}.${'d'.repeat(22)}`)
+    expect(useUi.getState().error).toMatchObject({ code: 'ERR_DEVICE_LINK' })
+    expect(useDevices.getState().join).toBeNull()
+    app.actions.openDeviceLink(` ${DEVICE_LINK} `)
+    expect(useDevices.getState().join).toEqual({ link: DEVICE_LINK, status: 'naming', code: null })
+    expect(useUi.getState().error).toBeNull()
+  })
+
   it('a refused link shows its code and goes back to the first-run screen', async () => {
     const { app, client } = await startApp({
       identity: undefined,

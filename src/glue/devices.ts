@@ -2,6 +2,7 @@ import {
   checkDisplayName,
   isDeviceLink,
   isOpenPeerError,
+  parseDeviceLink,
   OpenPeerError,
   type DeviceLinker,
   type IdentityInfo,
@@ -31,6 +32,8 @@ export interface DeviceActions {
   joinDevice(name: string): Promise<void>
   /** gives up linking this browser (back to making a new profile) */
   cancelJoin(): void
+  /** a device link pasted on the first-run screen: goes on as if opened from the address bar */
+  openDeviceLink(text: string): void
 }
 
 export interface DevicesGlue {
@@ -204,6 +207,15 @@ export function attachDevices(
       cancelJoin() {
         joining?.abort()
         devicesActions.setJoin(null)
+      },
+      openDeviceLink(text) {
+        uiActions.clearError()
+        try {
+          parseDeviceLink(text)
+          devicesActions.setJoin({ link: text.trim(), status: 'naming', code: null })
+        } catch (err) {
+          showError(err, 'opening the device link')
+        }
       },
     },
   }

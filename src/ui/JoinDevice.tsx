@@ -58,3 +58,24 @@ export function JoinDevice() {
     </main>
   )
 }
+
+/** On the first-run screen: a device link that came by another way (a message, a note). */
+export function PasteDeviceLink() {
+  const { openDeviceLink } = useActions()
+  const [text, setText] = useState('')
+  const submit = (e: FormEvent): void => {
+    e.preventDefault()
+    openDeviceLink(text)
+  }
+  return (
+    <form className="card welcome" onSubmit={submit} aria-labelledby="paste-device-title">
+      <h2 id="paste-device-title">Already use Open Peer on another device?</h2>
+      <p className="small muted">
+        There, open Profile → “Link a device”, then open or paste its link here.
+      </p>
+      <label htmlFor="paste-device-link">Paste device link</label>
+      <input id="paste-device-link" value={text} onChange={(e) => setText(e.target.value)} />
+      <button type="submit">Use device link</button>
+    </form>
+  )
+}

@@ -3,7 +3,7 @@ import { NAME_MAX } from '../openpeer/index.ts'
 import { useIdentity } from '../state/identity.ts'
 import { useUi } from '../state/ui.ts'
 import { useDevices } from '../state/devices.ts'
-import { JoinDevice } from './JoinDevice.tsx'
+import { JoinDevice, PasteDeviceLink } from './JoinDevice.tsx'
 import { useActions } from './useActions.ts'
 
 /** First run: a new profile, or this browser joins one through a device link. */
@@ -49,6 +49,7 @@ function NewProfile() {
         </button>
         {creating && <p className="muted">Creating your keys…</p>}
       </form>
+      <PasteDeviceLink />
     </main>
   )
 }
