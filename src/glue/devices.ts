@@ -75,7 +75,9 @@ export function attachDevices(
     refresh()
     devicesActions.setOnline(locationId, state === 'online')
   })
-  onClient(ctx, 'message:sent', (m) => ctx.log.record({ ...m, direction: 'out', state: 'sent' }))
+  onClient(ctx, 'message:sent', ({ contactId, msgId, body, sent }) =>
+    ctx.log.record({ contactId, msgId, body, sent, direction: 'out', state: 'sent' }),
+  )
   // Read on another device of ours: not unread here either.
   onClient(ctx, 'message:read', ({ contactId, msgIds }) => ctx.log.mark(contactId, msgIds, 'read'))
   onClient(ctx, 'identity:removed', ({ by }) => {

@@ -484,11 +484,12 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
   private deviceSeen(location: { id: string; label: string }, state: 'online' | 'offline'): void {
     const known = this.stored?.devices?.find((d) => d.locationId === location.id)
     const label = known?.label ?? location.label
-    this.emit('device:state', { locationId: location.id, label, state })
-    if (!known && location.label)
-      this.rememberDevice({ locationId: location.id, label }).catch((err: unknown) =>
-        this.report(err, 'remembering a device'),
-      )
+    const emit = (): void => this.emit('device:state', { locationId: location.id, label, state })
+    if (known || !location.label) return emit()
+    // Remembered first, so a host that lists devices() on this event finds it there.
+    this.rememberDevice({ locationId: location.id, label })
+      .catch((err: unknown) => this.report(err, 'remembering a device'))
+      .finally(emit)
   }
 
   /** Another device of ours removed this one: delete the identity here, and leave. */
