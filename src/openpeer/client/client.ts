@@ -3,7 +3,7 @@ import { Emitter } from '../events.ts'
 import { formatInvite } from '../identity/invite.ts'
 import type { VerifiedPeerFile } from '../identity/peer-file.ts'
 import { safetyNumber } from '../identity/safety-number.ts'
-import type { ClientPorts, OutboxItem, StoredIdentity } from '../ports.ts'
+import type { ClientPorts, DeviceRecord, OutboxItem, StoredIdentity } from '../ports.ts'
 import { SessionManager } from '../session/manager.ts'
 import { Threads } from '../threads/threads.ts'
 import { TorrentService } from '../torrents/service.ts'
@@ -20,8 +20,7 @@ import type { DeviceHandler } from '../devices/types.ts'
 import type { DeviceLinker } from '../devices/linker.ts'
 import type { PeerSession } from '../session/peer-session.ts'
 import { raceSignal, withTimeout } from '../async.ts'
-import { Mirror } from '../devices/mirror.ts'
-import { threadIdFor } from '../threads/thread-id.ts'
+import { OwnDevices } from './own-devices.ts'
 import {
   TORRENT_EVENTS,
   type ClientEvents,
@@ -49,8 +48,8 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
   private readonly threads: Threads
   private readonly states: ContactStates
   private readonly introductions: Introductions
-  /** our other devices: ringing them and passing messages on (present while started) */
-  private mirror: Mirror | undefined
+  /** our other devices: which we know, their sync, removing one */
+  private readonly own: OwnDevices
   private running = false
   /** file sharing; present when the host gave `ports.torrents` */
   readonly torrents: TorrentService | undefined
@@ -74,6 +73,33 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     this.states = new ContactStates(this.sessions, this.contactBook, (view) =>
       this.emit('contact:state', view),
     )
+    this.own = new OwnDevices({
+      ports,
+      sessions: this.sessions,
+      contacts: this.contactBook,
+      now: this.replay.now,
+      every: opts.retryEvery ?? 30_000,
+      stored: () => this.stored,
+      save: async (next) => {
+        await identities.save(ports.keys, next)
+        this.stored = next
+      },
+      me: () => this.me(),
+      reach: () => this.reach,
+      upsert: (peer, findSecret) => this.upsert(peer, findSecret ? { findSecret } : {}),
+      emit: (event, payload) => this.emit(event, payload),
+      report: (err, during) => this.report(err, during),
+      forget: async () => {
+        await this.stop()
+        try {
+          await ports.keys.clear?.()
+        } catch (err) {
+          this.report(err, 'deleting this device’s copy of the identity')
+        }
+        this.stored = undefined
+        this.info = undefined
+      },
+    })
     this.threads = new Threads({
       me: () => this.me(),
       outbox: ports.outbox,
@@ -82,13 +108,13 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
       uriOf: (id) => this.contactBook.get(id)?.uri,
       onReceived: (m) => {
         this.emit('message:received', m)
-        this.mirror?.receivedHere(m)
+        this.own.receivedHere(m)
       },
-      onWritten: (item) => this.mirror?.written(item),
+      onWritten: (item) => this.own.written(item),
       screen: opts.screen ?? true,
       onState: (s) => {
         this.emit('message:state', s)
-        this.mirror?.marked({
+        this.own.marked({
           dir: 'out',
           contactId: s.contactId,
           msgIds: [s.msgId],
@@ -135,9 +161,9 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
       now: this.replay.now,
       report: (err, during, contactId) => this.report(err, during, contactId),
       device: () => this.deviceHandler,
-      mirror: () => this.mirror,
-      deviceSeen: (location, state) => this.deviceSeen(location, state),
-      removedHere: (session) => void this.removedHere(session),
+      mirror: () => this.own.mirror,
+      deviceSeen: (location, state) => this.own.seen(location, state),
+      removedHere: (session) => void this.own.removedBy(session),
     })
   }
 
@@ -185,31 +211,9 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
       finderState: (e) => this.emit('finder:state', e),
     })
     const reach = this.reach
-    this.mirror = new Mirror({
-      me: () => this.me(),
-      hasDevices: () => (this.stored?.devices?.length ?? 0) > 0,
-      removed: (id) => this.stored?.removed?.includes(id) ?? false,
-      sessions: this.sessions,
-      contacts: this.contactBook,
-      inbox: this.ports.inbox,
-      reach: () => this.reach,
-      upsert: (peer, findSecret) => this.upsert(peer, findSecret ? { findSecret } : {}),
-      received: (m) => this.emit('message:received', m),
-      sentElsewhere: (m) => this.emit('message:sent', m),
-      markedElsewhere: (m) => {
-        if (m.dir === 'in') this.emit('message:read', { contactId: m.contactId, msgIds: m.msgIds })
-        else
-          for (const msgId of m.msgIds)
-            this.emit('message:state', { contactId: m.contactId, msgId, state: m.state })
-      },
-      report: (err, during) => this.report(err, during),
-      now: this.replay.now,
-      every: this.opts.retryEvery ?? 30_000,
-      recent: this.ports.history?.recent?.bind(this.ports.history),
-      threadOf: (contactId) => threadIdFor(this.me().contactId, contactId),
-    })
+    this.own.start()
     reach.pool.on('registered', (e) => {
-      if (e.domain === stored.file.A.domain) this.mirror?.registered()
+      if (e.domain === stored.file.A.domain) this.own.registered()
     })
     this.torrents?.start().catch((err: unknown) => this.report(err, 'loading shared files'))
   }
@@ -217,8 +221,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
   async stop(): Promise<void> {
     if (!this.running) return
     this.running = false
-    this.mirror?.stop()
-    this.mirror = undefined
+    this.own.stop()
     this.reach?.stop()
     this.reach = undefined
     this.sessions.closeAll()
@@ -255,7 +258,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     return linkDevice(
       this.deviceDeps(),
       () => this.requireIdentity(),
-      (device) => this.rememberDevice(device),
+      (device) => this.own.remember(device),
       opts,
     )
   }
@@ -282,8 +285,8 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
   }
 
   /** The other devices (locations) of this identity we know of. */
-  devices(): { locationId: string; label: string; added: number }[] {
-    return [...(this.stored?.devices ?? [])]
+  devices(): DeviceRecord[] {
+    return this.own.list()
   }
 
   /**
@@ -292,15 +295,8 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
    * honest device obeys; a stolen one keeps the keys until key rotation exists (docs/devices.md).
    */
   async removeDevice(locationId: string): Promise<void> {
-    const me = this.requireIdentity()
-    const next: StoredIdentity = {
-      ...me,
-      devices: (me.devices ?? []).filter((d) => d.locationId !== locationId),
-      removed: [...new Set([...(me.removed ?? []), locationId])],
-    }
-    await identities.save(this.ports.keys, next)
-    this.stored = next
-    for (const s of this.mirror?.sessionsWith(locationId) ?? []) this.mirror?.tellRemoved(s)
+    this.requireIdentity()
+    await this.own.remove(locationId)
   }
 
   /** @internal the open sessions with a contact (device linking speaks over them) */
@@ -409,7 +405,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
    */
   markRead(contactId: string, msgIds: string[]): Promise<void> {
     if (msgIds.length && this.opts.screen !== false)
-      this.mirror?.marked({ dir: 'in', contactId, msgIds, state: 'read' })
+      this.own.marked({ dir: 'in', contactId, msgIds, state: 'read' })
     return this.threads.markRead(contactId, msgIds)
   }
 
@@ -475,45 +471,6 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
       makeClient: (ports, opts) => new OpenPeerClient(ports, opts),
       now: this.replay.now,
     }
-  }
-
-  /*
-   * A device of ours connected or left: it is named in `device:state`, and one we did not know
-   * (linked by another device of ours) is remembered.
-   */
-  private deviceSeen(location: { id: string; label: string }, state: 'online' | 'offline'): void {
-    const known = this.stored?.devices?.find((d) => d.locationId === location.id)
-    const label = known?.label ?? location.label
-    const emit = (): void => this.emit('device:state', { locationId: location.id, label, state })
-    if (known || !location.label) return emit()
-    // Remembered first, so a host that lists devices() on this event finds it there.
-    this.rememberDevice({ locationId: location.id, label })
-      .catch((err: unknown) => this.report(err, 'remembering a device'))
-      .finally(emit)
-  }
-
-  /** Another device of ours removed this one: delete the identity here, and leave. */
-  private async removedHere(session: PeerSession): Promise<void> {
-    const by = session.remoteLocation?.label || 'another device'
-    await this.stop()
-    try {
-      await this.ports.keys.clear?.()
-    } catch (err) {
-      this.report(err, 'deleting this device’s copy of the identity')
-    }
-    this.stored = undefined
-    this.info = undefined
-    this.emit('identity:removed', { by })
-  }
-
-  private async rememberDevice(d: { locationId: string; label: string }): Promise<void> {
-    const me = this.requireIdentity()
-    if (me.devices?.some((x) => x.locationId === d.locationId)) return
-    if (me.removed?.includes(d.locationId)) return
-    const device = { ...d, added: this.replay.now() }
-    const next = { ...me, devices: [...(me.devices ?? []), device] }
-    await identities.save(this.ports.keys, next)
-    this.stored = next
   }
 
   private me(): ReturnType<typeof identities.localOf> {
