@@ -72,8 +72,8 @@ const BATCH = 100
  * The other side de-duplicates by msgId through the inbox, so a message that reached both
  * devices directly, or comes round twice, shows once.
  *
- * The recent log is in memory: a device that stayed up catches up one that comes back; two
- * devices that were both away catch up from the contacts' outboxes, not from each other.
+ * The recent log starts from the host's history (HistoryPort.recent) and grows with what
+ * passes: a device that stayed up, or reloaded, catches up one that comes back.
  */
 export class Mirror {
   private readonly log: MirroredMessage[] = []
@@ -81,6 +81,7 @@ export class Mirror {
   private readonly marks = new Map<string, MirroredMark>()
   private readonly timer: ReturnType<typeof setInterval>
   private readonly offs: (() => void)[] = []
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>()
   private ringing = false
   private stopped = false
   /** settles once the host's recent history is in the log */
@@ -98,7 +99,16 @@ export class Mirror {
         else void this.catchUp(s)
       }),
       deps.sessions.on('closed', ({ session }) => {
-        if (this.isOwn(session)) setTimeout(() => void this.ring(), 1_500 + Math.random() * 1_500)
+        // They may only have reloaded: ring again soon (not in lockstep with them).
+        if (!this.isOwn(session)) return
+        const timer = setTimeout(
+          () => {
+            this.timers.delete(timer)
+            void this.ring()
+          },
+          1_500 + Math.random() * 1_500,
+        )
+        this.timers.add(timer)
       }),
     )
   }
@@ -127,6 +137,8 @@ export class Mirror {
   stop(): void {
     this.stopped = true
     clearInterval(this.timer)
+    for (const t of this.timers) clearTimeout(t)
+    this.timers.clear()
     for (const off of this.offs.splice(0)) off()
   }
 
@@ -146,11 +158,21 @@ export class Mirror {
 
   /** A receipt for a message we sent, or a read here of a contact's messages. */
   marked(mark: MirroredMark): void {
-    for (const id of mark.msgIds) {
-      const old = this.marks.get(id)
-      if (old?.state !== 'read') this.marks.set(id, { ...mark, msgIds: [id] })
-    }
+    this.keepMark(mark)
     for (const s of this.own()) void this.send(s, { marks: [mark] })
+  }
+
+  /** Kept for catch-up, highest first; as bounded as the log. */
+  private keepMark(mark: MirroredMark): void {
+    for (const id of mark.msgIds) {
+      if (this.marks.get(id)?.state === 'read') continue
+      this.marks.delete(id)
+      this.marks.set(id, { ...mark, msgIds: [id] })
+    }
+    for (const id of this.marks.keys()) {
+      if (this.marks.size <= LOG_MAX) break
+      this.marks.delete(id)
+    }
   }
 
   /** What a device of ours tells us. */
@@ -176,9 +198,7 @@ export class Mirror {
     // After the messages: a mark for a message shown just now lands on it. Not passed on
     // again: every device of ours hears the receipt from the contact or from the one that had it.
     for (const mark of m.marks) {
-      for (const id of mark.msgIds) {
-        if (this.marks.get(id)?.state !== 'read') this.marks.set(id, { ...mark, msgIds: [id] })
-      }
+      this.keepMark(mark)
       this.deps.markedElsewhere(mark)
     }
     return {}
