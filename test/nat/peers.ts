@@ -68,7 +68,17 @@ export class LabPeer {
   call(cmd: 'pair'): Promise<{ pair: SelectedPair | undefined; contactPath: string | undefined }>
   call(cmd: 'received'): Promise<string[]>
   call(cmd: 'waitPath', args: Args<'waitPath'>): Promise<true>
-  call(cmd: 'messages'): Promise<string[]>
+  call(cmd: 'messages', args?: { from?: string }): Promise<string[]>
+  call(cmd: 'introduce', args: Args<'introduce'>): Promise<unknown>
+  call(cmd: 'networkChanged'): Promise<true>
+  call(cmd: 'waitProgress', args: Args<'waitProgress'>): Promise<true>
+  call(cmd: 'waitConnected', args: Args<'waitConnected'>): Promise<true>
+  call(cmd: 'contactLog', args: Args<'contactLog'>): Promise<string[]>
+  call(cmd: 'waitDelivered', args: Args<'waitDelivered'>): Promise<true>
+  call(cmd: 'progress', args: Args<'progress'>): Promise<number>
+  call(cmd: 'waitPair', args: Args<'waitPair'>): Promise<SelectedPair>
+  call(cmd: 'events'): Promise<string[]>
+  call(cmd: 'iceUfrags'): Promise<{ local?: string; remote?: string }[]>
   call(cmd: 'stop'): Promise<true>
   call(cmd: Command['cmd'], args?: unknown): Promise<unknown> {
     const id = this.next++
