@@ -2,6 +2,7 @@
  * Chromium inside a lab namespace, driving the real app. Playwright talks to the browser over a
  * pipe, which crosses namespaces, so a two-line wrapper that enters the namespace is its binary.
  */
+import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { chmodSync, createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -12,9 +13,21 @@ import { contactItem, conversation } from '../../bench/browser-lib.ts'
 import type { SelectedPair } from '../../src/openpeer/index.ts'
 // @ts-expect-error -- plain ESM helper shared with the npm scripts
 import { findChromium } from '../../scripts/find-chromium.mjs'
+// @ts-expect-error -- plain ESM helpers shared with the npm scripts
+import { buildStaleReason, NPX } from '../../scripts/lib.mjs'
 
 export { contactItem, conversation } from '../../bench/browser-lib.ts'
 import { userIn } from '../../bench/browser-lib.ts'
+
+/** dist/ as `npm start` builds it, but without Vitest's environment (no polyfills under VITEST). */
+export function buildApp(): void {
+  if (!buildStaleReason()) return
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith('VITEST') && k !== 'NODE_ENV'),
+  )
+  if (spawnSync(NPX as string, ['vite', 'build'], { env, stdio: 'inherit' }).status !== 0)
+    throw new Error('vite build failed')
+}
 
 /** Chromium in namespace `ns`, treating the lab's http:// origin as secure (WebCrypto needs it). */
 export async function launchIn(ns: string, origin: string): Promise<Browser> {
@@ -78,6 +91,16 @@ const PAGE_PAIR = `(async () => {
   const remote = end(pair.remoteCandidateId)
   return { path: [local.type, remote.type].includes('relay') ? 'relay' : 'direct', local, remote }
 })()`
+
+/** Every RTCPeerConnection the page made: its state and its local ICE username fragment. */
+export async function pageConnections(
+  page: Page,
+): Promise<{ state: string; ufrag: string | undefined }[]> {
+  return (await page.evaluate(`globalThis.__labPcs.map((pc) => ({
+    state: pc.connectionState,
+    ufrag: (/a=ice-ufrag:(\\S+)/.exec((pc.localDescription && pc.localDescription.sdp) || '') || [])[1],
+  }))`)) as { state: string; ufrag: string | undefined }[]
+}
 
 /** The selected candidate pair of the page's connected RTCPeerConnection (as path.ts reads it). */
 export async function pagePair(page: Page): Promise<SelectedPair | undefined> {

@@ -14,6 +14,7 @@
  * - `switchNetwork(site)` moves the host onto its second network (`alt`: another veth from the
  *   same router, another subnet; the first link's address is removed), as a phone leaving Wi-Fi
  *   for mobile data: a new host address and a new NAT mapping. Calling it again moves it back.
+ *   With `keepOld` both links stay up (a handover) until `dropOldNetwork(site)`.
  * - `limit(site, mbit)` shapes the home's downlink (tc tbf on the router's LAN side), so that a
  *   download lasts long enough to be cut in the middle; `limit(site, undefined)` removes it.
  *
@@ -80,8 +81,15 @@ export interface Lab {
   cut(site: Site, on: boolean, opts?: { only?: Site }): Promise<void>
   /** Limits what router `site` forwards into the home to `mbit` Mbit/s (undefined: no limit). */
   limit(site: Site, mbit: number | undefined): Promise<void>
-  /** Moves home `site`'s host to its other network (and back on the next call); the new host address. */
-  switchNetwork(site: Site): Promise<string>
+  /**
+   * Moves home `site`'s host to its other network (and back on the next call): the default
+   * route goes there; the old link goes down with its address unless `keepOld` (then
+   * `dropOldNetwork` takes it down later: a handover, both networks up for a while). Resolves
+   * with the new host address.
+   */
+  switchNetwork(site: Site, opts?: { keepOld?: boolean }): Promise<string>
+  /** Takes down the link `switchNetwork(site, { keepOld: true })` left up. */
+  dropOldNetwork(site: Site): Promise<void>
   /** Spawns a command inside a namespace; the lab kills it on destroy if it still runs. */
   spawn(ns: string, cmd: string, args: string[], opts?: SpawnOptions): ChildProcess
   /** Kills what it spawned, then removes every namespace it made. Idempotent. */
@@ -168,7 +176,10 @@ function policyScript(policy: RouterPolicy): string {
   const filter: string[] = []
   if (policy.onlyTcpTo) {
     const { address, port } = policy.onlyTcpTo
-    filter.push(`iifname { "lan", "lan2" } ip daddr ${address} tcp dport ${port} accept`, 'iifname { "lan", "lan2" } drop')
+    filter.push(
+      `iifname { "lan", "lan2" } ip daddr ${address} tcp dport ${port} accept`,
+      'iifname { "lan", "lan2" } drop',
+    )
   }
   if (policy.blockUdp) filter.push('iifname { "lan", "lan2" } meta l4proto udp drop')
   return `add table ip lab
@@ -212,6 +223,8 @@ export async function createLab(): Promise<Lab> {
   const home = (site: Site): string => ns[`h${site}`]
   /** which network each host is on now (switchNetwork) */
   const onAlt = new Set<Site>()
+  /** the link a host switched away from and still holds (switchNetwork with keepOld) */
+  const left = new Map<Site, string>()
   const children = new Set<ChildProcess>()
   let destroying: Promise<void> | undefined
   // A test process that exits without its afterAll (a crash) still takes the lab with it.
@@ -324,6 +337,15 @@ export async function createLab(): Promise<Lab> {
     throw e
   }
 
+  async function dropOldNetwork(site: Site): Promise<void> {
+    const dev = left.get(site)
+    if (!dev) return
+    left.delete(site)
+    // The old link goes down with its address, as Wi-Fi does when the phone walks away.
+    await ip('-n', home(site), 'addr', 'flush', 'dev', dev)
+    await ip('-n', home(site), 'link', 'set', dev, 'down')
+  }
+
   return {
     ns,
     home,
@@ -366,30 +388,43 @@ table inet cut {
         ...['tbf', 'rate', `${mbit}mbit`, 'burst', '32kb', 'latency', '100ms'],
       ])
     },
-    async switchNetwork(site) {
+    async switchNetwork(site, opts = {}) {
       const r = router(site)
       const h = home(site)
       const alt = ALT[site]
       const s = SITES[site]
       if (!(await run('ip', ['-n', h, 'link', 'show', 'eth1']).catch(() => false))) {
         // The second link is made on first use: the router's side stays up from then on.
-        await ip('link', 'add', 'lan2', 'netns', r, 'type', 'veth', 'peer', 'name', 'eth1', 'netns', h)
+        await ip(
+          'link',
+          'add',
+          'lan2',
+          'netns',
+          r,
+          'type',
+          'veth',
+          'peer',
+          'name',
+          'eth1',
+          'netns',
+          h,
+        )
         await ip('-n', r, 'addr', 'add', `${alt.lan}/24`, 'dev', 'lan2')
         await ip('-n', r, 'link', 'set', 'lan2', 'up')
       }
       const [from, to] = onAlt.has(site)
-        ? [{ dev: 'eth1', host: alt.host }, { dev: 'eth0', host: s.host, gw: s.lan }]
-        : [{ dev: 'eth0', host: s.host }, { dev: 'eth1', host: alt.host, gw: alt.lan }]
-      // The old link goes down with its address, as Wi-Fi does when the phone walks away.
-      await ip('-n', h, 'addr', 'flush', 'dev', from.dev)
-      await ip('-n', h, 'link', 'set', from.dev, 'down')
-      await ip('-n', h, 'addr', 'add', `${to.host}/24`, 'dev', to.dev)
+        ? [{ dev: 'eth1' }, { dev: 'eth0', host: s.host, gw: s.lan }]
+        : [{ dev: 'eth0' }, { dev: 'eth1', host: alt.host, gw: alt.lan }]
+      await ip('-n', h, 'addr', 'replace', `${to.host}/24`, 'dev', to.dev)
       await ip('-n', h, 'link', 'set', to.dev, 'up')
       await ip('-n', h, 'route', 'replace', 'default', 'via', to.gw)
       if (onAlt.has(site)) onAlt.delete(site)
       else onAlt.add(site)
+      left.set(site, from.dev)
+      if (!opts.keepOld) await dropOldNetwork(site)
       return to.host
     },
+    dropOldNetwork,
     async turnBytes(site) {
       const { stdout } = await run('ip', [
         ...['netns', 'exec', router(site)],

@@ -48,10 +48,8 @@ export type Command =
   | { cmd: 'waitProgress'; args: { infoHash: string; at: number } }
   | { cmd: 'waitConnected'; args: { to: string } }
   | { cmd: 'contactLog'; args: { to: string } }
-  | { cmd: 'iceUfrags' }
   | { cmd: 'events' }
   | { cmd: 'progress'; args: { infoHash: string } }
-  | { cmd: 'waitPair'; args: { address: string } }
   | { cmd: 'waitDelivered'; args: { to: string; ms?: number } }
   | { cmd: 'stop' }
 
@@ -132,7 +130,9 @@ function createPeer(opts: PeerOptions): PeerLike {
   const e = peer as unknown as NodeJS.EventEmitter
   e.on('iceStateChange', (ice: string) => note(`peer ${n} ice ${ice}`))
   e.on('close', () => note(`peer ${n} closed`))
-  e.on('error', (err: Error & { code?: string }) => note(`peer ${n} error ${err.code ?? err.message}`))
+  e.on('error', (err: Error & { code?: string }) =>
+    note(`peer ${n} error ${err.code ?? err.message}`),
+  )
   return peer
 }
 
@@ -301,29 +301,10 @@ async function handle(c: Command): Promise<unknown> {
     }
     case 'progress':
       return progress.get(c.args.infoHash) ?? 0
-    case 'waitPair': {
-      // The live connection's selected pair has this local address (read from getStats).
-      const deadline = Date.now() + WAIT
-      for (;;) {
-        const peer = peers.filter((p) => p.connected && !p.destroyed).at(-1)
-        const pair = peer && (await selectedPair(peer.connection))
-        if (pair?.local.address === c.args.address) return pair
-        if (Date.now() > deadline) throw new Error(`the pair is still ${JSON.stringify(pair)}`)
-        await new Promise((r) => setTimeout(r, 100))
-      }
-    }
     case 'events':
       return events
     case 'contactLog':
       return contactLog.get(c.args.to) ?? []
-    case 'iceUfrags':
-      // The ICE username fragments of every live connection: an ICE restart changes them.
-      return peers
-        .filter((p) => !p.destroyed)
-        .map((p) => ({
-          local: /a=ice-ufrag:(\S+)/.exec(p.connection.localDescription?.sdp ?? '')?.[1],
-          remote: /a=ice-ufrag:(\S+)/.exec(p.connection.remoteDescription?.sdp ?? '')?.[1],
-        }))
     case 'received':
       return received
     case 'stop':

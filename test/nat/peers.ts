@@ -76,9 +76,7 @@ export class LabPeer {
   call(cmd: 'contactLog', args: Args<'contactLog'>): Promise<string[]>
   call(cmd: 'waitDelivered', args: Args<'waitDelivered'>): Promise<true>
   call(cmd: 'progress', args: Args<'progress'>): Promise<number>
-  call(cmd: 'waitPair', args: Args<'waitPair'>): Promise<SelectedPair>
   call(cmd: 'events'): Promise<string[]>
-  call(cmd: 'iceUfrags'): Promise<{ local?: string; remote?: string }[]>
   call(cmd: 'stop'): Promise<true>
   call(cmd: Command['cmd'], args?: unknown): Promise<unknown> {
     const id = this.next++
