@@ -69,8 +69,17 @@ export async function inviteLink(page: Page): Promise<string> {
 export const RECORD_PEER_CONNECTIONS = `(() => {
   const Native = globalThis.RTCPeerConnection
   const all = (globalThis.__labPcs = [])
+  const log = (globalThis.__labPcLog = [])
+  const t0 = performance.now()
   globalThis.RTCPeerConnection = class extends Native {
-    constructor(...args) { super(...args); all.push(this) }
+    constructor(...args) {
+      super(...args)
+      const n = all.push(this)
+      // What each connection went through, for a failure's message.
+      const note = (what) => log.push(Math.round(performance.now() - t0) + ' ms pc ' + n + ' ' + what)
+      this.addEventListener('iceconnectionstatechange', () => note('ice ' + this.iceConnectionState))
+      this.addEventListener('connectionstatechange', () => note(this.connectionState))
+    }
   }
 })()`
 
@@ -100,6 +109,11 @@ export async function pageConnections(
     state: pc.connectionState,
     ufrag: (/a=ice-ufrag:(\\S+)/.exec((pc.localDescription && pc.localDescription.sdp) || '') || [])[1],
   }))`)) as { state: string; ufrag: string | undefined }[]
+}
+
+/** What the page's RTCPeerConnections went through (states, with times). */
+export async function pageConnectionLog(page: Page): Promise<string[]> {
+  return (await page.evaluate('globalThis.__labPcLog')) as string[]
 }
 
 /** The selected candidate pair of the page's connected RTCPeerConnection (as path.ts reads it). */

@@ -17,6 +17,7 @@ import {
   contactItem,
   inviteLink,
   launchIn,
+  pageConnectionLog,
   pageConnections,
   pagePair,
   sendChat,
@@ -281,6 +282,8 @@ describe.skipIf(!!why)('NAT lab: reconnection', () => {
         const pair = await pagePair(bob)
         expect(pair?.local).not.toEqual(before.pair?.local)
         const same = pcs[live]?.state === 'connected'
+        if (!same)
+          console.info({ bob: await pageConnectionLog(bob), alice: await pageConnectionLog(alice) })
         console.info(
           `d) ICE restarted ${restarted} ms after 'online'; ${same ? 'the same connection carries on' : 'found again on a new connection'}`,
           before.pair,
