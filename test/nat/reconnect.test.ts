@@ -1,10 +1,11 @@
 /**
  * Reconnection in the NAT lab (docs/networking.md, issue 10): Bob's home is cut off the internet
- * for 10 s for real (every packet dropped at his router) during a chat, during a download, and
- * with the finder dead after Carol introduced Alice to Bob; and Bob's device moves to another
- * network (a new address: Wi-Fi → mobile) and tells the client so. Each time every message both
- * sides wrote arrives exactly once, in order, and the download finishes with equal sha256.
- * Node clients (real WebRTC: node-datachannel), endpoint-independent NAT at every home.
+ * for 10 s for real (every packet dropped at his router) during a chat and during a download;
+ * with the finder dead after Carol introduced Alice to Bob, the path between their homes breaks
+ * for 10 s; and Bob's device moves to another network (a new address: Wi-Fi → mobile) and tells
+ * the client so — Node clients, and the app in Chromium, which can restart ICE. Each time every
+ * message both sides wrote arrives exactly once, in order, and the download finishes with equal
+ * sha256. Node clients are real WebRTC (node-datachannel); endpoint-independent NAT everywhere.
  */
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -274,9 +275,10 @@ describe.skipIf(!!why)('NAT lab: reconnection', () => {
         await expectShownOnce(bob, 'Alice', byAlice)
         await expectShownOnce(alice, 'Bob', byBob)
         // Connected on the new network's mapping. Whether the restarted connection itself
-        // carries on depends on the pair Chromium chose while both networks were up: when it
-        // kept the old one, that connection ends with the old network and the contact is found
-        // again (a new RTCPeerConnection) — either way without a lost or doubled message.
+        // carries on depends on where Chromium gathered: mostly on the interface it already knew
+        // (the old one, still up), and then that connection ends with the old network (ICE
+        // disconnected after ~7 s, failed ~10 s later) and the contact is found again on a new
+        // RTCPeerConnection — either way without a lost or doubled message.
         await contactItem(bob, 'Alice', 'connected').waitFor({ timeout: 30_000 })
         const pcs = await pageConnections(bob)
         const pair = await pagePair(bob)
