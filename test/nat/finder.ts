@@ -60,7 +60,10 @@ export async function startFinderIn(
       if (child.exitCode !== null || child.signalCode !== null) return
       const exited = new Promise((r) => child.once('exit', r))
       child.kill('SIGTERM')
+      // One that does not stop in time is killed: the lab's cleanup must not wait for it.
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
       await exited
+      clearTimeout(timer)
     },
   }
 }

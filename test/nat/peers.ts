@@ -90,8 +90,10 @@ export class LabPeer {
   async stop(): Promise<void> {
     if (this.child.exitCode !== null || !this.child.connected) return
     const exited = new Promise((r) => this.child.once('exit', r))
-    await this.call('stop').catch(() => {})
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 2_000))])
+    const late = (ms: number) => new Promise((r) => setTimeout(r, ms))
+    // A wedged client never answers: the lab's cleanup must not wait for it.
+    await Promise.race([this.call('stop').catch(() => {}), late(5_000)])
+    await Promise.race([exited, late(2_000)])
     if (this.child.exitCode === null) this.child.kill('SIGKILL')
   }
 }
