@@ -186,25 +186,29 @@ describe.skipIf(!!why)('NAT lab: reconnection', () => {
     }
   })
 
-  it("d) Node: Bob's device moves to another network; libdatachannel cannot restart ICE, so the session is found again, and messages arrive once", async () => {
+  it("d) Node: Bob's device moves to another network and calls networkChanged(): connected again, and messages arrive once", async () => {
     await fresh(alice, bob)
     await meet(alice, bob)
     const w: Written = { byAlice: [], byBob: [] }
     await say(alice, bob, 'move: before, from Alice', w.byAlice)
     await bob.call('waitMessage', { body: w.byAlice.at(-1)! })
-    const before = (await bob.call('pair')).pair
 
-    // Wi-Fi → mobile: the old address is gone before the app hears of it.
+    // Wi-Fi → mobile: the old address is gone before the app hears of it. libdatachannel cannot
+    // restart ICE (Chromium below can): its session either carries on from the new address
+    // (the NAT maps the same socket anew and the other side answers it) or ends and is found
+    // again; which one varies from run to run. Either way nothing may be lost or doubled.
     expect(await lab.switchNetwork(2)).toBe(ALT[2].host)
     try {
       await bob.call('networkChanged')
       await say(alice, bob, 'move: while moving, from Alice', w.byAlice)
       await say(bob, alice, 'move: while moving, from Bob', w.byBob)
-      await expectExactlyOnce(w)
-      // A new mapping at Bob's router carries the session now.
+      await bob.call('waitMessage', { body: w.byAlice.at(-1)! })
+      await alice.call('waitMessage', { body: w.byBob.at(-1)! })
       await bob.call('waitConnected', { to: alice.contactId })
-      const after = (await bob.call('pair')).pair
-      expect(after?.local).not.toEqual(before?.local)
+      await say(alice, bob, 'move: after, from Alice', w.byAlice)
+      await say(bob, alice, 'move: after, from Bob', w.byBob)
+      await expectExactlyOnce(w)
+      console.info('d) Node', await bob.call('contactLog', { to: alice.contactId }))
     } finally {
       await lab.switchNetwork(2) // back on the first network for the next scenario
     }
