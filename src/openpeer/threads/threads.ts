@@ -41,7 +41,8 @@ export interface ThreadsDeps {
  * contact's session opens again.
  */
 export class Threads {
-  private readonly inflight = new Set<string>()
+  /** each message's delivery under way, resolving to whether it was acknowledged */
+  private readonly inflight = new Map<string, Promise<boolean>>()
   private readonly unsentReads = new Map<string, Set<string>>()
   /*
    * Per contact, messages keep their order at every asynchronous step: as written (saved to
@@ -166,14 +167,28 @@ export class Threads {
 
   /**
    * Hands a message to every open location of the contact (each of their devices shows it; the
-   * receivers de-duplicate by msgId); delivered as soon as one of them has it stored.
+   * receivers de-duplicate by msgId), unless an attempt is under way; delivered as soon as one
+   * of them has it stored. An attempt on a link that died unnoticed fails only when its session
+   * closes, which is also when the session replacing it opens and flushes: the flush waits for
+   * that outcome and sends the message again, in its turn, instead of leaving it in the outbox
+   * until the next reconnect.
    */
   private async deliver(item: OutboxItem): Promise<boolean> {
+    for (let under = this.inflight.get(item.msgId); under; under = this.inflight.get(item.msgId))
+      if (await under) return true
+    const attempt = this.attempt(item)
+    this.inflight.set(item.msgId, attempt)
+    try {
+      return await attempt
+    } finally {
+      if (this.inflight.get(item.msgId) === attempt) this.inflight.delete(item.msgId)
+    }
+  }
+
+  private async attempt(item: OutboxItem): Promise<boolean> {
     const sessions = this.deps.sessionsOf(item.contactId)
     const to = this.deps.uriOf(item.contactId)
     if (!sessions.length || !to) return false
-    if (this.inflight.has(item.msgId)) return true
-    this.inflight.add(item.msgId)
     try {
       // Signed and handed to the channels in turn; the answers are awaited side by side.
       const { answers } = await this.sending.run(item.contactId, async () => {
@@ -206,8 +221,6 @@ export class Threads {
       )
         this.deps.onError(err)
       return false
-    } finally {
-      this.inflight.delete(item.msgId)
     }
   }
 }
