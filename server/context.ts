@@ -25,6 +25,11 @@ export interface Connection {
   suspect: boolean
   /** the signature checks its address may still ask for while untrusted */
   readonly verifyBudget: TokenBucket
+  /**
+   * It sent something no honest client sends (a frame that does not decode, a forged
+   * signature); enough of them close it and keep its address out a while (limits.strikes).
+   */
+  strike(): void
 }
 
 /** Shared state of one finder server, handed to every handler. */
