@@ -4,12 +4,7 @@ import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { WebSocketServer } from 'ws'
-import {
-  MAX_FRAME,
-  ReplayCache,
-  bootstrapSchema,
-  domainSchema,
-} from '../src/openpeer/wire/index.ts'
+import { MAX_FRAME, bootstrapSchema, domainSchema } from '../src/openpeer/wire/index.ts'
 import {
   BOOTSTRAP_PATH,
   FINDER_PATH,
@@ -30,6 +25,7 @@ import { TurnIssuer, type TurnService } from './turn-credentials.ts'
 export type { Limits } from './limits.ts'
 export type { Registration, Registry, Route } from './registry.ts'
 export { createMemoryRegistry } from './registry.ts'
+export { createRedisRegistry } from './redis-registry.ts'
 export type { TurnService } from './turn-credentials.ts'
 
 export interface FinderServerOptions {
@@ -41,6 +37,10 @@ export interface FinderServerOptions {
   domain?: string
   /** the built app to serve; default <repo>/dist */
   distDir?: string
+  /**
+   * default: an in-memory one, closed with the server. One passed in (createRedisRegistry for a
+   * cluster) belongs to the caller, who closes it after the server.
+   */
   registry?: Registry
   limits?: Partial<Limits>
   iceServers?: IceServer[]
@@ -79,9 +79,10 @@ export async function createFinderServer(opts: FinderServerOptions = {}): Promis
   }
   const iceServers = bootstrapSchema.shape.iceServers.parse(opts.iceServers ?? [])
   const turn = opts.turn ? new TurnIssuer(opts.turn, limits) : undefined
+  const registry = opts.registry ?? createMemoryRegistry({ knownPeerFiles: limits.knownPeerFiles })
   const ctx: FinderContext = {
-    registry: opts.registry ?? createMemoryRegistry({ knownPeerFiles: limits.knownPeerFiles }),
-    replay: new ReplayCache(),
+    registry,
+    replay: { now: Date.now, check: (nonce, expires) => registry.checkNonce(nonce, expires) },
     limits,
     relays: new RelayHub(limits),
     sockets: new Map(),
@@ -163,6 +164,10 @@ export async function createFinderServer(opts: FinderServerOptions = {}): Promis
   for (const timer of timers) timer.unref()
 
   await listen(http, opts.port ?? 10443, opts.host)
+  // Finds, replies and signals that another node of the cluster routes to a socket held here.
+  const unforward = registry.onForward((session, text) => {
+    ctx.sockets.get(session)?.sendText(text)
+  })
   const address = () => {
     const info = http.address() as AddressInfo
     return { port: info.port, host: info.address }
@@ -173,6 +178,7 @@ export async function createFinderServer(opts: FinderServerOptions = {}): Promis
 
   async function shutdown(): Promise<void> {
     for (const timer of timers) clearInterval(timer)
+    unforward()
     const open = [...connections]
     for (const conn of open) conn.close(1001, 'finder shutting down')
     // Give clients a moment to answer the close frame, then cut whoever did not.
@@ -188,6 +194,7 @@ export async function createFinderServer(opts: FinderServerOptions = {}): Promis
     await new Promise<void>((resolve) => relayWss.close(() => resolve()))
     http.closeAllConnections()
     await new Promise<void>((resolve) => http.close(() => resolve()))
+    if (!opts.registry) await registry.close()
   }
 
   return {

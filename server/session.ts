@@ -40,6 +40,7 @@ export async function sessionCreate(
   await ctx.registry.register(
     {
       session,
+      node: ctx.registry.node,
       contactId,
       locationId: proof.location.id,
       label: proof.location.label,

@@ -1,12 +1,21 @@
 import { OpenPeerError } from '../errors.ts'
 
 /**
+ * What checkProof needs of a replay cache. The finder's may be shared by a cluster (Redis), so
+ * `check` may be async.
+ */
+export interface ReplayGuard {
+  now(): number
+  check(nonce: string, expires: number): void | Promise<void>
+}
+
+/**
  * Remembers every accepted nonce until its proof expires, so a captured proof cannot be played
  * again (401). Bounded without ever forgetting a live nonce: when full of unexpired ones it
  * refuses new proofs (429) instead — forgetting would let a flood of fresh proofs push a
  * captured nonce out and make it playable again.
  */
-export class ReplayCache {
+export class ReplayCache implements ReplayGuard {
   private readonly seen = new Map<string, number>()
   private lastPrune = -Infinity
 
