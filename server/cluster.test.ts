@@ -193,6 +193,14 @@ describe('a finder cluster on Redis', () => {
     await b.next(isFind)
   }, 20_000)
 
+  it('has the bootstrapper list every node of FINDER_URLS, for clients to spread over', async () => {
+    const finders = ['ws://127.0.0.1:1/finder', 'wss://node2.cluster.test/finder']
+    const node = await spawnFinder({ DOMAIN, FINDER_URLS: finders.join(', ') }).ready
+    cleanups.push(() => node.kill())
+    const res = await fetch(`${node.url}/.well-known/openpeer-services-get`)
+    expect(await res.json()).toMatchObject({ domain: DOMAIN, finders })
+  }, 15_000)
+
   it('stops with a clear error, not a hang, when Redis is unreachable at start', async () => {
     const dead = await startRedis()
     await dead.kill()

@@ -42,6 +42,11 @@ export interface FinderServerOptions {
    * cluster) belongs to the caller, who closes it after the server.
    */
   registry?: Registry
+  /**
+   * The finder URLs the bootstrapper lists (ws:// or wss://, at most 8): every node of a cluster,
+   * for clients to spread over and fail over between. Default: this node's own.
+   */
+  finders?: string[]
   limits?: Partial<Limits>
   iceServers?: IceServer[]
   /** STUN for everyone, TURN credentials for registered sessions (server/turn.ts starts coturn) */
@@ -78,6 +83,10 @@ export async function createFinderServer(opts: FinderServerOptions = {}): Promis
     throw new TypeError(`domain "${opts.domain}" is not host[:port] in lowercase`)
   }
   const iceServers = bootstrapSchema.shape.iceServers.parse(opts.iceServers ?? [])
+  const finders = opts.finders?.length ? opts.finders : undefined
+  if (finders && !bootstrapSchema.shape.finders.safeParse(finders).success) {
+    throw new TypeError('finders must be 1 to 8 ws:// or wss:// URLs')
+  }
   const turn = opts.turn ? new TurnIssuer(opts.turn, limits) : undefined
   const registry = opts.registry ?? createMemoryRegistry({ knownPeerFiles: limits.knownPeerFiles })
   const ctx: FinderContext = {
@@ -98,6 +107,7 @@ export async function createFinderServer(opts: FinderServerOptions = {}): Promis
     limits,
     turn,
     secure: !!opts.tls,
+    finders,
   })
   let closing: Promise<void> | undefined
 

@@ -14,7 +14,8 @@ import { turnFromEnv } from './turn-env.ts'
  * TURN=off (TURN=on: also on a loopback-only HOST). docs/networking.md has the whole story.
  * REDIS_URL (redis://host:port): join the finder cluster whose registry lives in that Redis
  * (docs/finder.md, "Cluster"); unset, registrations live in this process. REDIS_PREFIX
- * (default openpeer:) keeps several clusters apart in one Redis.
+ * (default openpeer:) keeps several clusters apart in one Redis. FINDER_URLS (comma-separated
+ * ws:// or wss:// URLs of every node) is what the bootstrapper lists instead of this node alone.
  */
 const port = Number(process.env.PORT || 10443)
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -65,6 +66,9 @@ const server = await createFinderServer({
   iceServers: process.env.ICE_SERVERS ? JSON.parse(process.env.ICE_SERVERS) : undefined,
   turn: turn.service,
   registry,
+  finders: process.env.FINDER_URLS?.split(',')
+    .map((url) => url.trim())
+    .filter(Boolean),
   tls: tlsFiles && { cert: readFileSync(tlsFiles.cert), key: readFileSync(tlsFiles.key) },
 }).catch(async (err: unknown) => {
   await turn.stop()
