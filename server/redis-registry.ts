@@ -30,6 +30,12 @@ export interface RedisRegistryOptions {
   knownPeerFileTtl?: number
   /** how long the first connection may take before start fails (ms); default 3000 */
   connectTimeout?: number
+  /**
+   * how long one registry call may wait for Redis before it fails with ERR_UNAVAILABLE (ms);
+   * default 2000. A Redis that hangs without closing its connection must not stall the sockets
+   * whose frames wait behind that call.
+   */
+  commandTimeout?: number
   log?: (line: string) => void
 }
 
@@ -179,6 +185,7 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
   const prefix = opts.prefix ?? 'openpeer:'
   const pfTtl = opts.knownPeerFileTtl ?? 30 * 24 * 3600_000
   const connectTimeout = opts.connectTimeout ?? 3000
+  const commandTimeout = opts.commandTimeout ?? 2000
   const log = opts.log ?? ((line: string) => console.error(line))
   const node = randomId()
   const key = {
@@ -268,13 +275,21 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
 
   /** Redis trouble becomes one coded error the client retries; our own codes pass through. */
   async function guarded<T>(run: () => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined
     try {
-      return await run()
+      return await Promise.race([
+        run(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('Redis did not answer')), commandTimeout)
+        }),
+      ])
     } catch (e) {
       if (isOpenPeerError(e)) throw e
       throw new OpenPeerError('ERR_UNAVAILABLE', 'the finder cannot reach its registry', {
         cause: e,
       })
+    } finally {
+      clearTimeout(timer)
     }
   }
 

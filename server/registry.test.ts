@@ -163,6 +163,23 @@ describe('redis registry: a cluster of nodes', () => {
     }
   })
 
+  it('answers ERR_UNAVAILABLE in time when Redis hangs with its connection open', async () => {
+    const own = await startRedis()
+    try {
+      const r = await createRedisRegistry({ url: own.url, commandTimeout: 300, log: () => {} })
+      opened.push(r)
+      await r.register(reg('s1', 'c', 'l1'), max)
+      own.pause()
+      const started = Date.now()
+      await expect(r.get('s1')).rejects.toMatchObject({ code: 'ERR_UNAVAILABLE' })
+      expect(Date.now() - started).toBeLessThan(2000)
+      own.resume()
+      await expect.poll(() => r.get('s1').catch(() => undefined)).toMatchObject({ session: 's1' })
+    } finally {
+      await own.stop()
+    }
+  })
+
   it('fails to start within seconds when Redis is unreachable', async () => {
     const own = await startRedis()
     await own.kill()

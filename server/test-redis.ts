@@ -16,6 +16,9 @@ export interface TestRedis {
   start(): Promise<void>
   /** kill(), idempotent: for afterAll/afterEach. */
   stop(): Promise<void>
+  /** SIGSTOP / SIGCONT: a Redis that hangs with its connections open. */
+  pause(): void
+  resume(): void
 }
 
 const live = new Set<ChildProcess>()
@@ -92,5 +95,16 @@ export async function startRedis(): Promise<TestRedis> {
   }
 
   await start()
-  return { port, url: `redis://127.0.0.1:${port}`, kill, start, stop: kill }
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    kill,
+    start,
+    stop: async () => {
+      child?.kill('SIGCONT')
+      await kill()
+    },
+    pause: () => void child?.kill('SIGSTOP'),
+    resume: () => void child?.kill('SIGCONT'),
+  }
 }
