@@ -1,6 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { randomId } from '../../src/openpeer/identity/index.ts'
-import type { MemoryNetwork, OpenPeerClient } from '../../src/openpeer/index.ts'
+import type {
+  MemoryNetwork,
+  OpenPeerClient,
+  OpenPeerClientOptions,
+} from '../../src/openpeer/index.ts'
 import { createRedisRegistry } from '../../server/redis-registry.ts'
 import type { Registry } from '../../server/registry.ts'
 import { spawnFinder } from '../../server/test-node.ts'
@@ -49,13 +53,20 @@ async function twoNodes(redisUrl = redis.url) {
 }
 
 /** A client that starts at the first (random 0) or the last (random ~1) finder of the list. */
-async function client(name: string, domain: string, network: MemoryNetwork, at: 'n1' | 'n2') {
+async function client(
+  name: string,
+  domain: string,
+  network: MemoryNetwork,
+  at: 'n1' | 'n2',
+  opts: Partial<OpenPeerClientOptions> = {},
+) {
   const c = await memoryClient(
     name,
     domain,
     network,
     {},
     {
+      ...opts,
       finder: {
         minDelay: 20,
         maxDelay: 200,
@@ -132,5 +143,19 @@ describe('clients on a finder cluster', () => {
     const bob = await client('Bob', domain, network, 'n1')
     await connect(bob, alice)
     await chat(bob, alice, 'found after the restart')
+  }, 30_000)
+
+  it('tunnels a session across two nodes when no ICE path exists', async () => {
+    const { domain } = await twoNodes()
+    const network = createMemoryNetwork()
+    network.blocked = true
+    const timings = { iceTimeout: 300, upgradeEvery: 300 }
+    const alice = await client('Alice', domain, network, 'n1', { timings })
+    const bob = await client('Bob', domain, network, 'n2', { timings })
+    // Bob rings, so Bob opens the relay, at his node; Alice must join it there, not at hers.
+    const tunnel = until(alice, 'contact:state', (v) => v.path === 'tunnel', 10_000)
+    await connect(bob, alice)
+    await tunnel
+    await chat(alice, bob, 'through the relay of the other node')
   }, 30_000)
 })

@@ -105,6 +105,8 @@ describe('FinderConnection', () => {
     expect(opened[1]).not.toBe('ws://b.test/finder')
     expect(conn.url).toBe(opened[1])
     expect(conn.relay.url).toBe(opened[1]!.replace('/finder', '/relay'))
+    // Every node's relay: where an initiator on another node may ask this side to join it.
+    expect(conn.relay.urls).toEqual(urls.map((url) => url.replace('/finder', '/relay')))
     sockets[1]!.open()
     // A socket that stopped answering is given up for another node too, at once.
     conn.restart('no answer')

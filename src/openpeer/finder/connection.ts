@@ -133,10 +133,12 @@ export class FinderConnection extends Emitter<FinderConnectionEvents> {
   /** The relay tunnel beside this finder (FindChannel): same host and port, path /relay. */
   get relay(): {
     url: string
+    urls: string[]
     open(context: string): Promise<{ token: string; peerToken: string }>
   } {
     return {
       url: new URL(RELAY_PATH, this.current).href,
+      urls: this.urls.map((url) => new URL(RELAY_PATH, url).href),
       open: (context) => this.request('relay-open', { context }),
     }
   }
