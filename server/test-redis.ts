@@ -58,7 +58,17 @@ export async function startRedis(): Promise<TestRedis> {
   if (!haveRedisServer()) {
     throw new Error('redis-server is not installed (apt-get install redis-server; .ci/run does)')
   }
-  const port = await freePort()
+  // Another test may bind the free port first: then try another one.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOn(await freePort())
+    } catch (e) {
+      if (attempt >= 3) throw e
+    }
+  }
+}
+
+async function startOn(port: number): Promise<TestRedis> {
   let child: ChildProcess | undefined
   let output = ''
 

@@ -31,7 +31,9 @@ const idOf = (c: OpenPeerClient): string => c.identity()!.contactId
 
 async function twoNodes(redisUrl = redis.url) {
   const prefix = `m${randomId(4)}:`
-  const [p1, p2] = [await freePort(), await freePort()]
+  const p1 = await freePort()
+  let p2 = await freePort()
+  while (p2 === p1) p2 = await freePort()
   // The cluster's domain is node 1's address: that is where clients bootstrap.
   const domain = `127.0.0.1:${p1}`
   const finders = [`ws://127.0.0.1:${p1}/finder`, `ws://127.0.0.1:${p2}/finder`]
