@@ -1,5 +1,6 @@
 import { encode, type ReplayGuard, type WireMessage } from '../src/openpeer/wire/index.ts'
-import type { Limits } from './limits.ts'
+import type { Limits, TokenBucket } from './limits.ts'
+import type { VerifyGate } from './verify-gate.ts'
 import type { RelayHub } from './relay.ts'
 import type { Registration, Registry } from './registry.ts'
 import type { TurnIssuer } from './turn-credentials.ts'
@@ -15,6 +16,15 @@ export interface Connection {
   send(message: WireMessage): boolean
   /** Sends an already encoded frame (a fork sends one encoding to many sockets). */
   sendText(text: string): boolean
+  /**
+   * registered, and never caught with a bad signature: its signature checks go first and spend
+   * no address budget (verify-gate.ts)
+   */
+  trusted: boolean
+  /** sent a proof whose signature failed: its checks wait behind everyone's (verify-gate.ts) */
+  suspect: boolean
+  /** the signature checks its address may still ask for while untrusted */
+  readonly verifyBudget: TokenBucket
 }
 
 /** Shared state of one finder server, handed to every handler. */
@@ -23,6 +33,8 @@ export interface FinderContext {
   /** the registry's replay cache (shared by the cluster with Redis) */
   replay: ReplayGuard
   limits: Limits
+  /** bounds signature verification, per address and in all (verify-gate.ts) */
+  verifier: VerifyGate
   /** the relay tunnels this server pairs and forwards */
   relays: RelayHub
   /** session id → live socket on this server */

@@ -155,11 +155,16 @@ describe('peer-location-find', () => {
     const old = await findRequestBody(alice, 'a1', bob, { now: Date.now() - 10 * 60_000 })
     expect((await a.request('peer-location-find', old)).error?.reason).toMatch(/^ERR_EXPIRED/)
 
+    // A field outside the find secret proof: only the signature can tell.
     const tampered = await findRequestBody(alice, 'a1', bob)
-    tampered.proof.context = randomId()
+    tampered.proof.sealed = (await findRequestBody(alice, 'a1', bob)).proof.sealed
     const bad = await a.request('peer-location-find', tampered)
     expect(bad.error?.code).toBe(401)
     expect(bad.error?.reason).toMatch(/^ERR_SIGNATURE/)
+    // The context is bound by the find secret proof too, checked first (it is cheaper).
+    const moved = await findRequestBody(alice, 'a1', bob)
+    moved.proof.context = randomId()
+    expect((await a.request('peer-location-find', moved)).error?.reason).toMatch(/^ERR_FIND_DENIED/)
 
     const once = await findRequestBody(alice, 'a1', bob)
     expect((await a.request('peer-location-find', once)).error).toBeUndefined()

@@ -2,13 +2,14 @@ import { OpenPeerError } from '../src/openpeer/errors.ts'
 import {
   constantTimeEqual,
   findSecretProof,
+  jcs,
   parsePeerUri,
   randomId,
   verifyJson,
-  verifySectionA,
 } from '../src/openpeer/identity/index.ts'
 import {
   PROOF_LIFETIME,
+  checkFresh,
   checkProof,
   encode,
   type NotifyOf,
@@ -63,15 +64,19 @@ export async function findRequest(
 ): Promise<ResultBody<'peer-location-find'>> {
   const { proof } = msg
   const me = await registered(ctx, conn)
-  const fromId = await verifySectionA(proof.from)
-  if (fromId !== me.contactId || proof.fromLocation !== me.locationId) {
+  // Cheap checks first, the signature last (docs/finder.md "Flood"). The registered A was
+  // verified at session-create: the same A, byte for byte in JCS, needs no second check.
+  if (jcs(proof.from) !== jcs(me.A) || proof.fromLocation !== me.locationId) {
     throw new OpenPeerError('ERR_FORBIDDEN', 'a find must come from the registered location')
   }
-  await checkProof(proof, proof.from.signKey, {
-    replay: ctx.replay,
-    maxLifetime: PROOF_LIFETIME.finder,
-    what: 'find proof',
-  })
+  // (What verifySectionA would still say of it: it may have expired since it registered.)
+  if (me.A.expires < ctx.replay.now())
+    throw new OpenPeerError('ERR_EXPIRED', 'section A has expired')
+  const fromId = me.contactId
+  const what = 'find proof'
+  checkFresh(proof, { maxLifetime: PROOF_LIFETIME.finder, now: ctx.replay.now(), what })
+  if (await ctx.replay.seen(proof.nonce))
+    throw new OpenPeerError('ERR_REPLAY', 'this proof was already used')
   const target = parsePeerUri(proof.to).contactId
   let locations = reachable(ctx, await ctx.registry.locations(target))
   if (target === me.contactId) {
@@ -87,10 +92,20 @@ export async function findRequest(
   if (!locations.some((reg) => reg.B)) {
     throw new OpenPeerError('ERR_FIND_DENIED', 'contact is not findable')
   }
-  const holders = await holdersOf(locations, proof, fromId)
-  if (holders.length === 0) {
-    throw new OpenPeerError('ERR_FIND_DENIED', 'find secret proof does not match')
-  }
+  // The crypto, through the gate (verify-gate.ts): the find secret proof (an HMAC) first, the
+  // signature only for a find that holds the secret.
+  const holders = await ctx.verifier.run(conn, async () => {
+    const holders = await holdersOf(locations, proof, fromId)
+    if (holders.length === 0) {
+      throw new OpenPeerError('ERR_FIND_DENIED', 'find secret proof does not match')
+    }
+    await checkProof(proof, proof.from.signKey, {
+      replay: ctx.replay,
+      maxLifetime: PROOF_LIFETIME.finder,
+      what,
+    })
+    return holders
+  })
   await ctx.registry.addRoute(
     {
       context: proof.context,
@@ -135,7 +150,7 @@ export async function findReply(
   if (me.contactId !== route.targetContactId || proof.location !== me.locationId) {
     throw new OpenPeerError('ERR_FORBIDDEN', 'only a location of the found contact may reply')
   }
-  await verifyJson(me.A.signKey, proof, 'find reply signature')
+  await ctx.verifier.run(conn, () => verifyJson(me.A.signKey, proof, 'find reply signature'))
   const forward: WireMessage = {
     v: 1,
     kind: 'notify',

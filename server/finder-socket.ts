@@ -11,6 +11,7 @@ import {
 import type { Connection, FinderContext } from './context.ts'
 import { findReply, findRequest } from './find.ts'
 import { relayOpen } from './relay.ts'
+import type { IpBudgets } from './ip-limits.ts'
 import { TokenBucket } from './limits.ts'
 import { peerFileGet, sessionCreate, sessionDelete, sessionKeepAlive } from './session.ts'
 import { signal } from './signal.ts'
@@ -26,11 +27,17 @@ function frameText(data: WebSocket.RawData): string | Buffer {
  */
 export class FinderSocket implements Connection {
   readonly session = randomId()
+  trusted = false
+  suspect = false
   private isClosed = false
   private alive = true
   private readonly bucket: TokenBucket
+  private readonly ipBucket: TokenBucket
+  readonly verifyBudget: TokenBucket
   private readonly refusals: TokenBucket
   private queue: Promise<void> = Promise.resolve()
+  /** bytes of frames admitted and not yet handled */
+  private backlog = 0
   private readonly endpoint: Endpoint
   private resolveDone!: () => void
   /** Settles once the socket has closed and its registration and routes are dropped. */
@@ -39,11 +46,13 @@ export class FinderSocket implements Connection {
   constructor(
     private readonly ws: WebSocket,
     readonly domain: string,
-    private readonly ipBucket: TokenBucket,
+    budgets: IpBudgets,
     private readonly ctx: FinderContext,
     private readonly onClose: () => void,
   ) {
     const { limits } = ctx
+    this.ipBucket = budgets.bucket
+    this.verifyBudget = budgets.verify
     this.bucket = new TokenBucket(limits.socketRate, limits.socketBurst)
     this.refusals = new TokenBucket(limits.refusalRate, limits.refusalsBeforeClose)
     this.endpoint = new Endpoint({
@@ -110,20 +119,30 @@ export class FinderSocket implements Connection {
   private onFrame(data: WebSocket.RawData): void {
     if (this.isClosed || this.ws.readyState !== WebSocket.OPEN) return
     const raw = frameText(data)
-    // Both buckets must have a token, so a flooding socket cannot drain its IP's shared budget.
-    if (this.bucket.has() && this.ipBucket.has()) {
+    // Both buckets must have a token, so a flooding socket cannot drain its IP's shared budget;
+    // and frames waiting behind a slow one (its signature in line) are bounded, or they would
+    // pile up in memory at the socket's full rate.
+    const backlogged = this.backlog >= this.ctx.limits.queuedBytesPerSocket
+    if (!backlogged && this.bucket.has() && this.ipBucket.has()) {
       this.bucket.take()
       this.ipBucket.take()
+      const size = raw.length
+      this.backlog += size
       this.queue = this.queue
         .then(() => this.handle(raw))
         .catch((e: unknown) => this.ctx.log(`finder: frame handling failed: ${String(e)}`))
+        .finally(() => (this.backlog -= size))
       return
     }
     if (!this.refusals.take()) {
       this.ws.close(1008, 'rate limit exceeded')
       return
     }
-    this.endpoint.refuse(raw, new OpenPeerError('ERR_RATE_LIMITED', 'slow down: too many messages'))
+    // Answered from a glance at its head: decoding it would cost what the limit is there to save.
+    this.endpoint.refuseUnread(
+      raw,
+      new OpenPeerError('ERR_RATE_LIMITED', 'slow down: too many messages'),
+    )
   }
 
   private async handle(raw: string | Buffer): Promise<void> {

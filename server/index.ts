@@ -16,6 +16,7 @@ import { FinderSocket } from './finder-socket.ts'
 import { RELAY_PATH, RelayHub } from './relay.ts'
 import type { FinderContext } from './context.ts'
 import { IpLimits } from './ip-limits.ts'
+import { VerifyGate } from './verify-gate.ts'
 import { resolveLimits, type Limits } from './limits.ts'
 import { listen } from './listen.ts'
 import { createMemoryRegistry, type Registry } from './registry.ts'
@@ -91,9 +92,14 @@ export async function createFinderServer(opts: FinderServerOptions = {}): Promis
   const registry = opts.registry ?? createMemoryRegistry({ knownPeerFiles: limits.knownPeerFiles })
   const ctx: FinderContext = {
     registry,
-    replay: { now: Date.now, check: (nonce, expires) => registry.checkNonce(nonce, expires) },
+    replay: {
+      now: Date.now,
+      check: (nonce, expires) => registry.checkNonce(nonce, expires),
+      seen: (nonce) => registry.seenNonce(nonce),
+    },
     limits,
     relays: new RelayHub(limits),
+    verifier: new VerifyGate(limits),
     sockets: new Map(),
     log,
     turn,
@@ -135,15 +141,15 @@ export async function createFinderServer(opts: FinderServerOptions = {}): Promis
     const domain = opts.domain ?? hostDomain(req)
     if (!domain) return refuse(socket, 400, 'Bad Request')
     const ip = req.socket.remoteAddress ?? 'unknown'
-    const ipBucket = ipLimits.admit(ip)
-    if (!ipBucket) return refuse(socket, 429, 'Too Many Requests')
+    const budgets = ipLimits.admit(ip)
+    if (!budgets) return refuse(socket, 429, 'Too Many Requests')
     // The raw socket closes in every case (handshake refused, client gone, finder closing).
     socket.once('close', () => ipLimits.release(ip))
     if (path === RELAY_PATH) {
       return relayWss.handleUpgrade(req, socket, head, (ws) => ctx.relays.accept(ws))
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const conn = new FinderSocket(ws, domain, ipBucket, ctx, () => {
+      const conn = new FinderSocket(ws, domain, budgets, ctx, () => {
         connections.delete(conn)
         turn?.detach(conn.session)
       })

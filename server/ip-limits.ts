@@ -3,6 +3,15 @@ import { TokenBucket, type Limits } from './limits.ts'
 interface PerIp {
   sockets: number
   bucket: TokenBucket
+  verify: TokenBucket
+}
+
+/** What an admitted socket shares with the other sockets of its address. */
+export interface IpBudgets {
+  /** messages */
+  bucket: TokenBucket
+  /** signature checks while untrusted (verify-gate.ts) */
+  verify: TokenBucket
 }
 
 /**
@@ -15,15 +24,20 @@ export class IpLimits {
   constructor(private readonly limits: Limits) {}
 
   /** Counts a new socket for `ip`; undefined when the address is at its limit. */
-  admit(ip: string): TokenBucket | undefined {
+  admit(ip: string): IpBudgets | undefined {
     let entry = this.byIp.get(ip)
     if (entry && entry.sockets >= this.limits.socketsPerIp) return undefined
     if (!entry) {
-      entry = { sockets: 0, bucket: new TokenBucket(this.limits.ipRate, this.limits.ipBurst) }
+      const { ipRate, ipBurst, verifyRate, verifyBurst } = this.limits
+      entry = {
+        sockets: 0,
+        bucket: new TokenBucket(ipRate, ipBurst),
+        verify: new TokenBucket(verifyRate, verifyBurst),
+      }
       this.byIp.set(ip, entry)
     }
     entry.sockets += 1
-    return entry.bucket
+    return entry
   }
 
   release(ip: string): void {

@@ -15,8 +15,25 @@ export interface Limits extends RelayLimits {
   /** per-IP token bucket shared by all sockets of that address */
   ipRate: number
   ipBurst: number
+  /**
+   * signature checks an address's untrusted sockets (not registered, or caught with a bad
+   * signature) may ask for: per second and burst, shared by its sockets (see verify-gate.ts)
+   */
+  verifyRate: number
+  verifyBurst: number
+  /** crypto jobs running at once; untrusted ones that may wait, in all and per address */
+  verifyConcurrency: number
+  verifyQueue: number
+  verifyQueuePerIp: number
+  /** untrusted crypto jobs started per second, all addresses together */
+  verifyUntrustedRate: number
   /** concurrent finder sockets per IP address; more are refused with HTTP 429 */
   socketsPerIp: number
+  /**
+   * bytes of frames one socket may have waiting to be handled (behind one whose signature is in
+   * line); more are refused with 429
+   */
+  queuedBytesPerSocket: number
   /** refused frames (refilling at refusalRate/s) a socket may send before it is closed 1008 */
   refusalsBeforeClose: number
   refusalRate: number
@@ -48,7 +65,18 @@ export const DEFAULT_LIMITS: Limits = {
   socketBurst: 50,
   ipRate: 200,
   ipBurst: 400,
+  // A carrier NAT's users register through one address: ten a second is many reconnects.
+  verifyRate: 10,
+  verifyBurst: 40,
+  // libuv runs crypto on 4 threads: more at once would only queue there, out of our hands.
+  verifyConcurrency: 4,
+  verifyQueue: 256,
+  verifyQueuePerIp: 4,
+  // Each job is up to 3 ECDSA checks (~0.5 ms): strangers get at most ~10% of a core.
+  verifyUntrustedRate: 200,
   socketsPerIp: 64,
+  // A burst of small frames fits; sixteen of the largest do.
+  queuedBytesPerSocket: 256 * 1024,
   refusalsBeforeClose: 200,
   refusalRate: 5,
   heartbeatInterval: 30_000,

@@ -453,6 +453,9 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
         if (set === null) throw new OpenPeerError('ERR_REPLAY', 'this proof was already used')
       }),
 
+    seenNonce: (nonce) =>
+      guarded(async () => (await command<number>(['EXISTS', key.nonce + nonce])) === 1),
+
     forward: (to, session, text) =>
       guarded(async () => {
         // PUBLISH counts the subscribers that got it: 0 means that node is gone.

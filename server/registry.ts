@@ -66,6 +66,8 @@ export interface Registry {
    * (on any node: a proof replayed to another finder of the cluster is refused too).
    */
   checkNonce(nonce: string, expires: number): Promise<void>
+  /** True when the nonce is live in the replay cache: a replay, refused before any crypto. */
+  seenNonce(nonce: string): Promise<boolean>
   /**
    * Hands an encoded frame to `session` on another node. Resolves false when no node took it (that
    * node is gone); true means the node received it, not that the socket was still there.
@@ -217,6 +219,10 @@ export function createMemoryRegistry(opts: { knownPeerFiles?: number } = {}): Re
 
     async checkNonce(nonce, expires) {
       replay.check(nonce, expires)
+    },
+
+    async seenNonce(nonce) {
+      return replay.seen(nonce)
     },
 
     async forward() {

@@ -1,7 +1,13 @@
 import { OpenPeerError } from '../src/openpeer/errors.ts'
-import { formatPeerUri, verifyJson, verifySectionA } from '../src/openpeer/identity/index.ts'
+import {
+  contactIdOf,
+  formatPeerUri,
+  verifyJson,
+  verifySectionA,
+} from '../src/openpeer/identity/index.ts'
 import {
   PROOF_LIFETIME,
+  checkFresh,
   checkProof,
   type RequestOf,
   type ResultBody,
@@ -20,21 +26,35 @@ export async function sessionCreate(
 ): Promise<ResultBody<'session-create'>> {
   const { proof } = msg
   const { A, B } = proof.peer
-  const contactId = await verifySectionA(A)
+  // Everything cheap first (docs/finder.md "Flood"): only then the signatures, within bounds.
   if (proof.finder !== conn.domain) {
     throw new OpenPeerError('ERR_FORBIDDEN', 'proof is for another finder')
   }
-  await checkProof(proof, A.signKey, {
-    replay: ctx.replay,
-    maxLifetime: PROOF_LIFETIME.finder,
-    what: 'session proof',
-  })
-  if (B) {
-    await verifyJson(A.signKey, B, 'section B signature')
-    if (B.contact !== formatPeerUri({ domain: A.domain, contactId })) {
-      throw new OpenPeerError('ERR_CONTACT_MISMATCH', 'section B names another contact')
-    }
-  }
+  const what = 'session proof'
+  checkFresh(proof, { maxLifetime: PROOF_LIFETIME.finder, now: ctx.replay.now(), what })
+  if (A.expires < ctx.replay.now()) throw new OpenPeerError('ERR_EXPIRED', 'section A has expired')
+  if (await ctx.replay.seen(proof.nonce))
+    throw new OpenPeerError('ERR_REPLAY', 'this proof was already used')
+  // All crypto runs through the gate (WebCrypto shares libuv's 4 threads, digests too), the
+  // cheapest first: section B's contact needs only a hash.
+  const contactId = await ctx.verifier.run(
+    conn,
+    async () => {
+      const contactId = await contactIdOf(A)
+      if (B && B.contact !== formatPeerUri({ domain: A.domain, contactId })) {
+        throw new OpenPeerError('ERR_CONTACT_MISMATCH', 'section B names another contact')
+      }
+      await verifySectionA(A)
+      await checkProof(proof, A.signKey, {
+        replay: ctx.replay,
+        maxLifetime: PROOF_LIFETIME.finder,
+        what,
+      })
+      if (B) await verifyJson(A.signKey, B, 'section B signature')
+      return contactId
+    },
+    B ? 3 : 2,
+  )
   const expires = Date.now() + ctx.limits.registrationTtl
   const session = conn.session
   await ctx.registry.register(
@@ -56,6 +76,8 @@ export async function sessionCreate(
     await ctx.registry.unregister(session)
     throw new OpenPeerError('ERR_SESSION_CLOSED', 'socket closed')
   }
+  // Registered and honest so far: its signature checks go first from now on (verify-gate.ts).
+  conn.trusted = !conn.suspect
   // TURN costs the operator bandwidth: only a socket that proved an identity gets credentials.
   const turn = ctx.turn?.grant(session)
   return { expires, location: proof.location.id, ...(turn ? { turn } : {}) }
@@ -76,6 +98,7 @@ export async function sessionDelete(
   conn: Connection,
 ): Promise<ResultBody<'session-delete'>> {
   await ctx.registry.unregister(conn.session)
+  conn.trusted = false
   return {}
 }
 

@@ -41,7 +41,7 @@ export async function signal(
     throw new OpenPeerError('ERR_FORBIDDEN', 'this location is not a party to this find')
   }
   // Cheap for the finder, and it keeps junk off the other side's socket.
-  await verifyJson(me.A.signKey, proof, 'signal signature')
+  await ctx.verifier.run(conn, () => verifyJson(me.A.signKey, proof, 'signal signature'))
   const forward: WireMessage = {
     v: 1,
     kind: 'notify',

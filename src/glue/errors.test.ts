@@ -25,6 +25,20 @@ describe('errors glue', () => {
     expect(useUi.getState().error).toBeNull()
   })
 
+  it('the notice names the contact the alert is about, by name or else by id', async () => {
+    const { client } = await startApp()
+    const about = { contactId: BOB.contactId, name: 'Bob' }
+    client.emit('security:alert', { ...alert('ERR_REPLAY', 'rendezvous'), contact: about })
+    expect(useUi.getState().notice).toBe(
+      'A security check failed while rendezvous (from Bob): ERR_REPLAY happened',
+    )
+    const stranger = { contactId: 'f00dcafe'.repeat(8) }
+    client.emit('security:alert', { ...alert('ERR_SIGNATURE', 'rendezvous'), contact: stranger })
+    expect(useUi.getState().notice).toBe(
+      'A security check failed while rendezvous (from contact f00dcafe): ERR_SIGNATURE happened',
+    )
+  })
+
   it('no notice for a stale find secret: that contact reset their links and must ring us', async () => {
     const { client } = await startApp()
     client.emit('security:alert', alert('ERR_FIND_DENIED', 'ringing'))

@@ -16,11 +16,15 @@ export function showError(err: unknown, during: string): void {
 /** Problems nobody awaited: to the console, and security alerts to a notice as well. */
 export function attachErrors(ctx: GlueContext): void {
   onClient(ctx, 'client:error', ({ error, during }) => console.warn(`[openpeer] ${during}:`, error))
-  onClient(ctx, 'security:alert', ({ error, during }) => {
-    console.warn(`[openpeer] security check failed while ${during}:`, error)
+  onClient(ctx, 'security:alert', ({ error, during, contact }) => {
+    console.warn(`[openpeer] security check failed while ${during}:`, error, contact)
     // During an invite the invite's own failure says it better; a stale find secret when ringing
     // only means that contact reset their links and must ring us.
     if (useUi.getState().openingInvite || error.code === 'ERR_FIND_DENIED') return
-    uiActions.notify(`A security check failed while ${during}: ${error.message}`)
+    // Name who it is about, so the person knows whom (or which finder) to distrust.
+    const about = contact
+      ? ` (from ${contact.name ?? `contact ${contact.contactId.slice(0, 8)}`})`
+      : ''
+    uiActions.notify(`A security check failed while ${during}${about}: ${error.message}`)
   })
 }

@@ -12,6 +12,7 @@ import type {
   TorrentInfo,
   TorrentView,
 } from '../openpeer/index.ts'
+import { OpenPeerError } from '../openpeer/index.ts'
 import type { FileService, GlueClient } from './ports.ts'
 
 export const ME: IdentityInfo = {
@@ -176,6 +177,7 @@ export const viewOf = (info: TorrentInfo, more: Partial<TorrentView> = {}): Torr
   eta: 0,
   done: true,
   seeding: true,
+  public: false,
   ...more,
 })
 
@@ -221,5 +223,13 @@ export class FakeFiles implements FileService {
   }
   async remove(infoHash: string): Promise<void> {
     this.views.delete(infoHash)
+  }
+  async addWebSeed(infoHash: string, url: string): Promise<TorrentInfo> {
+    const view = this.views.get(infoHash)
+    if (!view) throw new OpenPeerError('ERR_NOT_FOUND', 'no such file here')
+    if (!/^https?:\/\//.test(url)) throw new OpenPeerError('ERR_WEB_SEED', 'not http(s)')
+    const next = { ...view, magnet: `${view.magnet}&ws=${encodeURIComponent(url)}` }
+    this.views.set(infoHash, next)
+    return next
   }
 }

@@ -168,6 +168,27 @@ describe('files glue', () => {
     expect(useTransfers.getState().byHash[file.infoHash]).toBeUndefined()
   })
 
+  it('a web seed is added to the card and its magnet link; a bad address says why, changing nothing', async () => {
+    const file = fileInfo(7)
+    const rig = await startApp({
+      before: ({ client }) => void client.torrents!.views.set(file.infoHash, viewOf(file)),
+    })
+    await vi.waitFor(() => expect(useTransfers.getState().byHash[file.infoHash]).toBeDefined())
+    expect(await rig.app.actions.addWebSeed(file.infoHash, 'ftp://example.org/a')).toBe(false)
+    expect(useUi.getState().error).toMatchObject({
+      code: 'ERR_WEB_SEED',
+      during: 'adding the web seed',
+    })
+    expect(useTransfers.getState().byHash[file.infoHash]?.magnet).toBe(file.magnet)
+
+    const url = 'https://gateway.example.org/ipfs/bafy/file-7.txt'
+    expect(await rig.app.actions.addWebSeed(file.infoHash, url)).toBe(true)
+    expect(useTransfers.getState().byHash[file.infoHash]?.magnet).toContain(
+      `ws=${encodeURIComponent(url)}`,
+    )
+    expect(useUi.getState().notice).toBe('Web seed added to file-7.txt')
+  })
+
   it('audio and video stream only where a service worker controls the page', async () => {
     const rig = await startApp()
     const file = fileInfo(8)

@@ -25,6 +25,11 @@ export interface FileActions {
   setFileSeeding(infoHash: string, on: boolean): Promise<void>
   removeFile(infoHash: string): Promise<void>
   copyMagnet(infoHash: string): Promise<void>
+  /**
+   * names a web seed (an HTTP(S) server or gateway with the same bytes) in the file's card and
+   * magnet link; true once added, false with the reason shown
+   */
+  addWebSeed(infoHash: string, url: string): Promise<boolean>
   setSeedOnMobileData(on: boolean): void
 }
 
@@ -184,6 +189,19 @@ export function attachFiles(ctx: GlueContext): FilesGlue {
           done: 'Magnet link copied',
           during: 'copying the magnet link',
         })
+      },
+      async addWebSeed(infoHash, url) {
+        if (!t) return false
+        try {
+          await t.addWebSeed(infoHash, url)
+          const view = t.get(infoHash)
+          if (view) transfersActions.upsert(view)
+          uiActions.notify(`Web seed added to ${view?.name ?? 'the file'}`)
+          return true
+        } catch (err) {
+          showError(err, 'adding the web seed')
+          return false
+        }
       },
       setSeedOnMobileData(on) {
         prefsActions.setSeedOnMobileData(on)

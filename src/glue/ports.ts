@@ -48,6 +48,7 @@ export type FileService = Pick<
   | 'streamUrl'
   | 'setSeeding'
   | 'remove'
+  | 'addWebSeed'
 >
 
 /** The client calls the glue makes (a subset of `OpenPeerClient`, so tests can fake it). */

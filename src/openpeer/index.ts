@@ -66,6 +66,8 @@ export { parsePeerUri, formatPeerUri } from './identity/uri.ts'
 export { checkDisplayName, NAME_MAX } from './identity/peer-file.ts'
 /** The safety number of two contact ids (12 groups of 5 digits; docs/safety-numbers.md). */
 export { safetyNumber } from './identity/safety-number.ts'
+export { exportIdentity, importIdentity, type PortableIdentity } from './identity/portable.ts'
+export { KeyedQueue } from './async.ts'
 export { createMemoryStores } from './memory.ts'
 export { simplePeerFactory } from './session/simple-peer.ts'
 export { createMemoryNetwork, type MemoryNetwork } from './testing/index.ts'

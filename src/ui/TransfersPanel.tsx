@@ -1,4 +1,4 @@
-import { useMemo } from 'react'
+import { useMemo, useState } from 'react'
 import type { TorrentView } from '../openpeer/index.ts'
 import { seedingPaused, usePrefs } from '../state/prefs.ts'
 import { newestFirst, useTransfers } from '../state/transfers.ts'
@@ -75,6 +75,42 @@ function TransferRow({ view }: { view: TorrentView }) {
           Remove {view.name}
         </button>
       </div>
+      {view.origin === 'shared' && <WebSeedForm view={view} />}
     </li>
+  )
+}
+
+/**
+ * A web seed for a file one shares: the address of the same file on a web server or gateway
+ * (IPFS, Swarm, Storj, any server with range requests), so it downloads when no contact is on.
+ */
+function WebSeedForm({ view }: { view: TorrentView }) {
+  const { addWebSeed } = useActions()
+  const [url, setUrl] = useState('')
+  const [busy, setBusy] = useState(false)
+  return (
+    <form
+      className="row small web-seed"
+      onSubmit={(e) => {
+        e.preventDefault()
+        setBusy(true)
+        void addWebSeed(view.infoHash, url).then((added) => {
+          setBusy(false)
+          if (added) setUrl('')
+        })
+      }}
+    >
+      <input
+        type="text"
+        inputMode="url"
+        placeholder="https://… the same file on a web server"
+        aria-label={`Web seed for ${view.name}`}
+        value={url}
+        onChange={(e) => setUrl(e.target.value)}
+      />
+      <button type="submit" disabled={busy || !url.trim()}>
+        Add web seed to {view.name}
+      </button>
+    </form>
   )
 }

@@ -27,6 +27,8 @@ const TEXT: Partial<Record<AppErrorCode, string>> = {
   ERR_CLIPBOARD: 'Copying was blocked by the browser. Select the link and copy it by hand.',
   ERR_CONFLICT: 'A profile exists already in this browser.',
   ERR_EMPTY_FILE: 'This file is empty: there is nothing to share.',
+  ERR_WEB_SEED:
+    'That is not a web seed address: give an http:// or https:// address of the same file, without a password.',
   ERR_BAD_PIECE:
     'A contact sent damaged pieces of this file. They were thrown away and that contact is no longer asked for it.',
 }

@@ -10,7 +10,7 @@ import {
   type TorrentService,
 } from '../../src/openpeer/index.ts'
 import { makeClient, startFinder, until } from './harness.ts'
-import { sha256, sha256Of } from './torrent-harness.ts'
+import { befriend, idOf, sha256, sha256Of } from './torrent-harness.ts'
 
 /*
  * Where a file comes from besides contacts (SUPeer): stock BitTorrent clients on a Node host's
@@ -193,6 +193,38 @@ describe('web seeds (BEP 19)', () => {
     expect(forCarol.hits.length).toBeGreaterThan(0)
     expect(forBob.hits).toEqual([])
     expect(bob.torrents.get(info.infoHash)!.downloaded).toBe(0)
+  })
+
+  it('a web seed added after the card went out reaches the contact, who finishes from it when the sharer leaves', async () => {
+    const { server, domain } = await startFinder()
+    cleanups.push(() => server.close())
+    const alice = await sharer('Alice', domain)
+    const bob = await sharer('Bob', domain)
+    await befriend(alice, bob)
+    const data = randomBytes(48 * 1024 * 1024)
+    const firstCard = until(bob, 'torrent:offer')
+    const info = await alice.torrents.share(data, { name: 'film.mkv' })
+    await alice.torrents.offer(idOf(bob), info.infoHash)
+    const stale = await firstCard
+    expect(stale.magnet).not.toContain('ws=')
+
+    const web = await webServer({ '/film.mkv': data })
+    const secondCard = until(bob, 'torrent:offer', (o) => o.magnet.includes('ws='))
+    await alice.torrents.addWebSeed(info.infoHash, web.url('/film.mkv'))
+    await secondCard
+
+    // Bob clicks the card he saw first; Alice leaves as soon as his download has begun.
+    const done = until(bob, 'torrent:done', (v) => v.infoHash === info.infoHash, 120_000)
+    await bob.torrents.download(stale)
+    while (!(bob.torrents.get(info.infoHash)!.downloaded > 0)) {
+      await new Promise((r) => setTimeout(r, 2))
+    }
+    await alice.stop()
+    const atLeave = bob.torrents.get(info.infoHash)!.downloaded
+    expect(atLeave).toBeLessThan(data.length)
+    await done
+    expect(await sha256Of(bob.torrents.stream(info.infoHash))).toBe(sha256(data))
+    expect(web.hits).toContain('/film.mkv')
   })
 
   it('refuses a web seed that is not an http(s) address, and keeps the card as it was', async () => {

@@ -8,7 +8,7 @@ import { SessionManager } from '../session/manager.ts'
 import { Threads } from '../threads/threads.ts'
 import { TorrentService } from '../torrents/service.ts'
 import { ReplayCache } from '../wire/replay.ts'
-import { Contacts } from './contacts.ts'
+import { Contacts, displayNameOf } from './contacts.ts'
 import { Introductions } from './introductions.ts'
 import { Reach } from './reach.ts'
 import { attachSessions } from './routing.ts'
@@ -106,7 +106,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
       upsert: (peer) => this.upsert(peer),
       emit: (event, payload) => this.emit(event, payload),
       now: this.replay.now,
-      report: (err, during) => this.report(err, during),
+      report: (err, during, contactId) => this.report(err, during, contactId),
     })
   }
 
@@ -150,7 +150,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
       relayOnly: this.relayOnly,
       timings: this.opts.timings,
       retryEvery: this.opts.retryEvery ?? 30_000,
-      report: (err, during) => this.report(err, during),
+      report: (err, during, contactId) => this.report(err, during, contactId),
       finderState: (e) => this.emit('finder:state', e),
     })
     this.torrents?.start().catch((err: unknown) => this.report(err, 'loading shared files'))
@@ -246,7 +246,9 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
         rendezvous: this.reach?.rendezvous,
         upsert: (peer, findSecret) => this.upsert(peer, { findSecret }),
         now: this.replay.now,
-        onSecurityAlert: (fn) => this.on('security:alert', ({ error }) => fn(error)),
+        onSecurityAlert: (fn) =>
+          this.on('security:alert', ({ error, contact }) => fn(error, contact?.contactId)),
+        alert: (err, contactId) => this.report(err, 'opening an invite', contactId),
         timeout: this.opts.inviteTimeout ?? 20_000,
       },
       text,
@@ -347,9 +349,15 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     if (changed) this.states.changed(record.contactId)
   }
 
-  private report(error: unknown, during: string): void {
+  private report(error: unknown, during: string, contactId?: string): void {
     const e = asOpenPeerError(error, String(error))
-    this.emit(e.security ? 'security:alert' : 'client:error', { error: e, during })
+    if (!e.security) return void this.emit('client:error', { error: e, during })
+    // The person must be told who: "a check failed" alone names no one to distrust.
+    const record = contactId ? this.contactBook.get(contactId) : undefined
+    const contact = contactId
+      ? { contactId, ...(record ? { name: displayNameOf(record) } : {}) }
+      : undefined
+    this.emit('security:alert', { error: e, during, contact })
   }
 }
 

@@ -20,7 +20,9 @@ export interface InviteDeps {
   pool: () => FinderPool
   rendezvous: Rendezvous | undefined
   upsert(peer: VerifiedPeerFile, findSecret?: string): Promise<void>
-  onSecurityAlert(fn: (error: OpenPeerError) => void): () => void
+  onSecurityAlert(fn: (error: OpenPeerError, contactId?: string) => void): () => void
+  /** reports a security failure about `contactId` (a card the finder served that is not theirs) */
+  alert(error: unknown, contactId: string): void
   /** ms until the whole invite gives up */
   timeout: number
   now: () => number
@@ -48,7 +50,14 @@ export async function acceptInvite(
         ? new OpenPeerError('ERR_NOT_FOUND', `nobody with this invite is known at ${invite.domain}`)
         : err
     })
-  const card = await verifyPeerFile({ A: peer.A }, invite.contactId, deps.now())
+  const card = await verifyPeerFile({ A: peer.A }, invite.contactId, deps.now()).catch(
+    (err: unknown) => {
+      // The finder served someone else's section A: nothing is sent to it, and the person is
+      // told whose invite it lied about.
+      deps.alert(err, invite.contactId)
+      throw err
+    },
+  )
   const opened = waitForSession(deps, invite.contactId, signal)
   opened.catch(() => undefined)
   try {
@@ -96,7 +105,10 @@ function waitForSession(deps: InviteDeps, contactId: string, signal: AbortSignal
       const offEnded = deps.sessions.on('ended', ({ session, error }) => {
         if (session.remoteContactId === contactId && !session.remotePeer && error) reject(error)
       })
-      const offAlert = deps.onSecurityAlert(reject)
+      // An attack on this invite ends it; one about somebody else does not.
+      const offAlert = deps.onSecurityAlert((error, about) => {
+        if (about === undefined || about === contactId) reject(error)
+      })
       return () => (off(), offEnded(), offAlert())
     },
     { onTimeout: () => new OpenPeerError('ERR_TIMEOUT', 'the contact did not answer in time') },

@@ -24,7 +24,7 @@ export interface ReachDeps {
   relayOnly: boolean
   timings?: Partial<SessionTimings> | undefined
   retryEvery: number
-  report(error: unknown, during: string): void
+  report(error: unknown, during: string, contactId?: string): void
   finderState(e: {
     domain: string
     state: 'connecting' | 'online' | 'offline'
@@ -66,7 +66,7 @@ export class Reach {
       iceConfig: () => ice.config(),
       replay: deps.replay,
       known: (id) => deps.contacts.has(id),
-      onError: (error) => deps.report(error, 'rendezvous'),
+      onError: (error, contactId) => deps.report(error, 'rendezvous', contactId),
       ...(deps.timings ? { timings: deps.timings } : {}),
     })
     this.introducer = new Introducer({ sessionsOf: (id) => deps.sessions.ofContact(id) })

@@ -15,7 +15,7 @@ export interface RingerDeps {
   /** our open sessions: mutual contacts who can pass a find on when no finder answers */
   sessions: SessionManager
   rendezvous: Rendezvous
-  report(error: unknown, during: string): void
+  report(error: unknown, during: string, contactId?: string): void
   /** ms between rounds over every offline contact */
   every: number
 }
@@ -100,7 +100,7 @@ export class Ringer {
       // Offline contacts are the normal case; a revoked secret means they must ring us.
       if (!isOpenPeerError(err) || !QUIET.has(err.code)) {
         if (isOpenPeerError(err)) states.failed(contact.contactId, err)
-        this.deps.report(err, `ringing ${contact.contactId.slice(0, 8)}`)
+        this.deps.report(err, `ringing ${contact.contactId.slice(0, 8)}`, contact.contactId)
       }
     }
   }

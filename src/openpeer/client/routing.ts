@@ -22,7 +22,7 @@ export interface RoutingDeps {
   /** adds or updates a verified contact (its new B or C, or who opened a session) */
   upsert(peer: VerifiedPeerFile): Promise<void>
   emit<K extends 'session:open' | 'session:closed'>(event: K, payload: ClientEvents[K]): void
-  report(error: unknown, during: string): void
+  report(error: unknown, during: string, contactId?: string): void
   now: () => number
 }
 
@@ -56,8 +56,8 @@ export function attachSessions(sessions: SessionManager, deps: RoutingDeps): voi
     deps.reach()?.introducer.forget(session)
     deps.reach()?.ringer.ringSoon(contactId)
   })
-  sessions.on('ended', ({ error }) => {
-    if (error?.security) deps.report(error, 'peer session')
+  sessions.on('ended', ({ session, error }) => {
+    if (error?.security) deps.report(error, 'peer session', session.remoteContactId)
   })
 }
 
@@ -89,7 +89,7 @@ function routeSession(session: PeerSession, deps: RoutingDeps): void {
       const A = session.remotePeer.file.A
       verifyPeerFile({ A, ...m.peer }, session.remoteContactId, deps.now())
         .then((p) => deps.upsert(p))
-        .catch((err: unknown) => deps.report(err, 'peer-file-update'))
+        .catch((err: unknown) => deps.report(err, 'peer-file-update', session.remoteContactId))
     }
   })
 }

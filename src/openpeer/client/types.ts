@@ -39,6 +39,12 @@ export interface ContactProblem {
   message: string
 }
 
+/** Who a security alert is about: a contact id, and their name when they are a contact. */
+export interface AlertContact {
+  contactId: string
+  name?: string | undefined
+}
+
 export interface MessageState {
   contactId: string
   msgId: string
@@ -59,8 +65,12 @@ export interface ClientEvents extends TorrentEvents {
   'session:closed': { contactId: string; locationId: string; error?: OpenPeerError | undefined }
   /** something went wrong that nobody awaited; the client carries on */
   'client:error': { error: OpenPeerError; during: string }
-  /** a security check failed: someone sent forged, replayed or redirected data */
-  'security:alert': { error: OpenPeerError; during: string }
+  /**
+   * a security check failed: someone sent forged, replayed or redirected data. `contact` is who
+   * the data came from or claimed to come from (a find names its sender; an invite its
+   * inviter), with the name we know them by when they are in our contacts.
+   */
+  'security:alert': { error: OpenPeerError; during: string; contact?: AlertContact | undefined }
 }
 
 /** The file-sharing events the client passes on from its TorrentService (every one: checked). */

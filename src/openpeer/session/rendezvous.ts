@@ -1,6 +1,6 @@
 import { OpenPeerError, asOpenPeerError } from '../errors.ts'
 import { randomId } from '../identity/encoding.ts'
-import type { SectionA } from '../identity/peer-file.ts'
+import { contactIdOf, type SectionA } from '../identity/peer-file.ts'
 import type { FinderPool } from '../finder/pool.ts'
 import type { PeerLike, PeerOptions, SocketLike } from '../ports.ts'
 import { PathSwitch } from '../tunnel/path-switch.ts'
@@ -36,8 +36,11 @@ export interface RendezvousDeps {
   iceConfig: () => PeerOptions['config']
   replay: ReplayCache
   known: (contactId: string) => boolean
-  /** reports a failure nobody awaits (a bad reply, a refused incoming find) */
-  onError: (error: OpenPeerError) => void
+  /**
+   * reports a failure nobody awaits (a bad reply, a refused incoming find), with the contact it
+   * came from or claimed to come from
+   */
+  onError: (error: OpenPeerError, contactId?: string) => void
   timings?: Partial<SessionTimings>
 }
 
@@ -69,8 +72,11 @@ export class Rendezvous {
     // Finds and signalling flow one way: finder pool → rendezvous → session manager.
     this.unsubscribe = [
       deps.finders.on('request', ({ finder, message }) => {
-        this.receiveFind(finder, message).catch((err: unknown) =>
-          this.deps.onError(asOpenPeerError(err, 'incoming find refused')),
+        this.receiveFind(finder, message).catch(async (err: unknown) =>
+          this.deps.onError(
+            asOpenPeerError(err, 'incoming find refused'),
+            await claimedSender(message.proof.from),
+          ),
         )
       }),
       deps.finders.on('notify', ({ message }) => this.receiveNotify(message)),
@@ -127,7 +133,10 @@ export class Rendezvous {
           : this.onSignal(ctx, message),
       )
       .catch((err: unknown) =>
-        this.deps.onError(asOpenPeerError(err, 'bad signalling from the finder')),
+        this.deps.onError(
+          asOpenPeerError(err, 'bad signalling from the finder'),
+          ctx.remoteContactId,
+        ),
       )
   }
 
@@ -193,8 +202,13 @@ export class Rendezvous {
 
   private async onReply(ctx: Context, message: NotifyOf<'peer-location-find'>): Promise<void> {
     const { proof } = message
-    if (!ctx.digest || proof.requestDigest !== ctx.digest) return
+    if (!ctx.digest) return // our context, but we were found: a reply is not ours to take
+    // Checked (signature, expiry, nonce) before the digest, so that the target's genuine reply
+    // to another find, put into this one, is reported as the replay it is, not dropped unseen.
     const { signal } = await openFindReply(proof, ctx.remoteA, this.deps.me(), this.deps.replay)
+    if (proof.requestDigest !== ctx.digest) {
+      throw new OpenPeerError('ERR_REPLAY', 'find reply answers another find')
+    }
     if (ctx.sessions.has(proof.location)) return
     const session = this.newSession(ctx, proof.context, {
       role: 'initiator',
@@ -276,5 +290,14 @@ export class Rendezvous {
     const route = { context, to, box: ctx.remoteA.boxKey }
     const proof = await makeSignal(this.deps.me(), route, signal, this.now())
     ctx.finder.notify('peer-location-signal', { proof })
+  }
+}
+
+/** Who a refused find says it is from (unverified: the alert says "claims"), if it says at all. */
+async function claimedSender(A: SectionA): Promise<string | undefined> {
+  try {
+    return await contactIdOf(A)
+  } catch {
+    return undefined
   }
 }

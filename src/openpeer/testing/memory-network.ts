@@ -133,6 +133,8 @@ export class MemoryPeer extends PeerEvents implements PeerLike {
       this.local = { sdp: sdpOf(this.id, this.fingerprint, 'answer') }
       this.later(() => {
         this.emitSignal({ type: 'answer', sdp: this.local?.sdp ?? '' })
+        // Both ends trickle their address, as real ones do: tests see both must stay hidden.
+        this.trickle()
         if (this.connected) this.emit('negotiated')
       })
       return
@@ -198,16 +200,20 @@ export class MemoryPeer extends PeerEvents implements PeerLike {
     if (this.offerOptions.iceRestart) this.iceRestarts += 1
     this.local = { sdp: sdpOf(this.id, this.fingerprint, 'offer') }
     this.emitSignal({ type: 'offer', sdp: this.local.sdp })
-    if (!this.connected && this.options.trickle) {
-      this.emitSignal({
-        type: 'candidate',
-        candidate: {
-          candidate: `candidate:1 1 udp 2122260223 ${this.address} 50000 typ host`,
-          sdpMid: '0',
-          sdpMLineIndex: 0,
-        },
-      })
-    }
+    this.trickle()
+  }
+
+  /** One host candidate, while not yet connected (a renegotiation gathers nothing new). */
+  private trickle(): void {
+    if (this.connected || !this.options.trickle) return
+    this.emitSignal({
+      type: 'candidate',
+      candidate: {
+        candidate: `candidate:1 1 udp 2122260223 ${this.address} 50000 typ host`,
+        sdpMid: '0',
+        sdpMLineIndex: 0,
+      },
+    })
   }
 
   private emitSignal(s: MemorySignal): void {

@@ -40,7 +40,10 @@ export interface EngineTorrent {
   wires: EngineWire[]
   /** verified pieces, once metadata is known */
   bitfield?: { get(index: number): boolean }
-  files: { stream(): ReadableStream<Uint8Array>; readonly streamURL: string }[]
+  files: {
+    stream(range?: { start: number; end: number }): ReadableStream<Uint8Array>
+    readonly streamURL: string
+  }[]
   _peers?: Map<string, EnginePeer>
   addPeer(conn: object): boolean
   addWebSeed(url: string): void

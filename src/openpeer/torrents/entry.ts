@@ -62,6 +62,7 @@ export function viewOf(entry: Entry, peers: number): TorrentView {
     eta: done ? 0 : speed > 0 && Number.isFinite(left) ? Math.ceil(left / 1000) : null,
     done,
     seeding: record.seeding,
+    public: record.public ?? false,
     error: entry.error?.code,
   }
 }

@@ -12,11 +12,24 @@ export interface OffersDeps {
   save: (entry: Entry) => Promise<void>
   emit: <K extends keyof TorrentEvents>(event: K, payload: TorrentEvents[K]) => void
   ask: (session: PeerSession, entry: Entry) => Promise<void>
+  /** a card came again with sources (web seeds) the file we hold may not know yet */
+  merge: (entry: Entry, sources: MagnetSources) => void
 }
+
+/** Cards remembered per infohash, so a download started from an older card gets newer sources. */
+const CARDS_MAX = 500
 
 /** File cards (`torrent-offer`) going out to contacts and coming in from them. */
 export class Offers {
+  private readonly cards = new Map<string, TorrentInfo>()
+
   constructor(private readonly deps: OffersDeps) {}
+
+  /** The sources the newest card received for `infoHash` names (a sharer adds web seeds later). */
+  latestSources(infoHash: string): MagnetSources {
+    const card = this.cards.get(infoHash)
+    return card ? sourcesOf(card.magnet) : {}
+  }
 
   async offer(contactId: string, entry: Entry): Promise<{ sent: boolean }> {
     const sessions = this.deps.sessions().filter((s) => s.remoteContactId === contactId)
@@ -44,11 +57,15 @@ export class Offers {
 
   received(session: PeerSession, body: NotifyBody<'torrent-offer'>): void {
     const contactId = session.remoteContactId
+    this.cards.delete(body.infoHash)
+    this.cards.set(body.infoHash, body)
+    if (this.cards.size > CARDS_MAX) this.cards.delete(this.cards.keys().next().value as string)
     this.deps.emit('torrent:offer', { contactId, ...body })
-    // They have it: if we are fetching it, they are one more source.
+    // They have it: if we are fetching it, they are one more source, and so are its web seeds.
     const entry = this.deps.entries.get(body.infoHash)
     if (entry) {
       this.remember(entry, contactId)
+      this.deps.merge(entry, sourcesOf(body.magnet))
       void this.deps.ask(session, entry)
     }
   }

@@ -7,7 +7,7 @@ import { createEngine, whenInfoHash, type Engine, type EngineTorrent } from './e
 import { infoOf, newEntry, watchTorrent, type Entry } from './entry.ts'
 import { Offers, parseTarget } from './offers.ts'
 import { Ticker } from './progress.ts'
-import { cleanWebSeed, magnetOf, sourcesOf } from './names.ts'
+import { cleanWebSeed, magnetOf, sourcesOf, type MagnetSources } from './names.ts'
 import { engineError, seedFile, type ShareOptions } from './seed.ts'
 import { guardStore, storageError } from './store-guard.ts'
 import type {
@@ -50,6 +50,8 @@ export class TorrentService extends Emitter<TorrentEvents> {
       save: (e) => this.save(e),
       emit: (event, payload) => this.emit(event, payload),
       ask: (s, e) => this.ask(s, e),
+      // a card with more web seeds than a magnet link holds keeps the ones we have
+      merge: (e, sources) => void this.merge(e, sources).catch(() => undefined),
     })
     this.ticker = new Ticker({
       entries: this.entries,
@@ -110,10 +112,16 @@ export class TorrentService extends Emitter<TorrentEvents> {
     target: string | TorrentInfo,
     opts: { from?: string[]; signal?: AbortSignal } = {},
   ): Promise<TorrentInfo> {
-    const info = parseTarget(target)
+    const parsed = parseTarget(target)
+    // A card clicked in the conversation may be older than the last one its sharer sent.
+    const info = {
+      ...parsed,
+      magnet: withSources(parsed, this.offers.latestSources(parsed.infoHash)),
+    }
     await this.start()
     throwIfAborted(opts.signal)
     let entry = this.entries.get(info.infoHash)
+    if (entry) await this.merge(entry, sourcesOf(info.magnet)).catch(() => undefined)
     if (entry?.torrent) return infoOf(entry.record)
     if (!entry) {
       entry = newEntry({
@@ -141,15 +149,12 @@ export class TorrentService extends Emitter<TorrentEvents> {
    */
   async addWebSeed(infoHash: string, url: string): Promise<TorrentInfo> {
     const entry = this.require(infoHash)
-    const seed = cleanWebSeed(url)
-    const { record } = entry
-    // The magnet link is where a file's sources live: in the record, the card and the link.
-    const sources = sourcesOf(record.magnet)
-    const webSeeds = [...new Set([...(sources.webSeeds ?? []), seed])]
-    record.magnet = magnetOf(record.infoHash, record.name, record.size, { ...sources, webSeeds })
-    if (entry.torrent && this.webSeedsAllowed()) entry.torrent.addWebSeed(seed)
-    await this.save(entry)
-    return infoOf(record)
+    await this.merge(entry, { webSeeds: [cleanWebSeed(url)] })
+    // Those who have the card get it again with the web seed (those offline, when they are back).
+    for (const contactId of entry.record.contactIds) {
+      await this.offers.offer(contactId, entry).catch(() => undefined)
+    }
+    return infoOf(entry.record)
   }
 
   /**
@@ -169,14 +174,28 @@ export class TorrentService extends Emitter<TorrentEvents> {
    * A public file's magnet link for stock clients: it names this host's BitTorrent port
    * (`x.pe=host:port`), since there is no tracker or DHT to find it by.
    */
-  async publicMagnet(infoHash: string, host: string): Promise<string> {
+  async publicMagnet(
+    infoHash: string,
+    host: string,
+    opts: { webSeedBase?: string } = {},
+  ): Promise<string> {
     const { record } = this.require(infoHash)
     if (!record.public) throw new OpenPeerError('ERR_FORBIDDEN', 'this file is not public')
     const address = (await this.getEngine()).address()
     if (!address) throw new OpenPeerError('ERR_UNAVAILABLE', 'the BitTorrent port is not open')
     const peer = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host
+    const sources = sourcesOf(record.magnet)
+    // The host's own HTTP endpoint (superpeer/webseed.ts) as a web seed and .torrent source.
+    const base = opts.webSeedBase?.replace(/\/$/, '')
     return magnetOf(record.infoHash, record.name, record.size, {
-      ...sourcesOf(record.magnet),
+      webSeeds: [
+        ...(sources.webSeeds ?? []),
+        ...(base ? [`${base}/files/${infoHash}/${encodeURIComponent(record.name)}`] : []),
+      ],
+      exactSources: [
+        ...(sources.exactSources ?? []),
+        ...(base ? [`${base}/torrents/${infoHash}.torrent`] : []),
+      ],
       peers: [`${peer}:${address.port}`],
     })
   }
@@ -241,10 +260,15 @@ export class TorrentService extends Emitter<TorrentEvents> {
   }
 
   /** The file's bytes, streamed from the chunk store (pieces still missing are waited for). */
-  stream(infoHash: string): ReadableStream<Uint8Array> {
+  stream(infoHash: string, range?: { start: number; end: number }): ReadableStream<Uint8Array> {
     const file = this.require(infoHash).torrent?.files[0]
     if (!file) throw new OpenPeerError('ERR_NOT_FOUND', 'this file has no data yet')
-    return file.stream()
+    return file.stream(range)
+  }
+
+  /** The bencoded .torrent of a file whose metadata is known (what `xs=` links serve). */
+  torrentFile(infoHash: string): Uint8Array | undefined {
+    return this.require(infoHash).record.torrentFile
   }
 
   /**
@@ -423,6 +447,20 @@ export class TorrentService extends Emitter<TorrentEvents> {
     return entry
   }
 
+  /** Adds web seeds and .torrent sources to a file's magnet link (and its running torrent). */
+  private async merge(entry: Entry, sources: MagnetSources): Promise<void> {
+    const { record } = entry
+    const before = sourcesOf(record.magnet)
+    const magnet = withSources(record, sources)
+    if (magnet === record.magnet) return
+    record.magnet = magnet
+    const known = new Set(before.webSeeds)
+    if (entry.torrent && this.webSeedsAllowed()) {
+      for (const url of sources.webSeeds ?? []) if (!known.has(url)) entry.torrent.addWebSeed(url)
+    }
+    await this.save(entry)
+  }
+
   private webSeedsAllowed(): boolean {
     return this.opts.webSeedsAllowed?.() ?? true
   }
@@ -430,4 +468,19 @@ export class TorrentService extends Emitter<TorrentEvents> {
   private now(): number {
     return (this.opts.now ?? Date.now)()
   }
+}
+
+/** A file's magnet link with `more` sources beside those it names already. */
+function withSources(
+  file: { infoHash: string; name: string; size: number; magnet: string },
+  more: MagnetSources,
+): string {
+  const had = sourcesOf(file.magnet)
+  const union = (a?: readonly string[], b?: readonly string[]): string[] => [
+    ...new Set([...(a ?? []), ...(b ?? [])]),
+  ]
+  return magnetOf(file.infoHash, file.name, file.size, {
+    webSeeds: union(had.webSeeds, more.webSeeds),
+    exactSources: union(had.exactSources, more.exactSources),
+  })
 }

@@ -45,6 +45,8 @@ export interface TorrentView extends TorrentInfo {
   eta: number | null
   done: boolean
   seeding: boolean
+  /** served to stock BitTorrent clients on the host's BitTorrent port */
+  public: boolean
   error?: ErrorCode | undefined
 }
 

@@ -466,6 +466,21 @@ describe('decode: rejections', () => {
       expectBad(new Uint8Array(bytes).buffer, 'finder')
     }
   })
+
+  it('refuses deep nesting unparsed, but not brackets inside strings', () => {
+    const frame = (inner: string) =>
+      `{"v":1,"kind":"request","type":"peer-file-get","id":"a","x":${inner}}`
+    for (const deep of [
+      '['.repeat(40) + ']'.repeat(40),
+      '{"a":'.repeat(40) + '1' + '}'.repeat(40),
+    ]) {
+      expect(() => decode(frame(deep), 'finder')).toThrow(/nests too deep/)
+    }
+    // 40 brackets in a string (escaped quote and all) are only characters: the schema refuses
+    // the extra field, not the depth.
+    const quoted = JSON.stringify('\\"' + '['.repeat(40))
+    expect(() => decode(frame(quoted), 'finder')).toThrow(/peer-file-get request/)
+  })
 })
 
 describe('decode: frame limits', () => {

@@ -46,6 +46,55 @@ export class WireError extends OpenPeerError {
   }
 }
 
+const HEAD = 512
+const looseDecoder = new TextDecoder('utf-8')
+const headField = (name: string) => new RegExp(`"${name}"\\s*:\\s*"([^"\\\\]{1,64})"`)
+const HEAD_KIND = headField('kind')
+const HEAD_TYPE = headField('type')
+const HEAD_ID = headField('id')
+
+/**
+ * The envelope from a glance at the frame's first bytes, without parsing it: enough to answer
+ * a frame refused for the rate ("slow down") for less than the frame cost to send. Senders
+ * that put `kind`, `type` and `id` first (this library does) get their id back; for others the
+ * answer has none, as for any frame without a usable id.
+ */
+export function glance(raw: unknown): Envelope {
+  let head: string
+  if (typeof raw === 'string') head = raw.slice(0, HEAD)
+  else if (raw instanceof Uint8Array) head = looseDecoder.decode(raw.subarray(0, HEAD))
+  else return { type: 'error' }
+  const kind = HEAD_KIND.exec(head)?.[1]
+  const type = HEAD_TYPE.exec(head)?.[1]
+  const id = HEAD_ID.exec(head)?.[1]
+  return {
+    kind: kind !== undefined && KINDS.has(kind) ? (kind as Kind) : undefined,
+    type: isKnownType(type) ? type : 'error',
+    id: idSchema.safeParse(id).success ? id : undefined,
+  }
+}
+
+/** Deeper than any message in the catalogue (about 6) by a wide margin. */
+export const MAX_DEPTH = 32
+
+/** True when `text` opens more than `max` arrays or objects at once (outside strings). */
+export function nestsDeeperThan(text: string, max: number): boolean {
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 0x5c)
+        i++ // backslash: skip the escaped character
+      else if (c === 0x22) inString = false
+    } else if (c === 0x22) inString = true
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true
+    } else if (c === 0x5d || c === 0x7d) depth--
+  }
+  return false
+}
+
 function isKnownType(type: unknown): type is MessageType {
   return typeof type === 'string' && Object.hasOwn(CATALOGUE, type)
 }
@@ -71,6 +120,9 @@ export function decode(raw: unknown, channel: Channel): WireMessage {
   } else throw new WireError('ERR_BAD_MESSAGE', 'frame is not text')
 
   if (byteLength(text) > MAX_FRAME[channel]) throw tooLarge()
+  // JSON.parse of 16 KiB of "[[[[…" takes a millisecond, 50× a real frame: refused unparsed.
+  if (nestsDeeperThan(text, MAX_DEPTH))
+    throw new WireError('ERR_BAD_MESSAGE', 'frame nests too deep')
   let value: unknown
   try {
     value = JSON.parse(text)

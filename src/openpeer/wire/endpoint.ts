@@ -1,7 +1,7 @@
 import { OpenPeerError, asOpenPeerError } from '../errors.ts'
 import { randomId } from '../identity/encoding.ts'
 import { raceSignal, withTimeout } from '../async.ts'
-import { WireError, decode, encode, errorResult, type Envelope } from './codec.ts'
+import { WireError, decode, encode, errorResult, glance, type Envelope } from './codec.ts'
 import type {
   Channel,
   NotifyBody,
@@ -140,6 +140,11 @@ export class Endpoint {
    * Refuses a frame without handling it (rate limits): answers it with `error` as far as its
    * envelope can be read, and never answers a result.
    */
+  /** Answers a frame refused unread (over a rate): from a glance at its head, not a decode. */
+  refuseUnread(data: unknown, error: OpenPeerError): void {
+    this.answerEnvelope(glance(data), error)
+  }
+
   refuse(data: unknown, error: OpenPeerError): void {
     let envelope: Envelope
     try {

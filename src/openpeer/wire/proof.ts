@@ -31,14 +31,22 @@ export async function checkProof(
   signer: PublicJwk,
   opts: { replay: ReplayGuard; maxLifetime: number; now?: number; what?: string },
 ): Promise<void> {
-  const now = opts.now ?? opts.replay.now()
   const what = opts.what ?? 'proof'
-  if (proof.expires < now) throw new OpenPeerError('ERR_EXPIRED', `${what} has expired`)
-  if (proof.expires > now + opts.maxLifetime + CLOCK_SKEW) {
-    throw new OpenPeerError('ERR_EXPIRED', `${what} claims too long a lifetime`)
-  }
+  checkFresh(proof, { ...opts, now: opts.now ?? opts.replay.now(), what })
   await verifyJson(signer, proof, what)
   await opts.replay.check(proof.nonce, proof.expires)
+}
+
+/** The cheap part of checkProof (expiry and lifetime), for who must check it before any crypto. */
+export function checkFresh(
+  proof: { expires: number },
+  opts: { maxLifetime: number; now: number; what?: string },
+): void {
+  const what = opts.what ?? 'proof'
+  if (proof.expires < opts.now) throw new OpenPeerError('ERR_EXPIRED', `${what} has expired`)
+  if (proof.expires > opts.now + opts.maxLifetime + CLOCK_SKEW) {
+    throw new OpenPeerError('ERR_EXPIRED', `${what} claims too long a lifetime`)
+  }
 }
 
 /** sha256(JCS(proof)), hex: how a reply names the exact request it answers. */

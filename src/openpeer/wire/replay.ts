@@ -6,7 +6,10 @@ import { OpenPeerError } from '../errors.ts'
  */
 export interface ReplayGuard {
   now(): number
+  /** Records the nonce; throws ERR_REPLAY if it was already seen and has not expired. */
   check(nonce: string, expires: number): void | Promise<void>
+  /** True when the nonce is live in the cache: a replay, refused before any crypto. */
+  seen(nonce: string): boolean | Promise<boolean>
 }
 
 /**
@@ -16,7 +19,7 @@ export interface ReplayGuard {
  * captured nonce out and make it playable again.
  */
 export class ReplayCache implements ReplayGuard {
-  private readonly seen = new Map<string, number>()
+  private readonly nonces = new Map<string, number>()
   private lastPrune = -Infinity
 
   constructor(
@@ -28,26 +31,32 @@ export class ReplayCache implements ReplayGuard {
   /** Records the nonce; throws ERR_REPLAY if it was already seen and has not expired. */
   check(nonce: string, expires: number): void {
     const now = this.now()
-    const prev = this.seen.get(nonce)
+    const prev = this.nonces.get(nonce)
     if (prev !== undefined && prev >= now) {
       throw new OpenPeerError('ERR_REPLAY', 'this proof was already used')
     }
-    if (prev === undefined && this.seen.size >= this.max) {
+    if (prev === undefined && this.nonces.size >= this.max) {
       // A full sweep is O(size): at most one per second, whatever the load.
       if (now - this.lastPrune >= 1000 || now < this.lastPrune) this.prune(now)
-      if (this.seen.size >= this.max) {
+      if (this.nonces.size >= this.max) {
         throw new OpenPeerError('ERR_RATE_LIMITED', 'too many recent proofs; try again shortly')
       }
     }
-    this.seen.set(nonce, expires)
+    this.nonces.set(nonce, expires)
+  }
+
+  /** True when the nonce is live in the cache: a replay, refused without checking anything else. */
+  seen(nonce: string): boolean {
+    const prev = this.nonces.get(nonce)
+    return prev !== undefined && prev >= this.now()
   }
 
   get size(): number {
-    return this.seen.size
+    return this.nonces.size
   }
 
   private prune(now: number): void {
     this.lastPrune = now
-    for (const [n, exp] of this.seen) if (exp < now) this.seen.delete(n)
+    for (const [n, exp] of this.nonces) if (exp < now) this.nonces.delete(n)
   }
 }
