@@ -97,7 +97,9 @@ describe.each([
     expect(await r.keepAlive('s1', later)).toMatchObject({ session: 's1', expires: later })
     expect(await r.get('s1')).toMatchObject({ expires: later, A })
     expect(await r.keepAlive('nobody', later)).toBeUndefined()
+    expect(await r.seenNonce('n1')).toBe(false)
     await r.checkNonce('n1', Date.now() + 60_000)
+    expect(await r.seenNonce('n1')).toBe(true)
     await expect(r.checkNonce('n1', Date.now() + 60_000)).rejects.toMatchObject({
       code: 'ERR_REPLAY',
     })
@@ -114,6 +116,7 @@ describe('redis registry: a cluster of nodes', () => {
     await n2.addRoute({ ...route('ctx', 's2'), initiatorNode: n2.node }, { maxPerSession: 2 })
     expect(await n1.route('ctx')).toMatchObject({ initiatorNode: n2.node })
     await n1.checkNonce('n', Date.now() + 60_000)
+    expect(await n2.seenNonce('n')).toBe(true)
     await expect(n2.checkNonce('n', Date.now() + 60_000)).rejects.toMatchObject({
       code: 'ERR_REPLAY',
     })
