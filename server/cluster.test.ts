@@ -140,8 +140,13 @@ describe('a finder cluster on Redis', () => {
     await n2.kill()
     // Its registration is still in Redis until its TTL, but no node listens for it any more.
     expect((await n1.registry.locations(bob.contactId)).map((r) => r.locationId)).toEqual(['b1'])
-    const lost = await a.request('peer-location-find', await findRequestBody(alice, 'a1', bob))
-    expect(lost.error?.reason).toMatch(/^ERR_NOT_FOUND/)
+    // As soon as Redis has seen node 2's connections close.
+    await expect
+      .poll(async () => {
+        const lost = await a.request('peer-location-find', await findRequestBody(alice, 'a1', bob))
+        return lost.error?.reason
+      })
+      .toMatch(/^ERR_NOT_FOUND/)
 
     // Bob's client comes back through node 1 with the same location: it replaces the dead entry.
     const b1 = await online(n1, bob, 'b1')
