@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { createClient } from '@redis/client'
+import { ErrorReply, createClient } from '@redis/client'
 import { OpenPeerError, isOpenPeerError } from '../src/openpeer/errors.ts'
 import { randomId, type SectionA } from '../src/openpeer/identity/index.ts'
 import type { Registration, Registry, Route } from './registry.ts'
@@ -273,6 +273,15 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
   }
   started = true
 
+  // Redis answering with an error (out of memory, a read-only replica, a script bug) is logged:
+  // unlike a lost connection, nothing else would say so. At most one line per 10 s.
+  let lastReplyLog = -Infinity
+  function logReply(e: ErrorReply): void {
+    if (Date.now() - lastReplyLog < 10_000) return
+    lastReplyLog = Date.now()
+    log(`finder: Redis answered ${e.message}`)
+  }
+
   /** Redis trouble becomes one coded error the client retries; our own codes pass through. */
   async function guarded<T>(run: () => Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined
@@ -285,6 +294,7 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
       ])
     } catch (e) {
       if (isOpenPeerError(e)) throw e
+      if (e instanceof ErrorReply) logReply(e)
       throw new OpenPeerError('ERR_UNAVAILABLE', 'the finder cannot reach its registry', {
         cause: e,
       })

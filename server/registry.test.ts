@@ -1,4 +1,5 @@
 // @vitest-environment node
+import { createClient } from '@redis/client'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { SectionA } from '../src/openpeer/identity/index.ts'
 import { randomId } from '../src/openpeer/identity/index.ts'
@@ -179,6 +180,31 @@ describe('redis registry: a cluster of nodes', () => {
       expect(Date.now() - started).toBeLessThan(2000)
       own.resume()
       await expect.poll(() => r.get('s1').catch(() => undefined)).toMatchObject({ session: 's1' })
+    } finally {
+      await own.stop()
+    }
+  })
+
+  it('says why when Redis refuses a write (out of memory), and answers ERR_UNAVAILABLE', async () => {
+    const own = await startRedis()
+    try {
+      const lines: string[] = []
+      const r = await createRedisRegistry({ url: own.url, log: (line) => lines.push(line) })
+      opened.push(r)
+      const admin = createClient({ url: own.url })
+      admin.on('error', () => {})
+      await admin.connect()
+      try {
+        await admin.sendCommand(['CONFIG', 'SET', 'maxmemory', '1'])
+        await expect(r.register(reg('s1', 'c', 'l1'), max)).rejects.toMatchObject({
+          code: 'ERR_UNAVAILABLE',
+        })
+        expect(lines.join('\n')).toMatch(/Redis answered OOM/)
+        await admin.sendCommand(['CONFIG', 'SET', 'maxmemory', '0'])
+        await r.register(reg('s1', 'c', 'l1'), max)
+      } finally {
+        admin.destroy()
+      }
     } finally {
       await own.stop()
     }
