@@ -21,24 +21,31 @@ function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN
 }
 
-async function usedMemory(url: string): Promise<number> {
+async function info(url: string, section: string, field: string): Promise<number> {
   const c = createClient({ url })
   await c.connect()
   try {
-    const info = await c.sendCommand<string>(['INFO', 'memory'])
-    return Number(/used_memory:(\d+)/.exec(info)?.[1])
+    const text = await c.sendCommand<string>(['INFO', section])
+    return Number(new RegExp(`${field}:([\\d.]+)`).exec(text)?.[1])
   } finally {
     c.destroy()
   }
 }
+const usedMemory = (url: string) => info(url, 'memory', 'used_memory')
+/** CPU seconds Redis has used (user + system): its cost per operation, whatever the client. */
+const redisCpu = async (url: string) =>
+  (await info(url, 'cpu', 'used_cpu_user')) + (await info(url, 'cpu', 'used_cpu_sys'))
 
 /** Redis bytes per registered location: a registration, its slot in loc:<contact>, its peer file. */
-async function memoryPerRegistration(url: string): Promise<{ bytes: number; perSecond: number }> {
+async function memoryPerRegistration(
+  url: string,
+): Promise<{ bytes: number; perSecond: number; keepAlives: number; keepAliveCpuUs: number }> {
   const registry = await createRedisRegistry({ url, prefix: 'mem:', log: () => {} })
   const contacts = await Promise.all(
     Array.from({ length: 20 }, (_, i) => makeContact(DOMAIN, `C${i}`)),
   )
   const before = await usedMemory(url)
+  const registered: string[] = []
   const t0 = performance.now()
   const batch = 200
   for (let i = 0; i < N; i += batch) {
@@ -47,9 +54,11 @@ async function memoryPerRegistration(url: string): Promise<{ bytes: number; perS
         const c = contacts[(i + j) % contacts.length]!
         // Real section A and B (their size is what counts), a distinct contact id per location.
         const contactId = randomBytes(32).toString('hex')
+        const session = randomBytes(12).toString('base64url')
+        registered.push(session)
         await registry.register(
           {
-            session: randomBytes(12).toString('base64url'),
+            session,
             node: registry.node,
             contactId,
             locationId: randomBytes(12).toString('base64url'),
@@ -66,8 +75,21 @@ async function memoryPerRegistration(url: string): Promise<{ bytes: number; perS
   }
   const perSecond = (N / (performance.now() - t0)) * 1000
   const after = await usedMemory(url)
+  // Keep-alives: what every registered client sends every 15 s (the largest steady load).
+  const sessions = registered.slice(0, N)
+  const cpu0 = await redisCpu(url)
+  const k0 = performance.now()
+  for (let i = 0; i < sessions.length; i += batch) {
+    await Promise.all(
+      sessions
+        .slice(i, i + batch)
+        .map((session) => registry.keepAlive(session, Date.now() + 600_000)),
+    )
+  }
+  const keepAlives = (sessions.length / (performance.now() - k0)) * 1000
+  const keepAliveCpuUs = (((await redisCpu(url)) - cpu0) * 1e6) / sessions.length
   await registry.close()
-  return { bytes: (after - before) / N, perSecond }
+  return { bytes: (after - before) / N, perSecond, keepAlives, keepAliveCpuUs }
 }
 
 /** Alice on the first node, Bob on the last: one node, or two sharing a Redis. */
@@ -139,6 +161,10 @@ export async function benchCluster(): Promise<void> {
     )
     console.log(
       `  registrations written to Redis         ${mem.perSecond.toFixed(0)} /s (200 at a time)`,
+    )
+    console.log(
+      `  keep-alives through Redis              ${mem.keepAlives.toFixed(0)} /s (200 at a time),` +
+        ` ${mem.keepAliveCpuUs.toFixed(1)} µs of Redis CPU each`,
     )
     console.log(`  find → fork, one node (memory)         p50 ${ms(one.p50)}  p99 ${ms(one.p99)}`)
     console.log(
