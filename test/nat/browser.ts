@@ -2,6 +2,7 @@
  * Chromium inside a lab namespace, driving the real app. Playwright talks to the browser over a
  * pipe, which crosses namespaces, so a two-line wrapper that enters the namespace is its binary.
  */
+import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { chmodSync, createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -12,9 +13,21 @@ import { contactItem, conversation } from '../../bench/browser-lib.ts'
 import type { SelectedPair } from '../../src/openpeer/index.ts'
 // @ts-expect-error -- plain ESM helper shared with the npm scripts
 import { findChromium } from '../../scripts/find-chromium.mjs'
+// @ts-expect-error -- plain ESM helpers shared with the npm scripts
+import { buildStaleReason, NPX } from '../../scripts/lib.mjs'
 
 export { contactItem, conversation } from '../../bench/browser-lib.ts'
 import { userIn } from '../../bench/browser-lib.ts'
+
+/** dist/ as `npm start` builds it, but without Vitest's environment (no polyfills under VITEST). */
+export function buildApp(): void {
+  if (!buildStaleReason()) return
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith('VITEST') && k !== 'NODE_ENV'),
+  )
+  if (spawnSync(NPX as string, ['vite', 'build'], { env, stdio: 'inherit' }).status !== 0)
+    throw new Error('vite build failed')
+}
 
 /** Chromium in namespace `ns`, treating the lab's http:// origin as secure (WebCrypto needs it). */
 export async function launchIn(ns: string, origin: string): Promise<Browser> {
@@ -56,8 +69,17 @@ export async function inviteLink(page: Page): Promise<string> {
 export const RECORD_PEER_CONNECTIONS = `(() => {
   const Native = globalThis.RTCPeerConnection
   const all = (globalThis.__labPcs = [])
+  const log = (globalThis.__labPcLog = [])
+  const t0 = performance.now()
   globalThis.RTCPeerConnection = class extends Native {
-    constructor(...args) { super(...args); all.push(this) }
+    constructor(...args) {
+      super(...args)
+      const n = all.push(this)
+      // What each connection went through, for a failure's message.
+      const note = (what) => log.push(Math.round(performance.now() - t0) + ' ms pc ' + n + ' ' + what)
+      this.addEventListener('iceconnectionstatechange', () => note('ice ' + this.iceConnectionState))
+      this.addEventListener('connectionstatechange', () => note(this.connectionState))
+    }
   }
 })()`
 
@@ -78,6 +100,21 @@ const PAGE_PAIR = `(async () => {
   const remote = end(pair.remoteCandidateId)
   return { path: [local.type, remote.type].includes('relay') ? 'relay' : 'direct', local, remote }
 })()`
+
+/** Every RTCPeerConnection the page made: its state and its local ICE username fragment. */
+export async function pageConnections(
+  page: Page,
+): Promise<{ state: string; ufrag: string | undefined }[]> {
+  return (await page.evaluate(`globalThis.__labPcs.map((pc) => ({
+    state: pc.connectionState,
+    ufrag: (/a=ice-ufrag:(\\S+)/.exec((pc.localDescription && pc.localDescription.sdp) || '') || [])[1],
+  }))`)) as { state: string; ufrag: string | undefined }[]
+}
+
+/** What the page's RTCPeerConnections went through (states, with times). */
+export async function pageConnectionLog(page: Page): Promise<string[]> {
+  return (await page.evaluate('globalThis.__labPcLog')) as string[]
+}
 
 /** The selected candidate pair of the page's connected RTCPeerConnection (as path.ts reads it). */
 export async function pagePair(page: Page): Promise<SelectedPair | undefined> {

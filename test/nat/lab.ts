@@ -2,8 +2,21 @@
  * The NAT lab: Linux network namespaces wired as a small internet (docs/networking.md draws it).
  *
  *   h1 198.51.100.2 ─ r1 (NAT) 203.0.113.11 ─┐
- *                                             pub 203.0.113.1 (finder + coturn) ─ sink
- *   h2 192.0.2.2    ─ r2 (NAT) 203.0.113.12 ─┘
+ *   h2 192.0.2.2    ─ r2 (NAT) 203.0.113.12 ─┼─ pub 203.0.113.1 (finder + coturn) ─ sink
+ *   h3 100.64.0.2   ─ r3 (NAT) 203.0.113.13 ─┘
+ *
+ * Two capabilities for reconnection tests, both undone by the call that reverses them:
+ * - `cut(site, true)` drops everything router `site` would forward (an nft table of its own,
+ *   `inet cut`, beside the policy's): the home is off the internet, its NAT mappings and the
+ *   host's sockets untouched, as when a Wi-Fi access point loses its uplink. `cut(site, false)`
+ *   deletes the table. `cut(site, true, { only })` drops only what goes between home `site` and
+ *   home `only`: a broken path between two homes while both still reach everyone else.
+ * - `switchNetwork(site)` moves the host onto its second network (`alt`: another veth from the
+ *   same router, another subnet; the first link's address is removed), as a phone leaving Wi-Fi
+ *   for mobile data: a new host address and a new NAT mapping. Calling it again moves it back.
+ *   With `keepOld` both links stay up (a handover) until `dropOldNetwork(site)`.
+ * - `limit(site, mbit)` shapes the home's downlink (tc tbf on the router's LAN side), so that a
+ *   download lasts long enough to be cut in the middle; `limit(site, undefined)` removes it.
  *
  * pub routes between the routers, as the internet does, and sends everything else (the inner
  * ranges included) into a sink: the internet drops private addresses, and without a route
@@ -28,6 +41,14 @@ export const PUBLIC = '203.0.113.1'
 export const SITES = {
   1: { wan: '203.0.113.11', lan: '198.51.100.1', host: '198.51.100.2', net: '198.51.100.0/24' },
   2: { wan: '203.0.113.12', lan: '192.0.2.1', host: '192.0.2.2', net: '192.0.2.0/24' },
+  // Carrier-grade NAT's shared range: the three documentation ranges are taken.
+  3: { wan: '203.0.113.13', lan: '100.64.0.1', host: '100.64.0.2', net: '100.64.0.0/24' },
+} as const
+/** each home's second network (`switchNetwork`): another subnet behind the same router */
+export const ALT = {
+  1: { lan: '10.0.1.1', host: '10.0.1.2' },
+  2: { lan: '10.0.2.1', host: '10.0.2.2' },
+  3: { lan: '10.0.3.1', host: '10.0.3.2' },
 } as const
 export type Site = keyof typeof SITES
 /** coturn's port in pub (its own namespace: the default is never taken there) */
@@ -45,11 +66,30 @@ export interface RouterPolicy {
 
 export interface Lab {
   /** namespace names */
-  ns: { pub: string; r1: string; r2: string; h1: string; h2: string }
+  ns: { pub: string; r1: string; r2: string; r3: string; h1: string; h2: string; h3: string }
+  /** the host namespace of a home */
+  home(site: Site): string
   /** Replaces router `site`'s NAT and filter rules (and zeroes its counters). */
   setPolicy(site: Site, policy: RouterPolicy): Promise<void>
   /** Bytes between router `site`'s LAN and coturn's port (both ways, UDP and TCP) since setPolicy. */
   turnBytes(site: Site): Promise<number>
+  /**
+   * Cuts home `site` off the internet (`on`) or reconnects it: nothing is forwarded meanwhile.
+   * With `only`, just the path between the two homes breaks (both routers' public addresses):
+   * the rest of the internet, the other homes and the finder, stays reachable.
+   */
+  cut(site: Site, on: boolean, opts?: { only?: Site }): Promise<void>
+  /** Limits what router `site` forwards into the home to `mbit` Mbit/s (undefined: no limit). */
+  limit(site: Site, mbit: number | undefined): Promise<void>
+  /**
+   * Moves home `site`'s host to its other network (and back on the next call): the default
+   * route goes there; the old link goes down with its address unless `keepOld` (then
+   * `dropOldNetwork` takes it down later: a handover, both networks up for a while). Resolves
+   * with the new host address.
+   */
+  switchNetwork(site: Site, opts?: { keepOld?: boolean }): Promise<string>
+  /** Takes down the link `switchNetwork(site, { keepOld: true })` left up. */
+  dropOldNetwork(site: Site): Promise<void>
   /** Spawns a command inside a namespace; the lab kills it on destroy if it still runs. */
   spawn(ns: string, cmd: string, args: string[], opts?: SpawnOptions): ChildProcess
   /** Kills what it spawned, then removes every namespace it made. Idempotent. */
@@ -136,9 +176,12 @@ function policyScript(policy: RouterPolicy): string {
   const filter: string[] = []
   if (policy.onlyTcpTo) {
     const { address, port } = policy.onlyTcpTo
-    filter.push(`iifname "lan" ip daddr ${address} tcp dport ${port} accept`, 'iifname "lan" drop')
+    filter.push(
+      `iifname { "lan", "lan2" } ip daddr ${address} tcp dport ${port} accept`,
+      'iifname { "lan", "lan2" } drop',
+    )
   }
-  if (policy.blockUdp) filter.push('iifname "lan" meta l4proto udp drop')
+  if (policy.blockUdp) filter.push('iifname { "lan", "lan2" } meta l4proto udp drop')
   return `add table ip lab
 delete table ip lab
 table ip lab {
@@ -171,9 +214,17 @@ export async function createLab(): Promise<Lab> {
     pub: `${base}-pub`,
     r1: `${base}-r1`,
     r2: `${base}-r2`,
+    r3: `${base}-r3`,
     h1: `${base}-h1`,
     h2: `${base}-h2`,
+    h3: `${base}-h3`,
   }
+  const router = (site: Site): string => ns[`r${site}`]
+  const home = (site: Site): string => ns[`h${site}`]
+  /** which network each host is on now (switchNetwork) */
+  const onAlt = new Set<Site>()
+  /** the link a host switched away from and still holds (switchNetwork with keepOld) */
+  const left = new Map<Site, string>()
   const children = new Set<ChildProcess>()
   let destroying: Promise<void> | undefined
   // A test process that exits without its afterAll (a crash) still takes the lab with it.
@@ -249,10 +300,10 @@ export async function createLab(): Promise<Lab> {
       'sink',
       'onlink',
     )
-    for (const site of [1, 2] as const) {
+    for (const site of [1, 2, 3] as const) {
       const s = SITES[site]
-      const r = site === 1 ? ns.r1 : ns.r2
-      const h = site === 1 ? ns.h1 : ns.h2
+      const r = router(site)
+      const h = home(site)
       await ip(
         'link',
         'add',
@@ -286,14 +337,97 @@ export async function createLab(): Promise<Lab> {
     throw e
   }
 
+  async function dropOldNetwork(site: Site): Promise<void> {
+    const dev = left.get(site)
+    if (!dev) return
+    left.delete(site)
+    // The old link goes down with its address, as Wi-Fi does when the phone walks away.
+    await ip('-n', home(site), 'addr', 'flush', 'dev', dev)
+    await ip('-n', home(site), 'link', 'set', dev, 'down')
+  }
+
   return {
     ns,
+    home,
     async setPolicy(site, policy) {
-      await nft(site === 1 ? ns.r1 : ns.r2, policyScript(policy))
+      await nft(router(site), policyScript(policy))
     },
+    async cut(site, on, opts = {}) {
+      // Before every other hook (raw is -300): nothing the router forwards gets through, either
+      // way, whatever the policy; the conntrack entries (the NAT mappings) stay as they were.
+      const only = opts.only ? SITES[opts.only].wan : undefined
+      const rules = only
+        ? `type filter hook forward priority -400; policy accept;
+    ip saddr ${only} drop
+    ip daddr ${only} drop`
+        : 'type filter hook forward priority -400; policy drop;'
+      await nft(
+        router(site),
+        on
+          ? `add table inet cut
+delete table inet cut
+table inet cut {
+  chain forward {
+    ${rules}
+  }
+}
+`
+          : 'add table inet cut\ndelete table inet cut\n',
+      )
+    },
+    async limit(site, mbit) {
+      const dev = ['dev', 'lan', 'root']
+      if (mbit === undefined) {
+        await run('ip', ['netns', 'exec', router(site), 'tc', 'qdisc', 'del', ...dev]).catch(
+          () => {}, // no limit was set
+        )
+        return
+      }
+      await run('ip', [
+        ...['netns', 'exec', router(site), 'tc', 'qdisc', 'replace', ...dev],
+        ...['tbf', 'rate', `${mbit}mbit`, 'burst', '32kb', 'latency', '100ms'],
+      ])
+    },
+    async switchNetwork(site, opts = {}) {
+      const r = router(site)
+      const h = home(site)
+      const alt = ALT[site]
+      const s = SITES[site]
+      if (!(await run('ip', ['-n', h, 'link', 'show', 'eth1']).catch(() => false))) {
+        // The second link is made on first use: the router's side stays up from then on.
+        await ip(
+          'link',
+          'add',
+          'lan2',
+          'netns',
+          r,
+          'type',
+          'veth',
+          'peer',
+          'name',
+          'eth1',
+          'netns',
+          h,
+        )
+        await ip('-n', r, 'addr', 'add', `${alt.lan}/24`, 'dev', 'lan2')
+        await ip('-n', r, 'link', 'set', 'lan2', 'up')
+      }
+      const [from, to] = onAlt.has(site)
+        ? [{ dev: 'eth1' }, { dev: 'eth0', host: s.host, gw: s.lan }]
+        : [{ dev: 'eth0' }, { dev: 'eth1', host: alt.host, gw: alt.lan }]
+      await ip('-n', h, 'addr', 'replace', `${to.host}/24`, 'dev', to.dev)
+      await ip('-n', h, 'link', 'set', to.dev, 'up')
+      await ip('-n', h, 'route', 'replace', 'default', 'via', to.gw)
+      if (onAlt.has(site)) onAlt.delete(site)
+      else onAlt.add(site)
+      left.set(site, from.dev)
+      if (!opts.keepOld) await dropOldNetwork(site)
+      return to.host
+    },
+    dropOldNetwork,
     async turnBytes(site) {
       const { stdout } = await run('ip', [
-        ...['netns', 'exec', site === 1 ? ns.r1 : ns.r2],
+        ...['netns', 'exec', router(site)],
         ...['nft', '-j', 'list', 'counter', 'ip', 'lab', 'turn'],
       ])
       const json = JSON.parse(stdout) as { nftables: { counter?: { bytes: number } }[] }

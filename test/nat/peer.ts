@@ -41,17 +41,36 @@ export type Command =
   | { cmd: 'download'; args: { infoHash: string } }
   | { cmd: 'pair' }
   | { cmd: 'waitPath'; args: { path: string } }
-  | { cmd: 'messages' }
+  | { cmd: 'messages'; args?: { from?: string } }
   | { cmd: 'received' }
+  | { cmd: 'introduce'; args: { a: string; b: string } }
+  | { cmd: 'networkChanged' }
+  | { cmd: 'waitProgress'; args: { infoHash: string; at: number } }
+  | { cmd: 'waitConnected'; args: { to: string } }
+  | { cmd: 'contactLog'; args: { to: string } }
+  | { cmd: 'events' }
+  | { cmd: 'progress'; args: { infoHash: string } }
+  | { cmd: 'waitDelivered'; args: { to: string; ms?: number } }
   | { cmd: 'stop' }
 
 const WAIT = 60_000
 let client: OpenPeerClient | undefined
+let stores: ReturnType<typeof createMemoryStores> | undefined
 const peers: PeerLike[] = []
 /** every candidate line and SDP connection line the other side sent us */
 const received: string[] = []
-const messages: string[] = []
+const messages: { from: string; body: string }[] = []
 const offers = new Map<string, TorrentOffer>()
+/** the highest progress (0..1) each download reached */
+const progress = new Map<string, number>()
+/** every state each contact went through, in order ('connected', 'offline', …) */
+const contactLog = new Map<string, string[]>()
+/** what the connections went through (ICE states, closes, errors), for a failure's message */
+const events: string[] = []
+let t0 = performance.now()
+function note(what: string): void {
+  events.push(`${Math.round(performance.now() - t0)} ms ${what}`)
+}
 
 function until<K extends keyof ClientEvents>(
   type: K,
@@ -107,6 +126,13 @@ function createPeer(opts: PeerOptions): PeerLike {
     signal(data)
   }
   peers.push(peer)
+  const n = peers.length
+  const e = peer as unknown as NodeJS.EventEmitter
+  e.on('iceStateChange', (ice: string) => note(`peer ${n} ice ${ice}`))
+  e.on('close', () => note(`peer ${n} closed`))
+  e.on('error', (err: Error & { code?: string }) =>
+    note(`peer ${n} error ${err.code ?? err.message}`),
+  )
   return peer
 }
 
@@ -116,9 +142,14 @@ async function init(args: PeerInit): Promise<{ contactId: string }> {
   client = undefined
   for (const list of [peers, received, messages]) list.length = 0
   offers.clear()
+  progress.clear()
+  contactLog.clear()
+  events.length = 0
+  t0 = performance.now()
+  stores = createMemoryStores()
   const c = createOpenPeerClient(
     {
-      ...createMemoryStores(),
+      ...stores,
       createSocket: (url) => new WebSocket(url) as unknown as SocketLike,
       createPeer,
       fetch: (url, init) => fetch(url, init),
@@ -135,8 +166,18 @@ async function init(args: PeerInit): Promise<{ contactId: string }> {
     },
   )
   client = c
-  c.on('message:received', (m) => messages.push(m.body))
+  c.on('message:received', (m) => messages.push({ from: m.contactId, body: m.body }))
+  c.on('client:error', (e) => note(`error during ${e.during}: ${e.error.code} ${e.error.message}`))
   c.on('torrent:offer', (o) => offers.set(o.infoHash, o))
+  c.on('torrent:progress', (v) =>
+    progress.set(v.infoHash, Math.max(v.progress, progress.get(v.infoHash) ?? 0)),
+  )
+  c.on('contact:state', (v) => {
+    note(`${v.name} ${v.state}${v.problem ? ` (${v.problem.code})` : ''}`)
+    const log = contactLog.get(v.contactId) ?? []
+    if (log.at(-1) !== v.state) log.push(v.state)
+    contactLog.set(v.contactId, log)
+  })
   await c.createIdentity(args.name)
   const online = until('finder:state', (e) => e.state === 'online')
   c.start()
@@ -210,7 +251,10 @@ async function handle(c: Command): Promise<unknown> {
     case 'send':
       return need().sendMessage(c.args.to, c.args.body)
     case 'waitMessage':
-      return waitFor(() => (messages.includes(c.args.body) ? true : undefined), c.args.body)
+      return waitFor(
+        () => (messages.some((m) => m.body === c.args.body) ? true : undefined),
+        c.args.body,
+      )
     case 'share':
       return share(c.args.to, c.args.size)
     case 'download':
@@ -223,7 +267,44 @@ async function handle(c: Command): Promise<unknown> {
         `path ${c.args.path}`,
       )
     case 'messages':
-      return messages
+      return messages.filter((m) => !c.args?.from || m.from === c.args.from).map((m) => m.body)
+    case 'introduce':
+      return need().introduce(c.args.a, c.args.b, { signal: AbortSignal.timeout(WAIT) })
+    case 'networkChanged':
+      need().networkChanged()
+      return true
+    case 'waitProgress':
+      return waitFor(
+        () => ((progress.get(c.args.infoHash) ?? 0) >= c.args.at ? true : undefined),
+        `${c.args.infoHash.slice(0, 8)} at ${c.args.at}`,
+      )
+    case 'waitConnected':
+      return waitFor(
+        () =>
+          need()
+            .contacts()
+            .some((v) => v.contactId === c.args.to && v.state === 'connected')
+            ? true
+            : undefined,
+        `connected to ${c.args.to.slice(0, 8)}`,
+      )
+    case 'waitDelivered': {
+      // Every message to them acknowledged: none is left to send again (a duplicate would be).
+      const deadline = Date.now() + (c.args.ms ?? WAIT)
+      for (;;) {
+        const left = (await stores!.outbox.list()).filter((i) => i.contactId === c.args.to)
+        if (!left.length) return true
+        if (Date.now() > deadline)
+          throw new Error(`never acknowledged: ${left.map((i) => i.body).join(', ')}`)
+        await new Promise((r) => setTimeout(r, 100))
+      }
+    }
+    case 'progress':
+      return progress.get(c.args.infoHash) ?? 0
+    case 'events':
+      return events
+    case 'contactLog':
+      return contactLog.get(c.args.to) ?? []
     case 'received':
       return received
     case 'stop':

@@ -68,7 +68,15 @@ export class LabPeer {
   call(cmd: 'pair'): Promise<{ pair: SelectedPair | undefined; contactPath: string | undefined }>
   call(cmd: 'received'): Promise<string[]>
   call(cmd: 'waitPath', args: Args<'waitPath'>): Promise<true>
-  call(cmd: 'messages'): Promise<string[]>
+  call(cmd: 'messages', args?: { from?: string }): Promise<string[]>
+  call(cmd: 'introduce', args: Args<'introduce'>): Promise<unknown>
+  call(cmd: 'networkChanged'): Promise<true>
+  call(cmd: 'waitProgress', args: Args<'waitProgress'>): Promise<true>
+  call(cmd: 'waitConnected', args: Args<'waitConnected'>): Promise<true>
+  call(cmd: 'contactLog', args: Args<'contactLog'>): Promise<string[]>
+  call(cmd: 'waitDelivered', args: Args<'waitDelivered'>): Promise<true>
+  call(cmd: 'progress', args: Args<'progress'>): Promise<number>
+  call(cmd: 'events'): Promise<string[]>
   call(cmd: 'stop'): Promise<true>
   call(cmd: Command['cmd'], args?: unknown): Promise<unknown> {
     const id = this.next++
@@ -82,8 +90,10 @@ export class LabPeer {
   async stop(): Promise<void> {
     if (this.child.exitCode !== null || !this.child.connected) return
     const exited = new Promise((r) => this.child.once('exit', r))
-    await this.call('stop').catch(() => {})
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 2_000))])
+    const late = (ms: number) => new Promise((r) => setTimeout(r, ms))
+    // A wedged client never answers: the lab's cleanup must not wait for it.
+    await Promise.race([this.call('stop').catch(() => {}), late(5_000)])
+    await Promise.race([exited, late(2_000)])
     if (this.child.exitCode === null) this.child.kill('SIGKILL')
   }
 }

@@ -5,7 +5,6 @@
  * both ways, moves 5 MiB with equal sha256, and checks the selected candidate pair (getStats).
  * A tunnel scenario (everything blocked but the finder's port) fits `onlyTcpTo` in lab.ts.
  */
-import { spawnSync } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -14,10 +13,9 @@ import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 // @ts-expect-error -- plain ESM helpers shared with the npm scripts
 import { findChromium } from '../../scripts/find-chromium.mjs'
-// @ts-expect-error -- plain ESM helpers shared with the npm scripts
-import { buildStaleReason, NPX } from '../../scripts/lib.mjs'
 import {
   appUser,
+  buildApp,
   chatLine,
   contactItem,
   downloadFile,
@@ -38,16 +36,6 @@ const why = await labUnsupported()
 if (why) console.warn(`NAT lab skipped: ${why}`)
 const chromiumFound = !why && !!(await findChromium())
 if (!why && !chromiumFound) console.warn('NAT lab: Chromium scenarios skipped: no Chromium found')
-
-/** dist/ as `npm start` builds it, but without Vitest's environment (no polyfills under VITEST). */
-function buildApp(): void {
-  if (!buildStaleReason()) return
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !k.startsWith('VITEST') && k !== 'NODE_ENV'),
-  )
-  if (spawnSync(NPX as string, ['vite', 'build'], { env, stdio: 'inherit' }).status !== 0)
-    throw new Error('vite build failed')
-}
 
 describe.skipIf(!!why)('NAT lab', () => {
   let lab: Lab

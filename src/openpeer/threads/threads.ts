@@ -37,7 +37,8 @@ export interface ThreadsDeps {
  * contact's session opens again.
  */
 export class Threads {
-  private readonly inflight = new Set<string>()
+  /** each message's delivery under way, resolving to whether it was acknowledged */
+  private readonly inflight = new Map<string, Promise<boolean>>()
   private readonly unsentReads = new Map<string, Set<string>>()
   /*
    * Per contact, messages keep their order at every asynchronous step: as written (saved to
@@ -151,12 +152,28 @@ export class Threads {
     return true
   }
 
+  /**
+   * Sends one message over the contact's open session unless an attempt is under way. An
+   * attempt on a link that died unnoticed fails only when its session closes, which is also when
+   * the session replacing it opens and flushes: the flush waits for that outcome and sends the
+   * message again, in its turn, instead of leaving it in the outbox until the next reconnect.
+   */
   private async deliver(item: OutboxItem): Promise<boolean> {
+    for (let under = this.inflight.get(item.msgId); under; under = this.inflight.get(item.msgId))
+      if (await under) return true
+    const attempt = this.attempt(item)
+    this.inflight.set(item.msgId, attempt)
+    try {
+      return await attempt
+    } finally {
+      if (this.inflight.get(item.msgId) === attempt) this.inflight.delete(item.msgId)
+    }
+  }
+
+  private async attempt(item: OutboxItem): Promise<boolean> {
     const session = this.deps.sessionOf(item.contactId)
     const to = this.deps.uriOf(item.contactId)
     if (!session || !to) return false
-    if (this.inflight.has(item.msgId)) return true
-    this.inflight.add(item.msgId)
     try {
       // Signed and handed to the channel in turn; the answers are awaited side by side.
       const { answer } = await this.sending.run(item.contactId, async () => {
@@ -185,8 +202,6 @@ export class Threads {
       )
         this.deps.onError(err)
       return false
-    } finally {
-      this.inflight.delete(item.msgId)
     }
   }
 }

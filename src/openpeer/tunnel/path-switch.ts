@@ -38,6 +38,19 @@ const isTunnelSignal = (s: unknown): s is TunnelSignal =>
   typeof s === 'object' && s !== null && (s as { type?: unknown }).type === 'tunnel'
 
 /**
+ * Silences and destroys a path we are done with. Its 'error' keeps a listener: simple-peer
+ * emits one a tick after a failure it is already handling (a datachannel that died with its
+ * SCTP association), and an EventEmitter with no 'error' listener throws it — in Node, out of
+ * a timer, which ends the process.
+ */
+function discard(peer: PeerLike | undefined): void {
+  if (!peer) return
+  peer.removeAllListeners()
+  peer.on('error', () => {})
+  peer.destroy()
+}
+
+/**
  * The session's PeerLike, which picks the path (PROTOCOL §5.7). It starts on WebRTC; when ICE
  * has not connected within `iceTimeout` (no UDP, no TURN) the find's two sides set up the relay
  * tunnel through the finder's signalling and the session runs on that. From the tunnel it keeps
@@ -130,7 +143,7 @@ export class PathSwitch extends PeerEvents implements PeerLike {
     this.destroyed = true
     this.connected = false
     for (const t of this.timers) clearTimeout(t)
-    for (const p of [this.ice, this.tunnel, this.upgrade]) letGo(p)
+    for (const p of [this.ice, this.tunnel, this.upgrade]) discard(p)
     setTimeout(() => {
       if (err) this.emit('error', err)
       this.emit('close')
@@ -190,7 +203,7 @@ export class PathSwitch extends PeerEvents implements PeerLike {
     if (!this.tunnelEnded || this.active === this.tunnel) return
     const tunnel = this.tunnel
     this.tunnel = undefined
-    letGo(tunnel)
+    discard(tunnel)
   }
 
   private onPathEnd(peer: PeerLike, err?: Error): void {
@@ -204,7 +217,7 @@ export class PathSwitch extends PeerEvents implements PeerLike {
   private dropUpgrade(): void {
     const peer = this.upgrade
     this.upgrade = undefined
-    letGo(peer)
+    discard(peer)
   }
 
   private tryUpgrade(): void {
@@ -265,7 +278,7 @@ export class PathSwitch extends PeerEvents implements PeerLike {
       initiator: this.opts.peer.initiator,
     })
     // ICE is given up: its late events must not speak for the session.
-    letGo(this.ice)
+    discard(this.ice)
     this.ice = undefined
     this.tunnel = tunnel
     this.active = tunnel
@@ -302,15 +315,4 @@ export class PathSwitch extends PeerEvents implements PeerLike {
       this.every(ms, fn)
     })
   }
-}
-
-/**
- * Drops a path: its late events must not speak for the session, and a late error (a channel
- * failing as it goes) must not be emitted to nobody, which throws.
- */
-function letGo(peer: PeerLike | undefined): void {
-  if (!peer) return
-  peer.removeAllListeners()
-  peer.on('error', () => {})
-  peer.destroy()
 }
