@@ -32,6 +32,8 @@ export function createBootstrapHandler(opts: {
   turn?: TurnIssuer | undefined
   /** the finder itself serves TLS */
   secure?: boolean
+  /** the cluster's finder URLs (FINDER_URLS), listed instead of this node's own */
+  finders?: string[] | undefined
 }) {
   return function serveBootstrap(req: IncomingMessage, res: ServerResponse): void {
     // Any origin may bootstrap this domain: that is how federation works.
@@ -45,7 +47,7 @@ export function createBootstrapHandler(opts: {
     const body: Bootstrap = {
       v: 1,
       domain: opts.domain ?? host,
-      finders: [`${scheme}://${host}${FINDER_PATH}`],
+      finders: opts.finders?.length ? opts.finders : [`${scheme}://${host}${FINDER_PATH}`],
       iceServers: [...opts.iceServers, ...(opts.turn?.stun(host) ?? [])].slice(0, 8),
       limits: {
         finderFrame: MAX_FRAME.finder,

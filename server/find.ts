@@ -17,7 +17,7 @@ import {
   type ResultBody,
   type WireMessage,
 } from '../src/openpeer/wire/index.ts'
-import { reachable, socketOf, type Connection, type FinderContext } from './context.ts'
+import { deliver, reachable, type Connection, type FinderContext } from './context.ts'
 import type { Registration } from './registry.ts'
 
 /** Routes outlive the find proof a little: signalling continues after the proof expired. */
@@ -75,7 +75,7 @@ export async function findRequest(
   const fromId = me.contactId
   const what = 'find proof'
   checkFresh(proof, { maxLifetime: PROOF_LIFETIME.finder, now: ctx.replay.now(), what })
-  if (ctx.replay.seen(proof.nonce))
+  if (await ctx.replay.seen(proof.nonce))
     throw new OpenPeerError('ERR_REPLAY', 'this proof was already used')
   const target = parsePeerUri(proof.to).contactId
   let locations = reachable(ctx, await ctx.registry.locations(target))
@@ -110,6 +110,7 @@ export async function findRequest(
     {
       context: proof.context,
       initiatorSession: conn.session,
+      initiatorNode: ctx.registry.node,
       initiatorLocation: me.locationId,
       initiatorContactId: me.contactId,
       targetContactId: target,
@@ -125,8 +126,9 @@ export async function findRequest(
     proof,
   }
   const text = encode(fork, 'finder')
-  let sent = 0
-  for (const reg of holders) if (socketOf(ctx, reg)?.sendText(text)) sent += 1
+  // Holders on other nodes get the same frame through Redis pub/sub.
+  const delivered = await Promise.all(holders.map((reg) => deliver(ctx, reg, text)))
+  const sent = delivered.filter(Boolean).length
   // Every matching socket closed while we were checking: to the initiator that is "offline".
   if (sent === 0) throw new OpenPeerError('ERR_NOT_FOUND', 'contact is offline or unknown')
   return { locations: sent }
@@ -149,7 +151,6 @@ export async function findReply(
     throw new OpenPeerError('ERR_FORBIDDEN', 'only a location of the found contact may reply')
   }
   await ctx.verifier.run(conn, () => verifyJson(me.A.signKey, proof, 'find reply signature'))
-  const initiator = ctx.sockets.get(route.initiatorSession)
   const forward: WireMessage = {
     v: 1,
     kind: 'notify',
@@ -157,7 +158,8 @@ export async function findReply(
     id: randomId(),
     proof,
   }
-  if (!initiator?.send(forward)) {
+  const initiator = { session: route.initiatorSession, node: route.initiatorNode }
+  if (!(await deliver(ctx, initiator, forward))) {
     throw new OpenPeerError('ERR_NOT_FOUND', 'the initiator has gone')
   }
 }

@@ -35,6 +35,8 @@ export class FinderSocket implements Connection {
   private readonly ipBucket: TokenBucket
   readonly verifyBudget: TokenBucket
   private readonly refusals: TokenBucket
+  private readonly penalize: () => void
+  private strikes = 0
   private queue: Promise<void> = Promise.resolve()
   /** bytes of frames admitted and not yet handled */
   private backlog = 0
@@ -53,6 +55,7 @@ export class FinderSocket implements Connection {
     const { limits } = ctx
     this.ipBucket = budgets.bucket
     this.verifyBudget = budgets.verify
+    this.penalize = budgets.penalize
     this.bucket = new TokenBucket(limits.socketRate, limits.socketBurst)
     this.refusals = new TokenBucket(limits.refusalRate, limits.refusalsBeforeClose)
     this.endpoint = new Endpoint({
@@ -63,6 +66,8 @@ export class FinderSocket implements Connection {
       handlers: {
         request: (msg) => this.logged(msg, () => this.onRequest(msg)),
         notify: (msg) => this.logged(msg, () => this.onNotify(msg)),
+        // A newer client speaking another version is not an attacker: it is told (426), not struck.
+        malformed: (error) => error.code !== 'ERR_VERSION' && this.strike(),
       },
     })
     ctx.sockets.set(this.session, this)
@@ -110,6 +115,13 @@ export class FinderSocket implements Connection {
 
   close(code: number, reason: string): void {
     this.ws.close(code, reason)
+  }
+
+  strike(): void {
+    this.strikes += 1
+    if (this.strikes < this.ctx.limits.strikes || this.isClosed) return
+    this.penalize()
+    this.ws.close(1008, 'malformed or forged frames')
   }
 
   terminate(): void {

@@ -13,7 +13,8 @@ async function client(url = finder.finderUrl): Promise<TestClient> {
 }
 
 beforeAll(async () => {
-  finder = await startFinder({ limits: { ipRate: 10_000, ipBurst: 10_000 } })
+  // Strikes off: these tests look at each bad frame's answer (strikes are tested on their own).
+  finder = await startFinder({ limits: { ipRate: 10_000, ipBurst: 10_000, strikes: 1e9 } })
 })
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.close()))
@@ -190,6 +191,41 @@ describe('rate limits', () => {
       await a.close()
       await new Promise((r) => setTimeout(r, 20))
       await client(strict.finderUrl)
+    } finally {
+      await strict.server.close()
+    }
+  })
+})
+
+describe('strikes', () => {
+  it('closes a socket that sends junk 1008 and keeps its address out for a while', async () => {
+    const strict = await startFinder({ limits: { strikes: 3, strikePenalty: 300 } })
+    try {
+      const junk = await client(strict.finderUrl)
+      const honest = await client(strict.finderUrl)
+      for (let i = 0; i < 3; i++) junk.sendRaw(`{"v":1,"junk":${i}}`)
+      expect((await junk.closed).code).toBe(1008)
+      // The address is kept out: no new socket from it until the penalty is over …
+      await expect(connect(strict.finderUrl)).rejects.toThrow('HTTP 429')
+      // … while its sockets that behaved are still served.
+      const alive = await honest.request('peer-file-get', { contactId: '0'.repeat(64) })
+      expect(alive.error?.code).toBe(404)
+      await new Promise((r) => setTimeout(r, 350))
+      await client(strict.finderUrl)
+    } finally {
+      await strict.server.close()
+    }
+  })
+
+  it('does not count a frame of another protocol version: that is a client to upgrade', async () => {
+    const strict = await startFinder({ limits: { strikes: 2 } })
+    try {
+      const c = await client(strict.finderUrl)
+      for (let i = 0; i < 4; i++) {
+        expect(
+          (await errorFor(c, { v: 2, kind: 'request', type: 'x', id: `v${i}` })).error?.code,
+        ).toBe(426)
+      }
     } finally {
       await strict.server.close()
     }

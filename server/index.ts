@@ -4,12 +4,7 @@ import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { WebSocketServer } from 'ws'
-import {
-  MAX_FRAME,
-  ReplayCache,
-  bootstrapSchema,
-  domainSchema,
-} from '../src/openpeer/wire/index.ts'
+import { MAX_FRAME, bootstrapSchema, domainSchema } from '../src/openpeer/wire/index.ts'
 import {
   BOOTSTRAP_PATH,
   FINDER_PATH,
@@ -31,6 +26,7 @@ import { TurnIssuer, type TurnService } from './turn-credentials.ts'
 export type { Limits } from './limits.ts'
 export type { Registration, Registry, Route } from './registry.ts'
 export { createMemoryRegistry } from './registry.ts'
+export { createRedisRegistry } from './redis-registry.ts'
 export type { TurnService } from './turn-credentials.ts'
 
 export interface FinderServerOptions {
@@ -42,7 +38,16 @@ export interface FinderServerOptions {
   domain?: string
   /** the built app to serve; default <repo>/dist */
   distDir?: string
+  /**
+   * default: an in-memory one, closed with the server. One passed in (createRedisRegistry for a
+   * cluster) belongs to the caller, who closes it after the server.
+   */
   registry?: Registry
+  /**
+   * The finder URLs the bootstrapper lists (ws:// or wss://, at most 8): every node of a cluster,
+   * for clients to spread over and fail over between. Default: this node's own.
+   */
+  finders?: string[]
   limits?: Partial<Limits>
   iceServers?: IceServer[]
   /** STUN for everyone, TURN credentials for registered sessions (server/turn.ts starts coturn) */
@@ -79,10 +84,19 @@ export async function createFinderServer(opts: FinderServerOptions = {}): Promis
     throw new TypeError(`domain "${opts.domain}" is not host[:port] in lowercase`)
   }
   const iceServers = bootstrapSchema.shape.iceServers.parse(opts.iceServers ?? [])
+  const finders = opts.finders?.length ? opts.finders : undefined
+  if (finders && !bootstrapSchema.shape.finders.safeParse(finders).success) {
+    throw new TypeError('finders must be 1 to 8 ws:// or wss:// URLs')
+  }
   const turn = opts.turn ? new TurnIssuer(opts.turn, limits) : undefined
+  const registry = opts.registry ?? createMemoryRegistry({ knownPeerFiles: limits.knownPeerFiles })
   const ctx: FinderContext = {
-    registry: opts.registry ?? createMemoryRegistry({ knownPeerFiles: limits.knownPeerFiles }),
-    replay: new ReplayCache(),
+    registry,
+    replay: {
+      now: Date.now,
+      check: (nonce, expires) => registry.checkNonce(nonce, expires),
+      seen: (nonce) => registry.seenNonce(nonce),
+    },
     limits,
     relays: new RelayHub(limits),
     verifier: new VerifyGate(limits),
@@ -99,6 +113,7 @@ export async function createFinderServer(opts: FinderServerOptions = {}): Promis
     limits,
     turn,
     secure: !!opts.tls,
+    finders,
   })
   let closing: Promise<void> | undefined
 
@@ -165,6 +180,10 @@ export async function createFinderServer(opts: FinderServerOptions = {}): Promis
   for (const timer of timers) timer.unref()
 
   await listen(http, opts.port ?? 10443, opts.host)
+  // Finds, replies and signals that another node of the cluster routes to a socket held here.
+  const unforward = registry.onForward((session, text) => {
+    ctx.sockets.get(session)?.sendText(text)
+  })
   const address = () => {
     const info = http.address() as AddressInfo
     return { port: info.port, host: info.address }
@@ -175,6 +194,7 @@ export async function createFinderServer(opts: FinderServerOptions = {}): Promis
 
   async function shutdown(): Promise<void> {
     for (const timer of timers) clearInterval(timer)
+    unforward()
     const open = [...connections]
     for (const conn of open) conn.close(1001, 'finder shutting down')
     // Give clients a moment to answer the close frame, then cut whoever did not.
@@ -190,6 +210,7 @@ export async function createFinderServer(opts: FinderServerOptions = {}): Promis
     await new Promise<void>((resolve) => relayWss.close(() => resolve()))
     http.closeAllConnections()
     await new Promise<void>((resolve) => http.close(() => resolve()))
+    if (!opts.registry) await registry.close()
   }
 
   return {

@@ -12,6 +12,8 @@ export interface IpBudgets {
   bucket: TokenBucket
   /** signature checks while untrusted (verify-gate.ts) */
   verify: TokenBucket
+  /** keeps the address out for `limits.strikePenalty` ms (it sent junk or forgeries) */
+  penalize(): void
 }
 
 /**
@@ -21,10 +23,20 @@ export interface IpBudgets {
  */
 export class IpLimits {
   private readonly byIp = new Map<string, PerIp>()
-  constructor(private readonly limits: Limits) {}
+  /** addresses kept out, until when (ms); expired ones go as the map is looked at */
+  private readonly penalties = new Map<string, number>()
+  constructor(
+    private readonly limits: Limits,
+    private readonly now: () => number = Date.now,
+  ) {}
 
-  /** Counts a new socket for `ip`; undefined when the address is at its limit. */
+  /** Counts a new socket for `ip`; undefined when the address is at its limit or kept out. */
   admit(ip: string): IpBudgets | undefined {
+    const until = this.penalties.get(ip)
+    if (until !== undefined) {
+      if (until > this.now()) return undefined
+      this.penalties.delete(ip)
+    }
     let entry = this.byIp.get(ip)
     if (entry && entry.sockets >= this.limits.socketsPerIp) return undefined
     if (!entry) {
@@ -37,7 +49,21 @@ export class IpLimits {
       this.byIp.set(ip, entry)
     }
     entry.sockets += 1
-    return entry
+    const budgets = entry
+    return {
+      bucket: budgets.bucket,
+      verify: budgets.verify,
+      penalize: () => this.penalize(ip),
+    }
+  }
+
+  private penalize(ip: string): void {
+    const now = this.now()
+    // Bounded by the addresses that misbehaved within one penalty: drop the expired first.
+    if (this.penalties.size > 10_000) {
+      for (const [addr, until] of this.penalties) if (until <= now) this.penalties.delete(addr)
+    }
+    this.penalties.set(ip, now + this.limits.strikePenalty)
   }
 
   release(ip: string): void {

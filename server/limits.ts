@@ -34,6 +34,13 @@ export interface Limits extends RelayLimits {
    * line); more are refused with 429
    */
   queuedBytesPerSocket: number
+  /**
+   * frames no honest client sends (undecodable, or a forged signature) a socket may send before
+   * it is closed 1008 and its address refused new sockets for `strikePenalty` ms: junk then
+   * costs a flooder a TCP and WebSocket handshake per few frames, not one frame each
+   */
+  strikes: number
+  strikePenalty: number
   /** refused frames (refilling at refusalRate/s) a socket may send before it is closed 1008 */
   refusalsBeforeClose: number
   refusalRate: number
@@ -77,6 +84,8 @@ export const DEFAULT_LIMITS: Limits = {
   socketsPerIp: 64,
   // A burst of small frames fits; sixteen of the largest do.
   queuedBytesPerSocket: 256 * 1024,
+  strikes: 3,
+  strikePenalty: 10_000,
   refusalsBeforeClose: 200,
   refusalRate: 5,
   heartbeatInterval: 30_000,

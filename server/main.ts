@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { createFinderServer } from './index.ts'
+import { createFinderServer, createRedisRegistry, type Registry } from './index.ts'
 import { turnFromEnv } from './turn-env.ts'
 
 /*
@@ -12,6 +12,10 @@ import { turnFromEnv } from './turn-env.ts'
  * TURN_URLS + TURN_SECRET (an external TURN server), else coturn as a child when `turnserver`
  * is on the PATH: TURN_PORT (3478), TURN_TLS_PORT (5349), TURN_LOG (coturn's log file),
  * TURN=off (TURN=on: also on a loopback-only HOST). docs/networking.md has the whole story.
+ * REDIS_URL (redis://host:port): join the finder cluster whose registry lives in that Redis
+ * (docs/finder.md, "Cluster"); unset, registrations live in this process. REDIS_PREFIX
+ * (default openpeer:) keeps several clusters apart in one Redis. FINDER_URLS (comma-separated
+ * ws:// or wss:// URLs of every node) is what the bootstrapper lists instead of this node alone.
  */
 const port = Number(process.env.PORT || 10443)
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -28,6 +32,21 @@ const tlsFiles =
     : undefined
 const host = process.env.HOST || undefined
 const domain = process.env.DOMAIN || undefined
+
+// Before TURN starts: a node that cannot reach its cluster's Redis says so and stops.
+let registry: Registry | undefined
+if (process.env.REDIS_URL) {
+  try {
+    registry = await createRedisRegistry({
+      url: process.env.REDIS_URL,
+      prefix: process.env.REDIS_PREFIX || undefined,
+      log: console.error,
+    })
+  } catch (err) {
+    console.error(`Redis: ${(err as Error).message}`)
+    process.exit(1)
+  }
+}
 
 let turn: Awaited<ReturnType<typeof turnFromEnv>>
 try {
@@ -46,9 +65,14 @@ const server = await createFinderServer({
   distDir: process.env.DIST_DIR || undefined,
   iceServers: process.env.ICE_SERVERS ? JSON.parse(process.env.ICE_SERVERS) : undefined,
   turn: turn.service,
+  registry,
+  finders: process.env.FINDER_URLS?.split(',')
+    .map((url) => url.trim())
+    .filter(Boolean),
   tls: tlsFiles && { cert: readFileSync(tlsFiles.cert), key: readFileSync(tlsFiles.key) },
 }).catch(async (err: unknown) => {
   await turn.stop()
+  await registry?.close()
   throw err
 })
 console.log(`Open Peer finder listening on ${server.url}`)
@@ -56,6 +80,7 @@ console.log(`Open Peer finder listening on ${server.url}`)
 async function stop(): Promise<void> {
   await server.close()
   await turn.stop()
+  await registry?.close()
   process.exit(0)
 }
 process.once('SIGINT', () => void stop())

@@ -1,15 +1,19 @@
 import { OpenPeerError } from '../src/openpeer/errors.ts'
-import type { SectionA, SectionB } from '../src/openpeer/identity/index.ts'
+import { randomId, type SectionA, type SectionB } from '../src/openpeer/identity/index.ts'
+import { ReplayCache } from '../src/openpeer/wire/index.ts'
 
 /**
  * The finder's state as plain data. Sockets never enter it: a registration names the socket by
- * its `session` id, which the server maps to a live socket, so a shared (e.g. Redis) registry can
- * replace the in-memory one without touching the protocol code. Every method is async for that
- * reason.
+ * its `session` id and the `node` (finder process) holding it, which maps them to a live socket,
+ * so the shared Redis registry (server/redis-registry.ts) replaces the in-memory one without
+ * touching the protocol code. Every method is async for that reason: with Redis each one is a
+ * round trip, and each may fail with ERR_UNAVAILABLE while Redis is away.
  */
 export interface Registration {
   /** per-socket session id (random, never sent to clients) */
   session: string
+  /** the finder node holding that socket (Registry.node of the node that registered it) */
+  node: string
   contactId: string
   locationId: string
   label: string
@@ -22,6 +26,8 @@ export interface Registration {
 export interface Route {
   context: string
   initiatorSession: string
+  /** the node holding the initiator's socket */
+  initiatorNode: string
   initiatorLocation: string
   initiatorContactId: string
   targetContactId: string
@@ -29,6 +35,8 @@ export interface Route {
 }
 
 export interface Registry {
+  /** This finder node's id (random per process): what it stamps on registrations and routes. */
+  readonly node: string
   /**
    * Records `reg`, replacing the session's own earlier registration and any registration of the
    * same (contact, location) held by another session (a reloaded page). Throws ERR_CONFLICT when
@@ -53,6 +61,22 @@ export interface Registry {
   dropRoutes(session: string): Promise<void>
   /** Removes what expired before `now`; returns the registrations removed. */
   sweep(now: number): Promise<Registration[]>
+  /**
+   * The proof replay cache: records `nonce` until `expires`, ERR_REPLAY if it was already used
+   * (on any node: a proof replayed to another finder of the cluster is refused too).
+   */
+  checkNonce(nonce: string, expires: number): Promise<void>
+  /** True when the nonce is live in the replay cache: a replay, refused before any crypto. */
+  seenNonce(nonce: string): Promise<boolean>
+  /**
+   * Hands an encoded frame to `session` on another node. Resolves false when no node took it (that
+   * node is gone); true means the node received it, not that the socket was still there.
+   */
+  forward(node: string, session: string, text: string): Promise<boolean>
+  /** Frames other nodes forward to this node's sessions. Returns the unsubscribe. */
+  onForward(handler: (session: string, text: string) => void): () => void
+  /** Lets go of what the registry holds open (Redis connections). Idempotent. */
+  close(): Promise<void>
 }
 
 export function createMemoryRegistry(opts: { knownPeerFiles?: number } = {}): Registry {
@@ -63,6 +87,7 @@ export function createMemoryRegistry(opts: { knownPeerFiles?: number } = {}): Re
   const known = new Map<string, SectionA>()
   const routes = new Map<string, Route>()
   const routesBySession = new Map<string, Set<string>>()
+  const replay = new ReplayCache()
 
   function remove(session: string): Registration | undefined {
     const reg = bySession.get(session)
@@ -88,6 +113,9 @@ export function createMemoryRegistry(opts: { knownPeerFiles?: number } = {}): Re
   }
 
   return {
+    // One process, one node: nothing is ever forwarded between nodes.
+    node: randomId(),
+
     async register(reg, { maxLocations }) {
       const locations = byContact.get(reg.contactId)
       const holder = locations?.get(reg.locationId)
@@ -188,5 +216,23 @@ export function createMemoryRegistry(opts: { knownPeerFiles?: number } = {}): Re
       for (const [context, route] of routes) if (route.expires < now) removeRoute(context)
       return removed
     },
+
+    async checkNonce(nonce, expires) {
+      replay.check(nonce, expires)
+    },
+
+    async seenNonce(nonce) {
+      return replay.seen(nonce)
+    },
+
+    async forward() {
+      return false
+    },
+
+    onForward() {
+      return () => {}
+    },
+
+    async close() {},
   }
 }

@@ -33,7 +33,7 @@ export async function sessionCreate(
   const what = 'session proof'
   checkFresh(proof, { maxLifetime: PROOF_LIFETIME.finder, now: ctx.replay.now(), what })
   if (A.expires < ctx.replay.now()) throw new OpenPeerError('ERR_EXPIRED', 'section A has expired')
-  if (ctx.replay.seen(proof.nonce))
+  if (await ctx.replay.seen(proof.nonce))
     throw new OpenPeerError('ERR_REPLAY', 'this proof was already used')
   // All crypto runs through the gate (WebCrypto shares libuv's 4 threads, digests too), the
   // cheapest first: section B's contact needs only a hash.
@@ -60,6 +60,7 @@ export async function sessionCreate(
   await ctx.registry.register(
     {
       session,
+      node: ctx.registry.node,
       contactId,
       locationId: proof.location.id,
       label: proof.location.label,

@@ -1,7 +1,7 @@
 import { OpenPeerError } from '../src/openpeer/errors.ts'
 import { randomId, verifyJson } from '../src/openpeer/identity/index.ts'
 import type { NotifyOf, WireMessage } from '../src/openpeer/wire/index.ts'
-import { reachable, type Connection, type FinderContext } from './context.ts'
+import { deliver, reachable, type Connection, type FinderContext } from './context.ts'
 import { registered } from './find.ts'
 
 /**
@@ -25,18 +25,18 @@ export async function signal(
     conn.session === route.initiatorSession &&
     me.contactId === route.initiatorContactId &&
     me.locationId === route.initiatorLocation
-  let destination: Connection | undefined
+  let destination: { session: string; node: string }
   if (isInitiator) {
     const targets = reachable(ctx, await ctx.registry.locations(route.targetContactId))
     const to = targets.find((reg) => reg.locationId === proof.to)
     if (!to)
       throw new OpenPeerError('ERR_FORBIDDEN', 'signal is not addressed to the found contact')
-    destination = ctx.sockets.get(to.session)
+    destination = to
   } else if (me.contactId === route.targetContactId) {
     if (proof.to !== route.initiatorLocation) {
       throw new OpenPeerError('ERR_FORBIDDEN', 'signal is not addressed to the initiator')
     }
-    destination = ctx.sockets.get(route.initiatorSession)
+    destination = { session: route.initiatorSession, node: route.initiatorNode }
   } else {
     throw new OpenPeerError('ERR_FORBIDDEN', 'this location is not a party to this find')
   }
@@ -49,7 +49,7 @@ export async function signal(
     id: randomId(),
     proof,
   }
-  if (!destination?.send(forward)) {
+  if (!(await deliver(ctx, destination, forward))) {
     throw new OpenPeerError('ERR_NOT_FOUND', 'the other side has gone')
   }
 }

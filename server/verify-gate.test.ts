@@ -76,6 +76,7 @@ describe('VerifyGate', () => {
     trusted,
     suspect: false,
     verifyBudget: budget,
+    strike: () => {},
   })
   const limits = {
     verifyConcurrency: 1,

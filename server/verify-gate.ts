@@ -57,6 +57,7 @@ export class VerifyGate {
       if (isOpenPeerError(e, 'ERR_SIGNATURE')) {
         conn.trusted = false
         conn.suspect = true
+        conn.strike()
       }
       throw e
     } finally {

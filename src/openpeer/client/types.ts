@@ -102,6 +102,8 @@ export interface OpenPeerClientOptions {
     minDelay?: number
     maxDelay?: number
     heartbeat?: { every?: number; timeout?: number }
+    /** picks among a domain's several finders and paces reconnects (tests: deterministic) */
+    random?: () => number
   }
   /** how often offline contacts are rung again, ms */
   retryEvery?: number

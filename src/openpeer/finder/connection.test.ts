@@ -73,6 +73,48 @@ describe('FinderConnection', () => {
     expect(conn.state).toBe('offline')
   })
 
+  it("spreads over a cluster's finders and moves to another whenever its own fails", () => {
+    const urls = ['ws://a.test/finder', 'ws://b.test/finder', 'ws://c.test/finder']
+    const make = (random: number) => {
+      const opened: string[] = []
+      const sockets: FakeSocket[] = []
+      const conn = new FinderConnection({
+        url: 'ws://unused.test/finder',
+        urls,
+        createSocket: (url) => {
+          opened.push(url)
+          const s = new FakeSocket()
+          sockets.push(s)
+          return s
+        },
+        minDelay: 100,
+        random: () => random,
+      })
+      conn.start()
+      return { conn, opened, sockets }
+    }
+    // Where a client starts is random: different clients land on different nodes.
+    expect(make(0).opened).toEqual(['ws://a.test/finder'])
+    expect(make(0.99).opened).toEqual(['ws://c.test/finder'])
+
+    const { conn, opened, sockets } = make(0.5)
+    expect(opened).toEqual(['ws://b.test/finder'])
+    sockets[0]!.open()
+    sockets[0]!.drop() // node b died
+    vi.advanceTimersByTime(100)
+    expect(opened[1]).not.toBe('ws://b.test/finder')
+    expect(conn.url).toBe(opened[1])
+    expect(conn.relay.url).toBe(opened[1]!.replace('/finder', '/relay'))
+    // Every node's relay: where an initiator on another node may ask this side to join it.
+    expect(conn.relay.urls).toEqual(urls.map((url) => url.replace('/finder', '/relay')))
+    sockets[1]!.open()
+    // A socket that stopped answering is given up for another node too, at once.
+    conn.restart('no answer')
+    expect(opened).toHaveLength(3)
+    expect(opened[2]).not.toBe(opened[1])
+    conn.stop()
+  })
+
   it('fails pending requests when the socket drops, with a coded error', async () => {
     const sockets: FakeSocket[] = []
     const conn = new FinderConnection({

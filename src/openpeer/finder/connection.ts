@@ -25,6 +25,13 @@ export interface FinderConnectionEvents {
 
 export interface FinderConnectionOptions {
   url: string
+  /**
+   * Several finders of one domain (a cluster, the bootstrap's `finders`): the connection starts
+   * at a random one, spreading a domain's clients over them, and every reconnect after a
+   * failure moves to another, so a dead node's clients come back through a live one. Overrides
+   * `url`.
+   */
+  urls?: readonly string[]
   createSocket(url: string): SocketLike
   /** backoff bounds for reconnects, ms */
   minDelay?: number
@@ -46,10 +53,16 @@ export class FinderConnection extends Emitter<FinderConnectionEvents> {
   private readonly backoff: Backoff
   private timer: ReturnType<typeof setTimeout> | undefined
   private stopped = true
+  private readonly urls: readonly string[]
+  private current: string
+  private readonly random: () => number
   state: FinderState = 'offline'
 
   constructor(private readonly opts: FinderConnectionOptions) {
     super()
+    this.random = opts.random ?? Math.random
+    this.urls = opts.urls?.length ? opts.urls : [opts.url]
+    this.current = this.pick(this.urls)
     this.backoff = new Backoff({
       ...(opts.minDelay !== undefined ? { min: opts.minDelay } : {}),
       ...(opts.maxDelay !== undefined ? { max: opts.maxDelay } : {}),
@@ -107,23 +120,25 @@ export class FinderConnection extends Emitter<FinderConnectionEvents> {
     this.setState('offline')
   }
 
-  /** the finder socket's URL (its relay lives beside it, on the same host and port) */
+  /** the finder socket's URL now (its relay lives beside it, on the same host and port) */
   get url(): string {
-    return this.opts.url
+    return this.current
   }
 
   /** who carries a find sent here (FindChannel) */
   get via(): string {
-    return new URL(this.opts.url).host
+    return new URL(this.current).host
   }
 
   /** The relay tunnel beside this finder (FindChannel): same host and port, path /relay. */
   get relay(): {
     url: string
+    urls: string[]
     open(context: string): Promise<{ token: string; peerToken: string }>
   } {
     return {
-      url: new URL(RELAY_PATH, this.opts.url).href,
+      url: new URL(RELAY_PATH, this.current).href,
+      urls: this.urls.map((url) => new URL(RELAY_PATH, url).href),
       open: (context) => this.request('relay-open', { context }),
     }
   }
@@ -158,6 +173,7 @@ export class FinderConnection extends Emitter<FinderConnectionEvents> {
     this.endpoint.failPending(error)
     this.setState('offline', error)
     clearTimeout(this.timer)
+    this.moveOn()
     this.connect()
   }
 
@@ -173,11 +189,21 @@ export class FinderConnection extends Emitter<FinderConnectionEvents> {
     this.endpoint.notify(type, body)
   }
 
+  private pick(urls: readonly string[]): string {
+    return urls[Math.min(urls.length - 1, Math.floor(this.random() * urls.length))] ?? ''
+  }
+
+  /** After a failure: another of the domain's finders, if it has more than one. */
+  private moveOn(): void {
+    const others = this.urls.filter((url) => url !== this.current)
+    if (others.length) this.current = this.pick(others)
+  }
+
   private connect(): void {
     this.setState('connecting')
     let socket: SocketLike
     try {
-      socket = this.opts.createSocket(this.opts.url)
+      socket = this.opts.createSocket(this.current)
     } catch (cause) {
       this.scheduleReconnect(
         new OpenPeerError('ERR_FINDER_UNREACHABLE', 'cannot open the finder socket', { cause }),
@@ -208,6 +234,7 @@ export class FinderConnection extends Emitter<FinderConnectionEvents> {
 
   private scheduleReconnect(error: OpenPeerError): void {
     if (this.stopped) return
+    this.moveOn()
     this.setState('offline', error)
     clearTimeout(this.timer)
     this.timer = setTimeout(() => this.connect(), this.backoff.next())

@@ -45,6 +45,8 @@ export interface FinderPoolOptions {
   origin?: string | undefined
   minDelay?: number
   maxDelay?: number
+  /** picks among a domain's several finders (tests make it deterministic) */
+  random?: () => number
 }
 
 /**
@@ -185,9 +187,12 @@ export class FinderPool extends Emitter<FinderPoolEvents> {
       return
     }
     if (this.stopped || this.entries.get(entry.domain) !== entry) return
+    // A cluster lists several finders: the connection spreads over them and fails over.
     const conn = new FinderConnection({
       url: entry.bootstrap.finders[0] ?? '',
+      urls: entry.bootstrap.finders,
       createSocket: this.opts.ports.createSocket,
+      ...(this.opts.random ? { random: this.opts.random } : {}),
       ...(this.opts.minDelay !== undefined ? { minDelay: this.opts.minDelay } : {}),
       ...(this.opts.maxDelay !== undefined ? { maxDelay: this.opts.maxDelay } : {}),
     })

@@ -24,6 +24,11 @@ export interface FindChannel {
   readonly relay?: {
     /** where both sides connect */
     url: string
+    /**
+     * every relay of that finder's domain (a cluster has one per node): the initiator opens its
+     * relay on its own node and names it, and the target joins it there if it is one of these
+     */
+    urls?: readonly string[]
     /** a relay's two tokens for the exchange `context` (the finder checks who asks) */
     open(context: string): Promise<{ token: string; peerToken: string }>
   }

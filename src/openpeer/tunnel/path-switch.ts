@@ -17,7 +17,12 @@ export interface PathSwitchOptions {
    * The relay tunnel beside what carried the find (its finder); absent through an introducer,
    * and then ICE is the only path.
    */
-  relay?: { url: string; open(context: string): Promise<{ token: string; peerToken: string }> }
+  relay?: {
+    url: string
+    /** the domain's every relay (a finder cluster): where an initiator may ask us to join */
+    urls?: readonly string[]
+    open(context: string): Promise<{ token: string; peerToken: string }>
+  }
   /** ms to wait for ICE before falling back to the tunnel */
   iceTimeout: number
   /** ms between attempts to move a tunnelled session onto an ICE path */
@@ -26,7 +31,7 @@ export interface PathSwitchOptions {
 
 interface TunnelSignal {
   type: 'tunnel'
-  tunnel: { key: string; token?: string }
+  tunnel: { key: string; token?: string; relay?: string }
 }
 
 const isTunnelSignal = (s: unknown): s is TunnelSignal =>
@@ -67,6 +72,8 @@ export class PathSwitch extends PeerEvents implements PeerLike {
   private tunnelEnded = false
   private tunnelKey: Promise<TunnelKeyPair> | undefined
   private token: string | undefined
+  /** the relay holding our token: the initiator's node in a finder cluster */
+  private relayUrl: string | undefined
   private readonly timers = new Set<ReturnType<typeof setTimeout>>()
 
   constructor(private readonly opts: PathSwitchOptions) {
@@ -225,11 +232,17 @@ export class PathSwitch extends PeerEvents implements PeerLike {
     const key = (this.tunnelKey = newTunnelKey())
     const relay = this.opts.relay
     if (!relay) throw new OpenPeerError('ERR_NO_PATH', 'no relay beside this find')
+    // The relay that issues the tokens is the one beside our finder socket now; in a cluster
+    // the target's socket may be on another node, so we name it (only there: a single finder's
+    // signal stays as it was, for older clients).
+    const url = relay.url
     const tokens = await relay.open(this.opts.context)
     this.token = tokens.token
+    this.relayUrl = url
+    const named = (relay.urls?.length ?? 0) > 1 ? { relay: url } : {}
     this.emit('signal', {
       type: 'tunnel',
-      tunnel: { key: (await key).publicKey, token: tokens.peerToken },
+      tunnel: { key: (await key).publicKey, token: tokens.peerToken, ...named },
     })
   }
 
@@ -240,6 +253,9 @@ export class PathSwitch extends PeerEvents implements PeerLike {
       if (!s.tunnel.token || this.tunnelKey) return
       this.tunnelKey = newTunnelKey()
       this.token = s.tunnel.token
+      // Only a relay of our own finder's domain: the initiator cannot send us anywhere else.
+      const named = s.tunnel.relay
+      if (named && this.opts.relay?.urls?.includes(named)) this.relayUrl = named
       this.emit('signal', { type: 'tunnel', tunnel: { key: (await this.tunnelKey).publicKey } })
     } else if (!this.token) return
     await this.openTunnel(await (this.tunnelKey as Promise<TunnelKeyPair>), s.tunnel.key)
@@ -255,7 +271,7 @@ export class PathSwitch extends PeerEvents implements PeerLike {
     if (this.destroyed || this.tunnel || !this.opts.relay) return
     // The socket is made last, with nothing awaited after: its open must find its handler set.
     const tunnel = new TunnelPeer({
-      socket: this.opts.createSocket(this.opts.relay.url),
+      socket: this.opts.createSocket(this.relayUrl ?? this.opts.relay.url),
       token: this.token ?? '',
       cipher,
       fingerprints,

@@ -3,7 +3,7 @@ import { randomId, toHex, sha256 } from '../identity/encoding.ts'
 import { jcs } from '../identity/jcs.ts'
 import type { PublicJwk } from '../identity/keys.ts'
 import { signJson, verifyJson, type Signed } from '../identity/sign.ts'
-import type { ReplayCache } from './replay.ts'
+import type { ReplayGuard } from './replay.ts'
 
 /** Lifetimes (PROTOCOL §8): finder and find proofs ≤ 5 min, identify ≤ 24 h. */
 export const PROOF_LIFETIME = { finder: 5 * 60_000, identify: 24 * 3600_000 } as const
@@ -29,12 +29,12 @@ export function makeProof<T extends object>(
 export async function checkProof(
   proof: { nonce: string; expires: number; sig: string },
   signer: PublicJwk,
-  opts: { replay: ReplayCache; maxLifetime: number; now?: number; what?: string },
+  opts: { replay: ReplayGuard; maxLifetime: number; now?: number; what?: string },
 ): Promise<void> {
   const what = opts.what ?? 'proof'
   checkFresh(proof, { ...opts, now: opts.now ?? opts.replay.now(), what })
   await verifyJson(signer, proof, what)
-  opts.replay.check(proof.nonce, proof.expires)
+  await opts.replay.check(proof.nonce, proof.expires)
 }
 
 /** The cheap part of checkProof (expiry and lifetime), for who must check it before any crypto. */

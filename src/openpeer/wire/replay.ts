@@ -1,12 +1,24 @@
 import { OpenPeerError } from '../errors.ts'
 
 /**
+ * What checkProof needs of a replay cache. The finder's may be shared by a cluster (Redis), so
+ * `check` may be async.
+ */
+export interface ReplayGuard {
+  now(): number
+  /** Records the nonce; throws ERR_REPLAY if it was already seen and has not expired. */
+  check(nonce: string, expires: number): void | Promise<void>
+  /** True when the nonce is live in the cache: a replay, refused before any crypto. */
+  seen(nonce: string): boolean | Promise<boolean>
+}
+
+/**
  * Remembers every accepted nonce until its proof expires, so a captured proof cannot be played
  * again (401). Bounded without ever forgetting a live nonce: when full of unexpired ones it
  * refuses new proofs (429) instead — forgetting would let a flood of fresh proofs push a
  * captured nonce out and make it playable again.
  */
-export class ReplayCache {
+export class ReplayCache implements ReplayGuard {
   private readonly nonces = new Map<string, number>()
   private lastPrune = -Infinity
 

@@ -164,8 +164,21 @@ export const signalDataSchema = z.strictObject({
       usernameFragment: z.string().max(256).nullable().optional(),
     })
     .optional(),
-  /** relay tunnel setup (PROTOCOL §5.7): a side's tunnel key, and the other side's token */
-  tunnel: z.strictObject({ key: b64u.length(87), token: relayToken.optional() }).optional(),
+  /**
+   * relay tunnel setup (PROTOCOL §5.7): a side's tunnel key, the other side's token, and (from
+   * a finder cluster's initiator) the relay that issued it, one of the same domain's finders
+   */
+  tunnel: z
+    .strictObject({
+      key: b64u.length(87),
+      token: relayToken.optional(),
+      relay: z
+        .string()
+        .regex(/^wss?:\/\/[^\s]+$/)
+        .max(300)
+        .optional(),
+    })
+    .optional(),
 })
 
 export const threadMessageProofSchema = z.strictObject({
