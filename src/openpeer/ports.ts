@@ -52,6 +52,47 @@ export interface PeerConnectionLike {
   /** new ICE servers or policy before an ICE restart (absent on a relay tunnel) */
   getConfiguration?(): RTCConfiguration
   setConfiguration?(config: RTCConfiguration): void
+  /**
+   * Media on the same connection (calls, calls/calls.ts). Absent on a relay tunnel, which
+   * carries bytes only: a call there fails ERR_NO_MEDIA_PATH.
+   */
+  addTrack?(track: MediaTrackLike, stream: MediaStreamLike): unknown
+  removeTrack?(sender: unknown): void
+  addTransceiver?(
+    kind: 'audio' | 'video',
+    init: { direction: 'recvonly' },
+  ): {
+    direction: string
+  }
+  addEventListener?(type: 'track', fn: (ev: TrackEventLike) => void): void
+  removeEventListener?(type: 'track', fn: (ev: TrackEventLike) => void): void
+}
+
+/** A MediaStreamTrack as the library handles it (it never makes one: the host does). */
+export interface MediaTrackLike {
+  readonly kind: string
+  enabled: boolean
+  stop(): void
+}
+
+/** A MediaStream as the library handles it. */
+export interface MediaStreamLike {
+  getTracks(): MediaTrackLike[]
+}
+
+/** RTCPeerConnection's `track` event, as far as calls read it. */
+export interface TrackEventLike {
+  readonly track: MediaTrackLike
+  readonly streams: readonly MediaStreamLike[]
+}
+
+/**
+ * Camera and microphone (`navigator.mediaDevices` in a browser). It rejects with the
+ * platform's error (a DOMException named NotAllowedError, NotFoundError, …); calls turn that
+ * into ERR_MEDIA_DENIED or ERR_NO_DEVICE.
+ */
+export interface MediaPorts {
+  getUserMedia(constraints: { audio: boolean; video: boolean }): Promise<MediaStreamLike>
 }
 
 /**
@@ -217,4 +258,6 @@ export interface ClientPorts {
   now?: () => number
   /** enables file sharing (client.torrents) */
   torrents?: TorrentPorts
+  /** camera and microphone for calls (client.calls); without it a call fails ERR_NO_DEVICE */
+  media?: MediaPorts
 }

@@ -7,6 +7,7 @@ import type { ClientPorts, OutboxItem, StoredIdentity } from '../ports.ts'
 import { SessionManager } from '../session/manager.ts'
 import { Threads } from '../threads/threads.ts'
 import { TorrentService } from '../torrents/service.ts'
+import { Calls } from '../calls/calls.ts'
 import { ReplayCache } from '../wire/replay.ts'
 import { Contacts, displayNameOf } from './contacts.ts'
 import { Introductions } from './introductions.ts'
@@ -45,6 +46,8 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
   private running = false
   /** file sharing; present when the host gave `ports.torrents` */
   readonly torrents: TorrentService | undefined
+  /** audio and video calls on the contacts' sessions (camera and microphone: `ports.media`) */
+  readonly calls: Calls
 
   constructor(
     private readonly ports: ClientPorts,
@@ -83,6 +86,13 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     if (torrents) {
       for (const name of TORRENT_EVENTS) torrents.on(name, (payload) => this.emit(name, payload))
     }
+    this.calls = new Calls({
+      sessions: this.sessions,
+      media: ports.media,
+      now: this.replay.now,
+      emit: (event, payload) => this.emit(event, payload as ClientEvents[typeof event]),
+      ringTimeout: opts.ringTimeout,
+    })
     this.introductions = new Introductions({
       sessions: this.sessions,
       contacts: this.contactBook,
@@ -161,6 +171,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     this.running = false
     this.reach?.stop()
     this.reach = undefined
+    this.calls.stop()
     this.sessions.closeAll()
     this.states.clear()
     await this.torrents?.stop()

@@ -1,4 +1,11 @@
-import type { PeerConnectionLike, PeerLike, PeerOptions } from '../ports.ts'
+import type {
+  MediaStreamLike,
+  MediaTrackLike,
+  PeerConnectionLike,
+  PeerLike,
+  PeerOptions,
+  TrackEventLike,
+} from '../ports.ts'
 import { randomId } from '../identity/encoding.ts'
 import { MemoryChannel } from './memory-channel.ts'
 import { PeerEvents } from '../session/peer-events.ts'
@@ -78,6 +85,11 @@ function randomFingerprint(): string {
 }
 
 /** One end: simple-peer's surface (PeerLike) over a direct in-memory link to its remote. */
+interface MemorySender {
+  track: MediaTrackLike
+  stream: MediaStreamLike
+}
+
 export class MemoryPeer extends PeerEvents implements PeerLike {
   readonly id = randomId(8)
   connected = false
@@ -95,6 +107,9 @@ export class MemoryPeer extends PeerEvents implements PeerLike {
   private remoteSdp: { sdp: string } | null = null
   private negotiating = false
   readonly connection: PeerConnectionLike
+  readonly senders = new Set<MemorySender>()
+  private readonly trackListeners = new Set<(ev: TrackEventLike) => void>()
+  private readonly announced = new WeakSet<MemorySender>()
 
   constructor(
     readonly options: PeerOptions,
@@ -115,6 +130,17 @@ export class MemoryPeer extends PeerEvents implements PeerLike {
       },
       getStats: async () => this.stats(),
       createDataChannel: (label, init) => this.channel(label, init),
+      // Media with no bytes (calls' signalling tests): a track added here is announced to the
+      // other side's 'track' listeners at the next offer or answer, as a real one would be.
+      addTrack: (track, stream) => {
+        const sender = { track, stream }
+        this.senders.add(sender)
+        return sender
+      },
+      removeTrack: (sender) => void this.senders.delete(sender as MemorySender),
+      addTransceiver: () => ({ direction: 'recvonly' }),
+      addEventListener: (_type, fn) => void this.trackListeners.add(fn),
+      removeEventListener: (_type, fn) => void this.trackListeners.delete(fn),
     }
     if (this.initiator) this.later(() => this.offer())
   }
@@ -128,6 +154,7 @@ export class MemoryPeer extends PeerEvents implements PeerLike {
     const remote = id ? this.find(id) : undefined
     if (!remote) throw new Error('memory peer: unknown remote in SDP')
     this.remoteSdp = { sdp: s.sdp ?? '' }
+    this.later(() => this.receiveTracks(remote))
     if (s.type === 'offer') {
       this.remote = remote
       this.local = { sdp: sdpOf(this.id, this.fingerprint, 'answer') }
@@ -177,6 +204,15 @@ export class MemoryPeer extends PeerEvents implements PeerLike {
     this.later(() => this.emit('close'))
     const remote = this.remote
     if (remote && !remote.destroyed) remote.later(() => remote.destroy())
+  }
+
+  private receiveTracks(remote: MemoryPeer): void {
+    for (const sender of remote.senders) {
+      if (this.announced.has(sender)) continue
+      this.announced.add(sender)
+      for (const fn of [...this.trackListeners])
+        fn({ track: sender.track, streams: [sender.stream] })
+    }
   }
 
   /** The other end of a negotiated channel with the same id, once both sides opened it. */

@@ -216,6 +216,7 @@ beforeAll(async () => {
   add('torrent-wire', 'result', {})
   add('introduce', 'request', { peer: bob.peer.file })
   add('introduce', 'result', {})
+  add('dialog', 'notify', { call: 'c-1', state: 'invite', video: true })
 })
 
 const INFO_HASH = '0123456789abcdef0123456789abcdef01234567'
