@@ -4,6 +4,7 @@ import { finderActions } from '../state/finder.ts'
 import { identityActions } from '../state/identity.ts'
 import { threadsActions } from '../state/threads.ts'
 import { uiActions } from '../state/ui.ts'
+import { attachCalls, type CallActions } from './calls.ts'
 import { attachChat, type ChatActions } from './chat.ts'
 import { createChatLog } from './chat-log.ts'
 import { Lifetime, type GlueContext } from './context.ts'
@@ -25,7 +26,8 @@ export interface AppActions
     InviteActions,
     PrivacyActions,
     IntroductionActions,
-    VerificationActions {
+    VerificationActions,
+    CallActions {
   /** the first-run step: makes the keys and the profile, then connects */
   createIdentity(name: string): Promise<void>
 }
@@ -56,6 +58,7 @@ export function createApp(ports: AppPorts): App {
       createSocket: ports.createSocket,
       createPeer: ports.createPeer,
       fetch: ports.fetch,
+      media: ports.media,
     },
     {
       // The finder serves this app, so the page's own host is the home finder of a new identity,
@@ -85,6 +88,7 @@ export function createApp(ports: AppPorts): App {
   const privacy = attachPrivacy(ctx)
   const introductions = attachIntroductions(ctx)
   const verification = attachVerification(ctx)
+  const calls = attachCalls(ctx)
 
   const start = (domain: string): void => {
     if (lifetime.stopped) return
@@ -134,6 +138,7 @@ export function createApp(ports: AppPorts): App {
       ...privacy,
       ...introductions,
       ...verification,
+      ...calls,
     },
     ready: load().catch((err: unknown) => showError(err, 'loading')),
     stop: () =>

@@ -7,6 +7,7 @@ import {
   createMemoryTorrentPorts,
   type IdentityInfo,
 } from '../openpeer/index.ts'
+import { useCalls } from '../state/calls.ts'
 import { useContacts } from '../state/contacts.ts'
 import { useFinder } from '../state/finder.ts'
 import { useIdentity } from '../state/identity.ts'
@@ -75,6 +76,7 @@ export class FakePage implements PagePorts {
     clipboard: { writeText: async (text: string) => void this.copied.push(text) },
     connection: this.connection,
   }
+  notifications: PagePorts['notifications'] = undefined
   readonly location = new FakeLocation()
   readonly history = {
     state: null,
@@ -127,6 +129,7 @@ export function resetStores(): void {
   useThreads.setState(useThreads.getInitialState(), true)
   useTransfers.setState(useTransfers.getInitialState(), true)
   useUi.setState(useUi.getInitialState(), true)
+  useCalls.setState(useCalls.getInitialState(), true)
 }
 
 export interface Rig {
