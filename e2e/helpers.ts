@@ -9,9 +9,18 @@ export interface User {
   page: Page
 }
 
-/** A fresh browser profile (its own IndexedDB) that has chosen a display name. */
-export async function newUser(browser: Browser, baseURL: string, name: string): Promise<User> {
+/**
+ * A fresh browser profile (its own IndexedDB) that has chosen a display name. `init` runs in
+ * every page before the app's scripts (a test's own instruments, e.g. calls.spec.ts).
+ */
+export async function newUser(
+  browser: Browser,
+  baseURL: string,
+  name: string,
+  opts: { init?: () => void } = {},
+): Promise<User> {
   const context = await browser.newContext({ baseURL, permissions: ['camera', 'microphone'] })
+  if (opts.init) await context.addInitScript(opts.init)
   const page = await context.newPage()
   await page.goto('/')
   await page.getByRole('textbox', { name: 'Display name' }).fill(name)
