@@ -40,8 +40,22 @@ function keepPeerConnections(): void {
   }
 }
 
-const user = (browser: Browser, baseURL: string, name: string): Promise<User> =>
-  newUser(browser, baseURL, name, { init: keepPeerConnections })
+/** A device without a camera: asking for video fails as Chromium fails with none plugged in. */
+function noCamera(): void {
+  const devices = navigator.mediaDevices
+  const original = devices.getUserMedia.bind(devices)
+  devices.getUserMedia = (constraints) =>
+    constraints?.video
+      ? Promise.reject(new DOMException('Requested device not found', 'NotFoundError'))
+      : original(constraints)
+}
+
+const user = (
+  browser: Browser,
+  baseURL: string,
+  name: string,
+  more: (() => void)[] = [],
+): Promise<User> => newUser(browser, baseURL, name, { init: [keepPeerConnections, ...more] })
 
 async function pair(browser: Browser, baseURL: string): Promise<{ alice: User; bob: User }> {
   const alice = await user(browser, baseURL, 'Alice')
@@ -224,4 +238,26 @@ test('a callee in a call answers busy; an audio call carries sound both ways', a
   await callRegion(bob.page).getByRole('button', { name: 'Hang up' }).click()
   await expectEnded(alice.page, bob.page)
   await closeAll(alice, bob, carol)
+})
+
+test('a video call with a device that has no camera: its side still sees, the other still hears', async ({
+  browser,
+  baseURL,
+}) => {
+  // Alice (the inviter) makes the session's offers: with no camera she must still offer a video
+  // m-line for Bob's camera to use.
+  const alice = await user(browser, baseURL!, 'Alice', [noCamera])
+  const bob = await user(browser, baseURL!, 'Bob')
+  await connect(alice, bob)
+  await startCall(bob, 'Alice', 'Video call')
+  await acceptCall(alice)
+  await expect(callRegion(alice.page).getByRole('button', { name: 'Camera off' })).toBeDisabled()
+  await expect.poll(() => framesDecoded(alice.page), { timeout: 20_000 }).toBeGreaterThan(5)
+  const before = await inboundAudio(bob.page)
+  await expect
+    .poll(async () => (await inboundAudio(bob.page)).energy, { timeout: 20_000 })
+    .toBeGreaterThan(before.energy)
+  await callRegion(alice.page).getByRole('button', { name: 'Hang up' }).click()
+  await expectEnded(alice.page, bob.page)
+  await closeAll(alice, bob)
 })

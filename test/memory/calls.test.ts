@@ -29,15 +29,20 @@ class FakeTrack {
   }
 }
 
-/** A camera and microphone; `camera: false` has none, `deny` refuses like a browser prompt. */
-function fakeMedia(opts: { camera?: boolean; deny?: boolean; microphone?: boolean } = {}) {
+/**
+ * A camera and microphone; `camera: false` has none, `deny` refuses like a browser prompt,
+ * `denyCamera` like a site setting that blocks the camera alone.
+ */
+function fakeMedia(
+  opts: { camera?: boolean; deny?: boolean; denyCamera?: boolean; microphone?: boolean } = {},
+) {
   const asked: { audio: boolean; video: boolean }[] = []
   const streams: MediaStreamLike[] = []
   const tracks: FakeTrack[] = []
   const port: MediaPorts = {
     async getUserMedia(c) {
       asked.push(c)
-      if (opts.deny)
+      if (opts.deny || (c.video && opts.denyCamera))
         throw Object.assign(new Error('Permission denied'), { name: 'NotAllowedError' })
       if (opts.microphone === false || (c.video && opts.camera === false)) {
         throw Object.assign(new Error('Requested device not found'), { name: 'NotFoundError' })
@@ -264,6 +269,17 @@ describe('calls (dialogs) over a session', () => {
     expect(alice.calls.list()[0]).toMatchObject({ muted: true, cameraOff: true })
     alice.calls.mute(call.callId, false)
     expect(aMedia.tracks.map((t) => t.enabled)).toEqual([true, false])
+  })
+
+  it('a camera blocked while the microphone is allowed still makes a (voice) video call', async () => {
+    const { make } = await setup()
+    const aMedia = fakeMedia({ denyCamera: true })
+    const alice = await make('Alice', aMedia)
+    const bob = await make('Bob', fakeMedia())
+    await connect(alice, bob)
+    const call = await ring(alice, bob)
+    expect(call).toMatchObject({ video: true, sendingVideo: false })
+    expect(aMedia.tracks.map((t) => t.kind)).toEqual(['audio'])
   })
 
   it('says why a call cannot start: devices refused, no microphone, no contact, a call on already', async () => {

@@ -435,8 +435,8 @@ function stopAll(stream: MediaStreamLike | undefined): void {
 }
 
 /**
- * The microphone, and the camera for video. No camera (or one in use elsewhere) is not the end
- * of a video call: it goes on with voice, and the view says we send no video.
+ * The microphone, and the camera for video. No camera (or one in use elsewhere, or blocked) is
+ * not the end of a video call: it goes on with voice, and the view says we send no video.
  */
 async function getMedia(
   media: MediaPorts | undefined,
@@ -448,13 +448,9 @@ async function getMedia(
   try {
     stream = await media.getUserMedia({ audio: true, video })
   } catch (err) {
-    const name = (err as { name?: unknown } | null)?.name
-    if (
-      video &&
-      (name === 'NotFoundError' || name === 'NotReadableError' || name === 'OverconstrainedError')
-    ) {
-      return getMedia(media, false, signal)
-    }
+    // Any refusal of the pair may be the camera's alone (none, busy elsewhere, blocked for this
+    // site while the microphone is allowed): try the microphone alone before giving up.
+    if (video) return getMedia(media, false, signal)
     throw mediaError(err)
   }
   if (signal?.aborted) {
