@@ -300,6 +300,25 @@ describe('calls (dialogs) over a session', () => {
       code: 'ERR_UNAVAILABLE',
     })
     expect(rang).toBe(false)
+    // Cancelled while the prompt is up: nothing rings, and what the prompt gives later is stopped.
+    const slow = fakeMedia()
+    let allow: () => void = () => {}
+    const prompt = new Promise<void>((r) => (allow = r))
+    const erin = await make('Erin', {
+      ...slow,
+      port: { getUserMedia: async (c) => (await prompt, slow.port.getUserMedia(c)) },
+    })
+    await connect(erin, bob)
+    const cancel = new AbortController()
+    const starting = erin.calls.start(idOf(bob), { video: true, signal: cancel.signal })
+    cancel.abort()
+    await expect(starting).rejects.toMatchObject({ code: 'ERR_ABORTED' })
+    allow()
+    await eventually(() => slow.tracks.length === 2)
+    await eventually(() => slow.tracks.every((t) => t.stopped))
+    expect(slow.tracks.every((t) => t.stopped)).toBe(true)
+    expect(erin.calls.list()).toEqual([])
+
     // A callee without a microphone cannot answer: the caller hears a decline.
     const dan = await make('Dan', fakeMedia())
     await connect(dan, bob)

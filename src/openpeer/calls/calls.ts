@@ -444,21 +444,27 @@ async function getMedia(
   signal: AbortSignal | undefined,
 ): Promise<MediaStreamLike> {
   if (!media) throw new OpenPeerError('ERR_NO_DEVICE', 'this device offers no microphone')
-  let stream: MediaStreamLike
+  // Settles as the signal's own reason (ERR_ABORTED or ERR_TIMEOUT), the library's one way.
+  if (signal?.aborted) await raceSignal(signal, () => {})
+  const asked = media.getUserMedia({ audio: true, video })
   try {
-    stream = await media.getUserMedia({ audio: true, video })
+    // A prompt cannot be withdrawn: an abort settles now, and what it gives later is stopped.
+    return signal
+      ? await raceSignal<MediaStreamLike>(
+          signal,
+          (resolve, reject) => void asked.then(resolve, reject),
+        )
+      : await asked
   } catch (err) {
+    if (signal?.aborted) {
+      asked.then(stopAll, () => {})
+      throw err
+    }
     // Any refusal of the pair may be the camera's alone (none, busy elsewhere, blocked for this
     // site while the microphone is allowed): try the microphone alone before giving up.
     if (video) return getMedia(media, false, signal)
     throw mediaError(err)
   }
-  if (signal?.aborted) {
-    stopAll(stream)
-    // Settles as the signal's own reason (ERR_ABORTED or ERR_TIMEOUT), the library's one way.
-    await raceSignal(signal, () => {})
-  }
-  return stream
 }
 
 function mediaError(err: unknown): OpenPeerError {
