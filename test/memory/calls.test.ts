@@ -207,6 +207,13 @@ describe('calls (dialogs) over a session', () => {
     expect(await carolEnd).toMatchObject({ reason: 'busy' })
     expect(aliceRang).toBe(false)
     expect(alice.calls.list()).toMatchObject([{ state: 'active', contactId: idOf(bob) }])
+
+    // A host with no camera or microphone at all (a Node super-peer) answers busy at once.
+    const dan = await make('Dan', undefined)
+    await connect(dan, carol)
+    const again = ended(carol)
+    await carol.calls.start(idOf(dan))
+    expect(await again).toMatchObject({ reason: 'busy' })
   })
 
   it('an unanswered call rings out: timeout for the caller, missed for the callee', async () => {

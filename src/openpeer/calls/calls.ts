@@ -280,8 +280,9 @@ export class Calls {
     if (m.state === 'invite') {
       if (this.calls.has(m.call)) return
       const busy = [...this.calls.values()].some((c) => c.view.state !== 'ended')
-      // A session on the relay tunnel cannot carry the media: answer busy, not a ring that fails.
-      if (busy || !hasMediaPath(session.connection)) {
+      // A session on the relay tunnel cannot carry the media, a host without devices (a Node
+      // super-peer) cannot answer: busy at once, not a ring that fails or rings out.
+      if (busy || !hasMediaPath(session.connection) || !this.opts.media) {
         try {
           session.notify('dialog', { call: m.call, state: 'busy' })
         } catch {
@@ -362,7 +363,10 @@ export class Calls {
       return this.end(
         call,
         'failed',
-        new OpenPeerError('ERR_INTERNAL', 'adding media failed', { cause }),
+        // node-datachannel's RTCPeerConnection, for one, has addTrack but "Not implemented".
+        new OpenPeerError('ERR_NO_MEDIA_PATH', 'this connection cannot carry audio or video', {
+          cause,
+        }),
       )
     }
     call.session.renegotiate().then(
