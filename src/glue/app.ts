@@ -21,13 +21,13 @@ import { attachPresence } from './presence.ts'
 /** Everything the UI can ask of the app. */
 export interface AppActions
   extends
+    CallActions,
     ChatActions,
     FileActions,
     InviteActions,
     PrivacyActions,
     IntroductionActions,
-    VerificationActions,
-    CallActions {
+    VerificationActions {
   /** the first-run step: makes the keys and the profile, then connects */
   createIdentity(name: string): Promise<void>
 }
@@ -83,12 +83,12 @@ export function createApp(ports: AppPorts): App {
   attachPresence(ctx)
   attachDevice(ctx)
   const chat = attachChat(ctx)
+  const calls = attachCalls(ctx)
   const files = attachFiles(ctx)
   const invites = attachInvites(ctx)
   const privacy = attachPrivacy(ctx)
   const introductions = attachIntroductions(ctx)
   const verification = attachVerification(ctx)
-  const calls = attachCalls(ctx)
 
   const start = (domain: string): void => {
     if (lifetime.stopped) return
@@ -133,12 +133,12 @@ export function createApp(ports: AppPorts): App {
     actions: {
       createIdentity,
       ...chat,
+      ...calls,
       ...files.actions,
       ...invites.actions,
       ...privacy,
       ...introductions,
       ...verification,
-      ...calls,
     },
     ready: load().catch((err: unknown) => showError(err, 'loading')),
     stop: () =>

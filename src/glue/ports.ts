@@ -69,7 +69,7 @@ export type FileService = Pick<
 >
 
 /** The client calls the glue makes (a subset of `OpenPeerClient`, so tests can fake it). */
-export type GlueClient = Pick<
+export type GlueClient = { readonly calls: CallService } & Pick<
   OpenPeerClient,
   | 'on'
   | 'load'
@@ -91,7 +91,7 @@ export type GlueClient = Pick<
   | 'setAcceptIntroductions'
   | 'safetyNumber'
   | 'setVerified'
-> & { readonly torrents: FileService | undefined; readonly calls: CallService }
+> & { readonly torrents: FileService | undefined }
 
 export interface AppPorts extends Pick<
   ClientPorts,

@@ -122,6 +122,7 @@ export function memoryAppStores(): AppStores & { saved: DevicePrefs[]; swept: nu
 
 /** Every store back to how the app starts (they are module singletons, like in the app). */
 export function resetStores(): void {
+  useCalls.setState(useCalls.getInitialState(), true)
   useContacts.setState(useContacts.getInitialState(), true)
   useFinder.setState(useFinder.getInitialState(), true)
   useIdentity.setState(useIdentity.getInitialState(), true)
@@ -129,7 +130,6 @@ export function resetStores(): void {
   useThreads.setState(useThreads.getInitialState(), true)
   useTransfers.setState(useTransfers.getInitialState(), true)
   useUi.setState(useUi.getInitialState(), true)
-  useCalls.setState(useCalls.getInitialState(), true)
 }
 
 export interface Rig {

@@ -255,9 +255,9 @@ export interface ClientPorts {
     url: string,
     init?: { signal?: AbortSignal },
   ): Promise<{ ok: boolean; status: number; json(): Promise<unknown> }>
+  /** camera and microphone for calls (client.calls); without it a call fails ERR_NO_DEVICE */
+  media?: MediaPorts
   now?: () => number
   /** enables file sharing (client.torrents) */
   torrents?: TorrentPorts
-  /** camera and microphone for calls (client.calls); without it a call fails ERR_NO_DEVICE */
-  media?: MediaPorts
 }

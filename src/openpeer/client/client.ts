@@ -43,11 +43,11 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
   private readonly threads: Threads
   private readonly states: ContactStates
   private readonly introductions: Introductions
+  /** audio and video calls on the contacts' sessions (camera and microphone: `ports.media`) */
+  readonly calls: Calls
   private running = false
   /** file sharing; present when the host gave `ports.torrents` */
   readonly torrents: TorrentService | undefined
-  /** audio and video calls on the contacts' sessions (camera and microphone: `ports.media`) */
-  readonly calls: Calls
 
   constructor(
     private readonly ports: ClientPorts,

@@ -212,11 +212,11 @@ beforeAll(async () => {
   add('thread-message', 'result', {})
   add('receipt', 'notify', { thread: 't-1', msgIds: ['m-1', 'm-2'], state: 'read' })
   add('torrent-offer', 'notify', TORRENT_OFFER)
+  add('dialog', 'notify', { call: 'c-1', state: 'invite', video: true })
   add('torrent-wire', 'request', { infoHash: INFO_HASH, channel: 64 })
   add('torrent-wire', 'result', {})
   add('introduce', 'request', { peer: bob.peer.file })
   add('introduce', 'result', {})
-  add('dialog', 'notify', { call: 'c-1', state: 'invite', video: true })
 })
 
 const INFO_HASH = '0123456789abcdef0123456789abcdef01234567'
