@@ -36,6 +36,8 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
   private readonly contactBook: Contacts
   private readonly replay: ReplayCache
   private readonly sessions: SessionManager
+  /** audio and video calls on the contacts' sessions (camera and microphone: `ports.media`) */
+  readonly calls: Calls
   /** finders, ICE, the find exchange and ringing: present while started */
   private reach: Reach | undefined
   private relayOnly: boolean
@@ -43,8 +45,6 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
   private readonly threads: Threads
   private readonly states: ContactStates
   private readonly introductions: Introductions
-  /** audio and video calls on the contacts' sessions (camera and microphone: `ports.media`) */
-  readonly calls: Calls
   private running = false
   /** file sharing; present when the host gave `ports.torrents` */
   readonly torrents: TorrentService | undefined
