@@ -64,8 +64,16 @@ export interface PeerConnectionLike {
   ): {
     direction: string
   }
-  addEventListener?(type: 'track', fn: (ev: TrackEventLike) => void): void
-  removeEventListener?(type: 'track', fn: (ev: TrackEventLike) => void): void
+  addEventListener?: MediaListener
+  removeEventListener?: MediaListener
+  /** ICE's view of the path: a call restarts ICE when it reads `disconnected` */
+  readonly iceConnectionState?: string
+}
+
+/** The RTCPeerConnection events calls listen to. */
+export interface MediaListener {
+  (type: 'track', fn: (ev: TrackEventLike) => void): void
+  (type: 'iceconnectionstatechange', fn: () => void): void
 }
 
 /** A MediaStreamTrack as the library handles it (it never makes one: the host does). */

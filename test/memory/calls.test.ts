@@ -255,6 +255,25 @@ describe('calls (dialogs) over a session', () => {
     expect(await bEnd).toMatchObject({ reason: 'failed', error: { code: 'ERR_SESSION_CLOSED' } })
   })
 
+  it('a faltering path during a call gets an ICE restart over the control channel; the call goes on', async () => {
+    const { make, network } = await setup()
+    const alice = await make('Alice', fakeMedia())
+    const bob = await make('Bob', fakeMedia())
+    await connect(alice, bob)
+    await inCall(alice, bob)
+    const live = network.peers.filter((p) => p.connected && !p.destroyed)
+    expect(live).toHaveLength(2)
+    // The answerer's ICE falters: it asks the offerer, which restarts ICE.
+    const answerer = live.find((p) => !p.initiator)!
+    const offerer = live.find((p) => p.initiator)!
+    answerer.setIceState('disconnected')
+    await eventually(() => offerer.iceRestarts > 0)
+    expect(offerer.iceRestarts).toBe(1)
+    answerer.setIceState('connected')
+    expect(alice.calls.list()).toMatchObject([{ state: 'active' }])
+    expect(bob.calls.list()).toMatchObject([{ state: 'active' }])
+  })
+
   it('a video call from a device without a camera goes on with voice; mute and camera off', async () => {
     const { make } = await setup()
     const aMedia = fakeMedia()

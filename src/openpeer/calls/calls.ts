@@ -67,6 +67,11 @@ export interface CallsOptions {
   media: MediaPorts | undefined
   now: () => number
   emit<K extends keyof CallEvents>(event: K, payload: CallEvents[K]): void
+  /**
+   * Restarts ICE on the contact's sessions over their control channels (the client's
+   * `renegotiate(contactId, { iceRestart: true })`, which gets fresh TURN credentials first).
+   */
+  restartIce?: (contactId: string) => Promise<void>
   ringTimeout?: number
 }
 
@@ -78,6 +83,9 @@ interface Call {
   senders: unknown[]
   transceivers: { direction: string }[]
   onTrack: ((ev: TrackEventLike) => void) | undefined
+  onIce: (() => void) | undefined
+  /** an ICE restart under way (one at a time) */
+  restarting: boolean
   timer: ReturnType<typeof setTimeout> | undefined
 }
 
@@ -267,6 +275,8 @@ export class Calls {
       senders: [],
       transceivers: [],
       onTrack: undefined,
+      onIce: undefined,
+      restarting: false,
       timer: undefined,
     }
     this.calls.set(call.view.callId, call)
@@ -346,6 +356,22 @@ export class Calls {
       })
     }
     pc.addEventListener('track', call.onTrack)
+    // A faltering path gets an ICE restart while the control channel may still carry it, rather
+    // than waiting for the session to die of silence and take the call with it.
+    call.onIce = () => {
+      const state = pc.iceConnectionState
+      if ((state === 'disconnected' || state === 'failed') && this.opts.restartIce) {
+        if (call.restarting || this.calls.get(call.view.callId) !== call) return
+        call.restarting = true
+        this.opts
+          .restartIce(call.view.contactId)
+          .catch(() => {
+            // not restarted: the session's keep-alives decide, and its end ends the call
+          })
+          .finally(() => (call.restarting = false))
+      }
+    }
+    pc.addEventListener('iceconnectionstatechange', call.onIce)
     try {
       for (const track of call.local?.getTracks() ?? []) {
         call.senders.push(pc.addTrack(track, call.local as MediaStreamLike))
@@ -389,6 +415,7 @@ export class Calls {
     stopAll(call.local)
     const pc = call.session.connection
     if (call.onTrack) pc.removeEventListener?.('track', call.onTrack)
+    if (call.onIce) pc.removeEventListener?.('iceconnectionstatechange', call.onIce)
     const hadMedia = call.senders.length > 0 || call.transceivers.length > 0
     try {
       for (const sender of call.senders) pc.removeTrack?.(sender)

@@ -91,6 +91,13 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
       media: ports.media,
       now: this.replay.now,
       emit: (event, payload) => this.emit(event, payload as ClientEvents[typeof event]),
+      // With the finder down there are no fresh TURN credentials: restart with the ones we hold.
+      restartIce: (contactId) =>
+        this.renegotiate(contactId, { iceRestart: true }).catch(async () => {
+          await Promise.all(
+            this.sessions.ofContact(contactId).map((s) => s.renegotiate({ iceRestart: true })),
+          )
+        }),
       ringTimeout: opts.ringTimeout,
     })
     this.introductions = new Introductions({

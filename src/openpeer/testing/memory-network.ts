@@ -1,4 +1,5 @@
 import type {
+  MediaListener,
   MediaStreamLike,
   MediaTrackLike,
   PeerConnectionLike,
@@ -109,6 +110,8 @@ export class MemoryPeer extends PeerEvents implements PeerLike {
   readonly connection: PeerConnectionLike
   readonly senders = new Set<MemorySender>()
   private readonly trackListeners = new Set<(ev: TrackEventLike) => void>()
+  private readonly iceListeners = new Set<() => void>()
+  private iceState = 'connected'
   private readonly announced = new WeakSet<MemorySender>()
 
   constructor(
@@ -121,6 +124,7 @@ export class MemoryPeer extends PeerEvents implements PeerLike {
     this.initiator = options.initiator
     const local = (): { sdp: string } | null => this.local
     const remote = (): { sdp: string } | null => this.remoteSdp
+    const ice = (): string => this.iceState
     this.connection = {
       get localDescription() {
         return local()
@@ -139,8 +143,15 @@ export class MemoryPeer extends PeerEvents implements PeerLike {
       },
       removeTrack: (sender) => void this.senders.delete(sender as MemorySender),
       addTransceiver: () => ({ direction: 'recvonly' }),
-      addEventListener: (_type, fn) => void this.trackListeners.add(fn),
-      removeEventListener: (_type, fn) => void this.trackListeners.delete(fn),
+      addEventListener: ((type: string, fn: (ev: TrackEventLike) => void) =>
+        void (type === 'track' ? this.trackListeners : this.iceListeners).add(fn)) as MediaListener,
+      removeEventListener: ((type: string, fn: (ev: TrackEventLike) => void) =>
+        void (type === 'track' ? this.trackListeners : this.iceListeners).delete(
+          fn,
+        )) as MediaListener,
+      get iceConnectionState() {
+        return ice()
+      },
     }
     if (this.initiator) this.later(() => this.offer())
   }
@@ -204,6 +215,12 @@ export class MemoryPeer extends PeerEvents implements PeerLike {
     this.later(() => this.emit('close'))
     const remote = this.remote
     if (remote && !remote.destroyed) remote.later(() => remote.destroy())
+  }
+
+  /** What ICE would report when the path falters (`disconnected`) or recovers (`connected`). */
+  setIceState(state: 'connected' | 'disconnected' | 'failed'): void {
+    this.iceState = state
+    for (const fn of [...this.iceListeners]) fn()
   }
 
   private receiveTracks(remote: MemoryPeer): void {
