@@ -333,3 +333,25 @@ test('an unanswered call rings for 30 s, then ends on both sides', async ({ brow
   await expect(notices(bob.page)).toContainText('Missed call from Alice.')
   await closeAll(alice, bob)
 })
+
+// As in network.spec.ts: "Hide my IP address" on a loopback finder without coturn leaves no ICE
+// path, and the session runs on the finder's relay tunnel, which carries no media.
+test('a contact reached only through the relay tunnel cannot be called: the alert says why', async ({
+  browser,
+  baseURL,
+}) => {
+  const alice = await user(browser, baseURL!, 'Alice')
+  const bob = await user(browser, baseURL!, 'Bob')
+  await alice.page.getByRole('checkbox', { name: 'Hide my IP address' }).check()
+  await alice.page.reload()
+  await connect(alice, bob)
+  await expect(contactItem(bob.page, 'Alice')).toHaveAccessibleName(/connected, tunnel/, {
+    timeout: 30_000,
+  })
+  await contactItem(bob.page, 'Alice').click()
+  await conversation(bob.page).getByRole('button', { name: 'Video call', exact: true }).click()
+  await expect(bob.page.getByRole('alert')).toContainText('but not calls')
+  await expect(callRegion(bob.page)).toBeHidden()
+  await expect(incoming(alice.page)).toBeHidden()
+  await closeAll(alice, bob)
+})
