@@ -1,4 +1,5 @@
 /** `npm run bench`: every benchmark, each printing its ratio against a baseline measured in the same run. */
+import { benchCall } from './call.ts'
 import { benchConnect } from './connect.ts'
 import { benchFinder } from './finder.ts'
 import { benchFlood } from './flood.ts'
@@ -12,3 +13,4 @@ await benchFirstVisit()
 await benchConnect()
 await benchTransfer()
 process.exitCode = await benchTransferBrowser()
+process.exitCode ||= await benchCall()

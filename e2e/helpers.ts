@@ -9,9 +9,18 @@ export interface User {
   page: Page
 }
 
-/** A fresh browser profile (its own IndexedDB) that has chosen a display name. */
-export async function newUser(browser: Browser, baseURL: string, name: string): Promise<User> {
+/**
+ * A fresh browser profile (its own IndexedDB) that has chosen a display name. `init` scripts run
+ * in every page before the app's (a test's own instruments or stand-ins, e.g. calls.spec.ts).
+ */
+export async function newUser(
+  browser: Browser,
+  baseURL: string,
+  name: string,
+  opts: { init?: (() => void)[] } = {},
+): Promise<User> {
   const context = await browser.newContext({ baseURL, permissions: ['camera', 'microphone'] })
+  for (const script of opts.init ?? []) await context.addInitScript(script)
   const page = await context.newPage()
   await page.goto('/')
   await page.getByRole('textbox', { name: 'Display name' }).fill(name)

@@ -4,6 +4,7 @@ import { createRoot } from 'react-dom/client'
 import { App } from './App.tsx'
 import { createApp, type AppActions } from './glue/app.ts'
 import { showError } from './glue/errors.ts'
+import type { SystemNotifications } from './glue/ports.ts'
 import { simplePeerFactory, type SocketLike } from './openpeer/index.ts'
 import { registerServiceWorker } from './pwa/register.ts'
 import { openAppStores } from './storage/index.ts'
@@ -22,6 +23,23 @@ const render = (actions: AppActions | null): void =>
     </StrictMode>,
   )
 
+/** The Notification API where the browser has one (iOS Safari outside a home-screen app has not). */
+function systemNotifications(): SystemNotifications | undefined {
+  if (typeof Notification === 'undefined') return undefined
+  return {
+    get permission() {
+      return Notification.permission
+    },
+    requestPermission: () => Notification.requestPermission(),
+    show(title, opts) {
+      const shown = new Notification(title, opts)
+      // A click brings the ringing tab forward, where Accept and Decline are.
+      shown.onclick = () => window.focus()
+      return shown
+    },
+  }
+}
+
 registerServiceWorker()
 // The loading screen shows while the databases open (a private mode may take seconds to refuse).
 render(null)
@@ -34,7 +52,18 @@ openAppStores().then(
       createSocket: (url) => new WebSocket(url) as unknown as SocketLike,
       createPeer: simplePeerFactory(Peer),
       fetch: (url, init) => fetch(url, init),
-      page: { window, document, location, history, navigator },
+      media: {
+        // The library's MediaStreamLike is the part of MediaStream it touches.
+        getUserMedia: (constraints) => navigator.mediaDevices.getUserMedia(constraints),
+      },
+      page: {
+        window,
+        document,
+        location,
+        history,
+        navigator,
+        notifications: systemNotifications(),
+      },
     })
     render(app.actions)
   },

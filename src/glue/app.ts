@@ -4,6 +4,7 @@ import { finderActions } from '../state/finder.ts'
 import { identityActions } from '../state/identity.ts'
 import { threadsActions } from '../state/threads.ts'
 import { uiActions } from '../state/ui.ts'
+import { attachCalls, type CallActions } from './calls.ts'
 import { attachChat, type ChatActions } from './chat.ts'
 import { createChatLog } from './chat-log.ts'
 import { Lifetime, type GlueContext } from './context.ts'
@@ -22,6 +23,7 @@ import { attachPresence } from './presence.ts'
 /** Everything the UI can ask of the app. */
 export interface AppActions
   extends
+    CallActions,
     ChatActions,
     FileActions,
     InviteActions,
@@ -61,6 +63,7 @@ export function createApp(ports: AppPorts): App {
       createSocket: ports.createSocket,
       createPeer: ports.createPeer,
       fetch: ports.fetch,
+      media: ports.media,
     },
     {
       // The finder serves this app, so the page's own host is the home finder of a new identity,
@@ -85,6 +88,7 @@ export function createApp(ports: AppPorts): App {
   attachPresence(ctx)
   attachDevice(ctx)
   const chat = attachChat(ctx)
+  const calls = attachCalls(ctx)
   const files = attachFiles(ctx)
   const invites = attachInvites(ctx)
   const privacy = attachPrivacy(ctx)
@@ -147,6 +151,7 @@ export function createApp(ports: AppPorts): App {
     actions: {
       createIdentity,
       ...chat,
+      ...calls,
       ...files.actions,
       ...invites.actions,
       ...privacy,

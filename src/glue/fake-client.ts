@@ -4,6 +4,7 @@
  * storage and the app around them are in test-rig.ts.
  */
 import type {
+  CallView,
   ClientEvents,
   DeviceLinker,
   DeviceLinkEvents,
@@ -15,7 +16,7 @@ import type {
   TorrentView,
 } from '../openpeer/index.ts'
 import { OpenPeerError } from '../openpeer/index.ts'
-import type { FileService, GlueClient } from './ports.ts'
+import type { CallService, FileService, GlueClient } from './ports.ts'
 
 export const ME: IdentityInfo = {
   contactId: 'a'.repeat(64),
@@ -67,6 +68,7 @@ export class FakeClient implements GlueClient {
   sentCount = 0
   resetCount = 0
   torrents: FakeFiles | undefined = new FakeFiles()
+  calls = new FakeCalls(this)
 
   on<K extends keyof ClientEvents>(event: K, handler: (p: ClientEvents[K]) => void): () => void {
     const set = this.handlers.get(String(event)) ?? new Set<Handler>()
@@ -296,5 +298,87 @@ export class FakeFiles implements FileService {
     const next = { ...view, magnet: `${view.magnet}&ws=${encodeURIComponent(url)}` }
     this.views.set(infoHash, next)
     return next
+  }
+}
+
+/** The client's calls as the glue drives them: records each ask and says so as the client would. */
+export class FakeCalls implements CallService {
+  readonly asked: string[] = []
+  startError: Error | undefined
+  acceptError: Error | undefined
+  /** what localStream answers (a stand-in: the glue only passes it on) */
+  readonly streams = new Map<string, unknown>()
+  private readonly views = new Map<string, CallView>()
+  constructor(private readonly client: FakeClient) {}
+
+  /** a contact rings us, as the library reports it */
+  ring(contactId: string, video: boolean, callId = 'call-in'): CallView {
+    const view = this.put({
+      callId,
+      contactId,
+      direction: 'incoming',
+      video,
+      state: 'incoming',
+      muted: false,
+      cameraOff: false,
+      sendingVideo: false,
+    })
+    this.client.emit('call:incoming', view)
+    return view
+  }
+  /** moves a call on (answered, ended …) and says so */
+  put(view: CallView): CallView {
+    if (view.state === 'ended') this.views.delete(view.callId)
+    else this.views.set(view.callId, view)
+    this.client.emit('call:state', view)
+    return view
+  }
+  private change(callId: string, change: Partial<CallView>): void {
+    const view = this.views.get(callId)
+    if (view) this.put({ ...view, ...change })
+  }
+  list(): CallView[] {
+    return [...this.views.values()]
+  }
+  localStream(callId: string): never {
+    return this.streams.get(callId) as never
+  }
+  async start(contactId: string, opts: { video?: boolean } = {}): Promise<CallView> {
+    this.asked.push(`start ${contactId} ${opts.video ? 'video' : 'audio'}`)
+    if (this.startError) throw this.startError
+    const callId = `call-${this.asked.length}`
+    this.streams.set(callId, { local: callId })
+    return this.put({
+      callId,
+      contactId,
+      direction: 'outgoing',
+      video: !!opts.video,
+      state: 'outgoing',
+      muted: false,
+      cameraOff: false,
+      sendingVideo: !!opts.video,
+    })
+  }
+  async accept(callId: string): Promise<void> {
+    this.asked.push(`accept ${callId}`)
+    if (this.acceptError) throw this.acceptError
+    this.streams.set(callId, { local: callId })
+    this.change(callId, { state: 'connecting' })
+  }
+  decline(callId: string): void {
+    this.asked.push(`decline ${callId}`)
+    this.change(callId, { state: 'ended', reason: 'declined' })
+  }
+  hangUp(callId: string): void {
+    this.asked.push(`hangUp ${callId}`)
+    this.change(callId, { state: 'ended', reason: 'hangup' })
+  }
+  mute(callId: string, on: boolean): void {
+    this.asked.push(`mute ${callId} ${on}`)
+    this.change(callId, { muted: on })
+  }
+  cameraOff(callId: string, on: boolean): void {
+    this.asked.push(`cameraOff ${callId} ${on}`)
+    this.change(callId, { cameraOff: on })
   }
 }

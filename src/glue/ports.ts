@@ -1,4 +1,5 @@
 import type {
+  Calls,
   ClientPorts,
   OpenPeerClient,
   OpenPeerClientOptions,
@@ -32,7 +33,23 @@ export interface PagePorts {
     readonly serviceWorker?:
       { readonly controller: unknown; readonly ready: Promise<unknown> } | undefined
   }
+  /** system notifications (an incoming call while the tab is hidden); absent where unsupported */
+  notifications?: SystemNotifications | undefined
 }
+
+/** The Notification API as the glue uses it (main.tsx wraps the browser's). */
+export interface SystemNotifications {
+  readonly permission: NotificationPermission
+  requestPermission(): Promise<NotificationPermission>
+  /** shows one; `close` takes it away (the call was answered elsewhere, or ended) */
+  show(title: string, opts: { body: string; tag: string }): { close(): void }
+}
+
+/** The call controls the glue uses (a subset of the library's `Calls`). */
+export type CallService = Pick<
+  Calls,
+  'start' | 'accept' | 'decline' | 'hangUp' | 'mute' | 'cameraOff' | 'localStream' | 'list'
+>
 
 /** The file-sharing calls the glue makes (a subset of the library's `TorrentService`). */
 export type FileService = Pick<
@@ -52,7 +69,7 @@ export type FileService = Pick<
 >
 
 /** The client calls the glue makes (a subset of `OpenPeerClient`, so tests can fake it). */
-export type GlueClient = Pick<
+export type GlueClient = { readonly calls: CallService } & Pick<
   OpenPeerClient,
   | 'on'
   | 'load'
@@ -80,7 +97,10 @@ export type GlueClient = Pick<
   | 'removeDevice'
 > & { readonly torrents: FileService | undefined }
 
-export interface AppPorts extends Pick<ClientPorts, 'createSocket' | 'createPeer' | 'fetch'> {
+export interface AppPorts extends Pick<
+  ClientPorts,
+  'createSocket' | 'createPeer' | 'fetch' | 'media'
+> {
   /** the opened repositories (src/storage `openAppStores()`) */
   stores: AppStores
   page: PagePorts

@@ -7,6 +7,7 @@ import {
   createMemoryTorrentPorts,
   type IdentityInfo,
 } from '../openpeer/index.ts'
+import { useCalls } from '../state/calls.ts'
 import { useContacts } from '../state/contacts.ts'
 import { useDevices } from '../state/devices.ts'
 import { useFinder } from '../state/finder.ts'
@@ -76,6 +77,7 @@ export class FakePage implements PagePorts {
     clipboard: { writeText: async (text: string) => void this.copied.push(text) },
     connection: this.connection,
   }
+  notifications: PagePorts['notifications'] = undefined
   readonly location = new FakeLocation()
   readonly history = {
     state: null,
@@ -129,6 +131,7 @@ export function memoryAppStores(): AppStores & {
 
 /** Every store back to how the app starts (they are module singletons, like in the app). */
 export function resetStores(): void {
+  useCalls.setState(useCalls.getInitialState(), true)
   useContacts.setState(useContacts.getInitialState(), true)
   useFinder.setState(useFinder.getInitialState(), true)
   useIdentity.setState(useIdentity.getInitialState(), true)

@@ -24,6 +24,14 @@ export { selectedPair } from './session/path.ts'
 export type { SessionTimings } from './session/session-types.ts'
 export { OpenPeerError, isOpenPeerError, SECURITY_CODES, type ErrorCode } from './errors.ts'
 export { TorrentService } from './torrents/service.ts'
+export {
+  Calls,
+  RING_TIMEOUT,
+  type CallEndReason,
+  type CallEvents,
+  type CallState,
+  type CallView,
+} from './calls/calls.ts'
 export type { TorrentServiceOptions } from './torrents/types.ts'
 export type { ShareOptions } from './torrents/seed.ts'
 export type {
@@ -54,6 +62,9 @@ export type {
   ContactStore,
   InboxStore,
   KeyStore,
+  MediaPorts,
+  MediaStreamLike,
+  MediaTrackLike,
   OutboxItem,
   OutboxStore,
   PeerLike,

@@ -52,6 +52,55 @@ export interface PeerConnectionLike {
   /** new ICE servers or policy before an ICE restart (absent on a relay tunnel) */
   getConfiguration?(): RTCConfiguration
   setConfiguration?(config: RTCConfiguration): void
+  /**
+   * Media on the same connection (calls, calls/calls.ts). Absent on a relay tunnel, which
+   * carries bytes only: a call there fails ERR_NO_MEDIA_PATH.
+   */
+  addTrack?(track: MediaTrackLike, stream: MediaStreamLike): unknown
+  removeTrack?(sender: unknown): void
+  addTransceiver?(
+    kind: 'audio' | 'video',
+    init: { direction: 'recvonly' },
+  ): {
+    direction: string
+  }
+  addEventListener?: MediaListener
+  removeEventListener?: MediaListener
+  /** ICE's view of the path: a call restarts ICE when it reads `disconnected` */
+  readonly iceConnectionState?: string
+}
+
+/** The RTCPeerConnection events calls listen to. */
+export interface MediaListener {
+  (type: 'track', fn: (ev: TrackEventLike) => void): void
+  (type: 'iceconnectionstatechange', fn: () => void): void
+}
+
+/** A MediaStreamTrack as the library handles it (it never makes one: the host does). */
+export interface MediaTrackLike {
+  readonly kind: string
+  enabled: boolean
+  stop(): void
+}
+
+/** A MediaStream as the library handles it. */
+export interface MediaStreamLike {
+  getTracks(): MediaTrackLike[]
+}
+
+/** RTCPeerConnection's `track` event, as far as calls read it. */
+export interface TrackEventLike {
+  readonly track: MediaTrackLike
+  readonly streams: readonly MediaStreamLike[]
+}
+
+/**
+ * Camera and microphone (`navigator.mediaDevices` in a browser). It rejects with the
+ * platform's error (a DOMException named NotAllowedError, NotFoundError, …); calls turn that
+ * into ERR_MEDIA_DENIED or ERR_NO_DEVICE.
+ */
+export interface MediaPorts {
+  getUserMedia(constraints: { audio: boolean; video: boolean }): Promise<MediaStreamLike>
 }
 
 /**
@@ -257,6 +306,8 @@ export interface ClientPorts {
     url: string,
     init?: { signal?: AbortSignal },
   ): Promise<{ ok: boolean; status: number; json(): Promise<unknown> }>
+  /** camera and microphone for calls (client.calls); without it a call fails ERR_NO_DEVICE */
+  media?: MediaPorts
   now?: () => number
   /** enables file sharing (client.torrents) */
   torrents?: TorrentPorts

@@ -1,6 +1,7 @@
 import { useState, type DragEvent } from 'react'
 import { contactById, useContacts } from '../state/contacts.ts'
 import { useUi } from '../state/ui.ts'
+import { CallButtons } from './CallButtons.tsx'
 import { Composer } from './Composer.tsx'
 import { IntroduceDialog } from './IntroduceDialog.tsx'
 import { PATH_HINTS, PATH_WORDS } from './format.ts'
@@ -65,6 +66,7 @@ export function Conversation() {
             </>
           )}
         </span>
+        <CallButtons contactId={contact.contactId} connected={contact.state === 'connected'} />
         <button type="button" className="head-action" onClick={() => setVerifying(true)}>
           Verify
         </button>

@@ -1,6 +1,8 @@
 import { useUi } from '../state/ui.ts'
+import { CallPanel } from './CallPanel.tsx'
 import { ContactList } from './ContactList.tsx'
 import { Conversation } from './Conversation.tsx'
+import { IncomingCallDialog } from './IncomingCallDialog.tsx'
 import { InvitePanel } from './InvitePanel.tsx'
 import { OpenInviteForm } from './OpenInviteForm.tsx'
 import { ProfilePanel } from './ProfilePanel.tsx'
@@ -19,7 +21,11 @@ export function Home() {
         <InvitePanel />
         <ProfilePanel />
       </div>
-      <Conversation />
+      <div className="main-column">
+        <CallPanel />
+        <Conversation />
+      </div>
+      <IncomingCallDialog />
     </main>
   )
 }

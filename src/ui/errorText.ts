@@ -17,6 +17,11 @@ const TEXT: Partial<Record<AppErrorCode, string>> = {
   ERR_NO_PATH:
     'No connection could be made from this network, not even through the relay. They are in your contacts; it will be tried again.',
   ERR_ABORTED: 'Cancelled.',
+  ERR_MEDIA_DENIED:
+    'The microphone or camera was blocked. Allow them for this site in the browser, then call again.',
+  ERR_NO_DEVICE: 'No microphone was found. Plug one in (or allow it) and try again.',
+  ERR_NO_MEDIA_PATH:
+    'This contact is reached through the relay, which carries messages and files but not calls.',
   ERR_STORAGE: 'This browser could not save your data (storage full or blocked).',
   ERR_BAD_MESSAGE: 'That was not accepted.',
   ERR_FORBIDDEN: 'That is not allowed.',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { bytes, eta, percent, speed } from './format.ts'
+import { bytes, eta, formatDuration, percent, speed } from './format.ts'
 
 describe('transfer figures', () => {
   it('sizes count in thousands with one decimal below 100', () => {
@@ -23,5 +23,14 @@ describe('transfer figures', () => {
   it('progress never shows 100 % before it is whole', () => {
     expect(percent(0.999)).toBe(99)
     expect(percent(1)).toBe(100)
+  })
+})
+
+describe('call duration', () => {
+  it('reads m:ss, and h:mm:ss past an hour', () => {
+    expect(formatDuration(0)).toBe('0:00')
+    expect(formatDuration(7_900)).toBe('0:07')
+    expect(formatDuration(754_000)).toBe('12:34')
+    expect(formatDuration(3_723_000)).toBe('1:02:03')
   })
 })

@@ -75,3 +75,12 @@ export function eta(seconds: number | null): string | null {
 }
 
 export const percent = (progress: number): number => Math.floor(progress * 100)
+
+/** A call's length: 0:07, 12:34, 1:02:03. */
+export function formatDuration(ms: number): string {
+  const total = Math.floor(ms / 1000)
+  const s = String(total % 60).padStart(2, '0')
+  const m = Math.floor(total / 60) % 60
+  const h = Math.floor(total / 3600)
+  return h ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`
+}

@@ -7,6 +7,7 @@ import type { ClientPorts, DeviceRecord, OutboxItem, StoredIdentity } from '../p
 import { SessionManager } from '../session/manager.ts'
 import { Threads } from '../threads/threads.ts'
 import { TorrentService } from '../torrents/service.ts'
+import { Calls } from '../calls/calls.ts'
 import { ReplayCache } from '../wire/replay.ts'
 import { Contacts, displayNameOf } from './contacts.ts'
 import { Introductions } from './introductions.ts'
@@ -41,6 +42,8 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
   private readonly contactBook: Contacts
   private readonly replay: ReplayCache
   private readonly sessions: SessionManager
+  /** audio and video calls on the contacts' sessions (camera and microphone: `ports.media`) */
+  readonly calls: Calls
   /** finders, ICE, the find exchange and ringing: present while started */
   private reach: Reach | undefined
   private relayOnly: boolean
@@ -136,6 +139,20 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     if (torrents) {
       for (const name of TORRENT_EVENTS) torrents.on(name, (payload) => this.emit(name, payload))
     }
+    this.calls = new Calls({
+      sessions: this.sessions,
+      media: ports.media,
+      now: this.replay.now,
+      emit: (event, payload) => this.emit(event, payload as ClientEvents[typeof event]),
+      // With the finder down there are no fresh TURN credentials: restart with the ones we hold.
+      restartIce: (contactId) =>
+        this.renegotiate(contactId, { iceRestart: true }).catch(async () => {
+          await Promise.all(
+            this.sessions.ofContact(contactId).map((s) => s.renegotiate({ iceRestart: true })),
+          )
+        }),
+      ringTimeout: opts.ringTimeout,
+    })
     this.introductions = new Introductions({
       sessions: this.sessions,
       contacts: this.contactBook,
@@ -224,6 +241,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     this.own.stop()
     this.reach?.stop()
     this.reach = undefined
+    this.calls.stop()
     this.sessions.closeAll()
     this.states.clear()
     await this.torrents?.stop()

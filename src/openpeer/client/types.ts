@@ -1,3 +1,4 @@
+import type { CallEvents } from '../calls/calls.ts'
 import type { ErrorCode, OpenPeerError } from '../errors.ts'
 import type { FinderState } from '../finder/connection.ts'
 import type { ConnectionPath } from '../session/path.ts'
@@ -52,7 +53,7 @@ export interface MessageState {
 }
 
 /** Every event the client emits; `noun:verb`, payloads are plain data. */
-export interface ClientEvents extends TorrentEvents {
+export interface ClientEvents extends TorrentEvents, CallEvents {
   'finder:state': { domain: string; state: FinderState; error?: OpenPeerError | undefined }
   'contact:added': ContactView
   'contact:updated': ContactView
@@ -107,6 +108,8 @@ export interface OpenPeerClientOptions {
   }
   /** how often offline contacts are rung again, ms */
   retryEvery?: number
+  /** how long a call rings before it ends as missed, ms (30 s) */
+  ringTimeout?: number
   /** how long acceptInvite waits for the session, ms */
   inviteTimeout?: number
   /** the page's origin (`location.origin`): its own domain is bootstrapped over its scheme */

@@ -152,6 +152,11 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
     )
   }
 
+  /** This side makes the offers (simple-peer's initiator): only offers add m-lines (calls). */
+  get makesOffers(): boolean {
+    return this.opts.peer.initiator
+  }
+
   /** A datachannel id for a new bulk channel (see BulkChannels). */
   allocateChannelId(): number {
     return this.bulk.allocate()

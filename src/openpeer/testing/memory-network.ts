@@ -1,4 +1,12 @@
-import type { PeerConnectionLike, PeerLike, PeerOptions } from '../ports.ts'
+import type {
+  MediaListener,
+  MediaStreamLike,
+  MediaTrackLike,
+  PeerConnectionLike,
+  PeerLike,
+  PeerOptions,
+  TrackEventLike,
+} from '../ports.ts'
 import { randomId } from '../identity/encoding.ts'
 import { MemoryChannel } from './memory-channel.ts'
 import { PeerEvents } from '../session/peer-events.ts'
@@ -78,6 +86,11 @@ function randomFingerprint(): string {
 }
 
 /** One end: simple-peer's surface (PeerLike) over a direct in-memory link to its remote. */
+interface MemorySender {
+  track: MediaTrackLike
+  stream: MediaStreamLike
+}
+
 export class MemoryPeer extends PeerEvents implements PeerLike {
   readonly id = randomId(8)
   connected = false
@@ -95,6 +108,11 @@ export class MemoryPeer extends PeerEvents implements PeerLike {
   private remoteSdp: { sdp: string } | null = null
   private negotiating = false
   readonly connection: PeerConnectionLike
+  readonly senders = new Set<MemorySender>()
+  private readonly trackListeners = new Set<(ev: TrackEventLike) => void>()
+  private readonly iceListeners = new Set<() => void>()
+  private iceState = 'connected'
+  private readonly announced = new WeakSet<MemorySender>()
 
   constructor(
     readonly options: PeerOptions,
@@ -106,6 +124,7 @@ export class MemoryPeer extends PeerEvents implements PeerLike {
     this.initiator = options.initiator
     const local = (): { sdp: string } | null => this.local
     const remote = (): { sdp: string } | null => this.remoteSdp
+    const ice = (): string => this.iceState
     this.connection = {
       get localDescription() {
         return local()
@@ -115,6 +134,24 @@ export class MemoryPeer extends PeerEvents implements PeerLike {
       },
       getStats: async () => this.stats(),
       createDataChannel: (label, init) => this.channel(label, init),
+      // Media with no bytes (calls' signalling tests): a track added here is announced to the
+      // other side's 'track' listeners at the next offer or answer, as a real one would be.
+      addTrack: (track, stream) => {
+        const sender = { track, stream }
+        this.senders.add(sender)
+        return sender
+      },
+      removeTrack: (sender) => void this.senders.delete(sender as MemorySender),
+      addTransceiver: () => ({ direction: 'recvonly' }),
+      addEventListener: ((type: string, fn: (ev: TrackEventLike) => void) =>
+        void (type === 'track' ? this.trackListeners : this.iceListeners).add(fn)) as MediaListener,
+      removeEventListener: ((type: string, fn: (ev: TrackEventLike) => void) =>
+        void (type === 'track' ? this.trackListeners : this.iceListeners).delete(
+          fn,
+        )) as MediaListener,
+      get iceConnectionState() {
+        return ice()
+      },
     }
     if (this.initiator) this.later(() => this.offer())
   }
@@ -128,6 +165,7 @@ export class MemoryPeer extends PeerEvents implements PeerLike {
     const remote = id ? this.find(id) : undefined
     if (!remote) throw new Error('memory peer: unknown remote in SDP')
     this.remoteSdp = { sdp: s.sdp ?? '' }
+    this.later(() => this.receiveTracks(remote))
     if (s.type === 'offer') {
       this.remote = remote
       this.local = { sdp: sdpOf(this.id, this.fingerprint, 'answer') }
@@ -177,6 +215,21 @@ export class MemoryPeer extends PeerEvents implements PeerLike {
     this.later(() => this.emit('close'))
     const remote = this.remote
     if (remote && !remote.destroyed) remote.later(() => remote.destroy())
+  }
+
+  /** What ICE would report when the path falters (`disconnected`) or recovers (`connected`). */
+  setIceState(state: 'connected' | 'disconnected' | 'failed'): void {
+    this.iceState = state
+    for (const fn of [...this.iceListeners]) fn()
+  }
+
+  private receiveTracks(remote: MemoryPeer): void {
+    for (const sender of remote.senders) {
+      if (this.announced.has(sender)) continue
+      this.announced.add(sender)
+      for (const fn of [...this.trackListeners])
+        fn({ track: sender.track, streams: [sender.stream] })
+    }
   }
 
   /** The other end of a negotiated channel with the same id, once both sides opened it. */

@@ -212,6 +212,7 @@ beforeAll(async () => {
   add('thread-message', 'result', {})
   add('receipt', 'notify', { thread: 't-1', msgIds: ['m-1', 'm-2'], state: 'read' })
   add('torrent-offer', 'notify', TORRENT_OFFER)
+  add('dialog', 'notify', { call: 'c-1', state: 'invite', video: true })
   add('torrent-wire', 'request', { infoHash: INFO_HASH, channel: 64 })
   add('torrent-wire', 'result', {})
   add('introduce', 'request', { peer: bob.peer.file })

@@ -113,6 +113,20 @@ export const CATALOGUE = {
   },
   'torrent-offer': { channels: ['peer'], notify: torrentOfferSchema },
   /**
+   * A call (Open Peer's dialog, PROTOCOL §5.10): every step of it on the session's control
+   * channel, never a finder, so a call starts and ends with the finders down. Its media rides
+   * the same connection, renegotiated with session-signal.
+   */
+  dialog: {
+    channels: ['peer'],
+    notify: z.strictObject({
+      call: idSchema,
+      state: z.enum(['invite', 'accept', 'decline', 'busy', 'hangup']),
+      /** on an invite: the caller asks for video too */
+      video: z.boolean().optional(),
+    }),
+  },
+  /**
    * A contact introduces another (PROTOCOL §5.6), in two steps so that nobody's find secret
    * goes to someone who refuses: first without B (would you meet them?), then, once both said
    * yes, with B (you may find them). A request, not the design's notify, for those answers.

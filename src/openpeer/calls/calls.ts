@@ -1,0 +1,509 @@
+import { raceSignal } from '../async.ts'
+import { OpenPeerError, asOpenPeerError } from '../errors.ts'
+import { randomId } from '../identity/encoding.ts'
+import type {
+  MediaPorts,
+  MediaStreamLike,
+  MediaTrackLike,
+  PeerConnectionLike,
+  TrackEventLike,
+} from '../ports.ts'
+import type { SessionManager } from '../session/manager.ts'
+import type { PeerSession } from '../session/peer-session.ts'
+import type { NotifyBody } from '../wire/messages.ts'
+
+/** How long a call rings before both sides give up on it (issue 13: at most 30 s). */
+export const RING_TIMEOUT = 30_000
+
+/**
+ * outgoing / incoming: ringing; connecting: accepted, media being negotiated; active: media
+ * negotiated both ways; ended: over (see `reason`).
+ */
+export type CallState = 'outgoing' | 'incoming' | 'connecting' | 'active' | 'ended'
+
+/**
+ * Why a call ended, from this side's point of view: `hangup` we hung up, `remote-hangup` they
+ * did; `declined` / `busy` the callee's answer; `timeout` nobody answered our ring in time,
+ * `missed` we did not answer theirs (or they gave up first); `failed` the session dropped or
+ * the media could not be set up (`error` says which).
+ */
+export type CallEndReason =
+  'hangup' | 'remote-hangup' | 'declined' | 'busy' | 'timeout' | 'missed' | 'failed'
+
+/** A call as the host sees it: plain data, sent anew with every change. */
+export interface CallView {
+  callId: string
+  contactId: string
+  direction: 'outgoing' | 'incoming'
+  /** the caller asked for video */
+  video: boolean
+  state: CallState
+  muted: boolean
+  cameraOff: boolean
+  /** we send video: a camera was found and allowed (an audio-only device still calls) */
+  sendingVideo: boolean
+  /** when the media was negotiated (state active), on the client's clock */
+  startedAt?: number | undefined
+  reason?: CallEndReason | undefined
+  error?: OpenPeerError | undefined
+}
+
+export interface CallEvents {
+  /** a contact rings us: answer with accept or decline */
+  'call:incoming': CallView
+  /** any change of any call, the ringing included */
+  'call:state': CallView
+  /** a remote track arrived; `stream` is the caller's MediaStream holding it */
+  'call:track': {
+    callId: string
+    contactId: string
+    track: MediaTrackLike
+    stream: MediaStreamLike
+  }
+}
+
+export interface CallsOptions {
+  sessions: SessionManager
+  media: MediaPorts | undefined
+  now: () => number
+  emit<K extends keyof CallEvents>(event: K, payload: CallEvents[K]): void
+  /**
+   * Restarts ICE on the contact's sessions over their control channels (the client's
+   * `renegotiate(contactId, { iceRestart: true })`, which gets fresh TURN credentials first).
+   */
+  restartIce?: (contactId: string) => Promise<void>
+  ringTimeout?: number
+}
+
+interface Call {
+  view: CallView
+  session: PeerSession
+  local: MediaStreamLike | undefined
+  /** what we added to the connection, to take back when the call ends */
+  senders: unknown[]
+  transceivers: { direction: string }[]
+  onTrack: ((ev: TrackEventLike) => void) | undefined
+  onIce: (() => void) | undefined
+  /** an ICE restart under way (one at a time) */
+  restarting: boolean
+  timer: ReturnType<typeof setTimeout> | undefined
+}
+
+type Dialog = NotifyBody<'dialog'>
+
+/**
+ * Calls (Open Peer's dialogs): signalled with `dialog` notifies on the contact's open session,
+ * media on that session's own RTCPeerConnection, renegotiated over its control channel. One
+ * call at a time: a second invite is answered busy. Nothing here needs a finder.
+ */
+export class Calls {
+  private readonly calls = new Map<string, Call>()
+  private readonly ringTimeout: number
+
+  constructor(private readonly opts: CallsOptions) {
+    this.ringTimeout = opts.ringTimeout ?? RING_TIMEOUT
+    opts.sessions.on('open', (session) =>
+      session.on('notify', (m) => {
+        if (m.type === 'dialog') this.onDialog(session, m)
+      }),
+    )
+    opts.sessions.on('ended', ({ session, error }) => {
+      for (const call of this.calls.values()) {
+        if (call.session !== session) continue
+        this.end(
+          call,
+          'failed',
+          error ?? new OpenPeerError('ERR_SESSION_CLOSED', 'the connection to the contact closed'),
+        )
+      }
+    })
+  }
+
+  /** The calls that are not over (at most one). */
+  list(): CallView[] {
+    return [...this.calls.values()].map((c) => ({ ...c.view }))
+  }
+
+  /** Our camera and microphone stream in a call, for the host to show ("Local video"). */
+  localStream(callId: string): MediaStreamLike | undefined {
+    return this.calls.get(callId)?.local
+  }
+
+  /**
+   * Rings a connected contact. Asks for the microphone (and the camera for `video`; without a
+   * camera the call goes on with voice). Resolves once the invite is sent; the answer comes as
+   * `call:state`. ERR_UNAVAILABLE when not connected, ERR_NO_MEDIA_PATH on a relay tunnel,
+   * ERR_CONFLICT when a call is on already, ERR_MEDIA_DENIED / ERR_NO_DEVICE from the devices.
+   */
+  async start(
+    contactId: string,
+    opts: { video?: boolean; signal?: AbortSignal } = {},
+  ): Promise<CallView> {
+    const video = opts.video ?? false
+    this.sessionFor(contactId)
+    const local = await getMedia(this.opts.media, video, opts.signal)
+    let session: PeerSession
+    try {
+      // Checked again: the session may have gone, or a call come in, while the user chose.
+      session = this.sessionFor(contactId)
+    } catch (err) {
+      stopAll(local)
+      throw err
+    }
+    const call = this.add(session, {
+      callId: randomId(12),
+      contactId,
+      direction: 'outgoing',
+      video,
+      state: 'outgoing',
+      local,
+    })
+    this.send(call, { state: 'invite', video })
+    call.timer = setTimeout(() => {
+      this.send(call, { state: 'hangup' })
+      this.end(call, 'timeout')
+    }, this.ringTimeout)
+    return { ...call.view }
+  }
+
+  /** Answers a ringing call: asks for the devices, then the media starts both ways. */
+  async accept(callId: string, opts: { signal?: AbortSignal } = {}): Promise<void> {
+    const call = this.require(callId, 'incoming')
+    let local: MediaStreamLike
+    try {
+      local = await getMedia(this.opts.media, call.view.video, opts.signal)
+    } catch (err) {
+      // Without a microphone there is no call: the caller hears a decline, not endless ringing.
+      if (this.calls.get(callId) === call && (err as OpenPeerError).code !== 'ERR_ABORTED') {
+        this.send(call, { state: 'decline' })
+        this.end(call, 'failed', asOpenPeerError(err, 'no microphone'))
+      }
+      throw err
+    }
+    if (this.calls.get(callId) !== call || call.view.state !== 'incoming') {
+      stopAll(local)
+      throw new OpenPeerError('ERR_CONFLICT', 'the call ended before it was answered')
+    }
+    call.local = local
+    call.view = { ...call.view, sendingVideo: tracksOf(local, 'video').length > 0 }
+    this.send(call, { state: 'accept' })
+    this.connect(call)
+  }
+
+  decline(callId: string): void {
+    const call = this.require(callId, 'incoming')
+    this.send(call, { state: 'decline' })
+    this.end(call, 'declined')
+  }
+
+  /** Ends a call in any state (a ringing one is cancelled); both sides see it end. */
+  hangUp(callId: string): void {
+    const call = this.calls.get(callId)
+    if (!call) return
+    this.send(call, { state: 'hangup' })
+    this.end(
+      call,
+      call.view.direction === 'incoming' && call.view.state === 'incoming' ? 'declined' : 'hangup',
+    )
+  }
+
+  /** Mutes or unmutes our microphone (the track stays: unmuting needs no renegotiation). */
+  mute(callId: string, on: boolean): void {
+    const call = this.require(callId)
+    for (const t of tracksOf(call.local, 'audio')) t.enabled = !on
+    this.update(call, { muted: on })
+  }
+
+  /** Turns our camera off or on (black frames, no renegotiation). */
+  cameraOff(callId: string, on: boolean): void {
+    const call = this.require(callId)
+    for (const t of tracksOf(call.local, 'video')) t.enabled = !on
+    this.update(call, { cameraOff: on })
+  }
+
+  /** Ends every call (the client stops). */
+  stop(): void {
+    for (const call of this.calls.values()) {
+      this.send(call, { state: 'hangup' })
+      this.end(call, 'hangup')
+    }
+  }
+
+  private sessionFor(contactId: string): PeerSession {
+    for (const c of this.calls.values()) {
+      if (c.view.state !== 'ended')
+        throw new OpenPeerError('ERR_CONFLICT', 'a call is on already: hang up first')
+    }
+    const session = this.opts.sessions.ofContact(contactId)[0]
+    if (!session) throw new OpenPeerError('ERR_UNAVAILABLE', 'not connected to this contact')
+    if (!hasMediaPath(session.connection)) {
+      throw new OpenPeerError(
+        'ERR_NO_MEDIA_PATH',
+        'connected through the relay tunnel, which carries no audio or video',
+      )
+    }
+    return session
+  }
+
+  private require(callId: string, state?: CallState): Call {
+    const call = this.calls.get(callId)
+    if (!call || (state && call.view.state !== state)) {
+      throw new OpenPeerError(
+        'ERR_NOT_FOUND',
+        state ? `no ${state} call ${callId}` : 'no such call',
+      )
+    }
+    return call
+  }
+
+  private add(
+    session: PeerSession,
+    init: Pick<CallView, 'callId' | 'contactId' | 'direction' | 'video' | 'state'> & {
+      local: MediaStreamLike | undefined
+    },
+  ): Call {
+    const { local, ...view } = init
+    const call: Call = {
+      view: {
+        ...view,
+        muted: false,
+        cameraOff: false,
+        sendingVideo: tracksOf(local, 'video').length > 0,
+      },
+      session,
+      local,
+      senders: [],
+      transceivers: [],
+      onTrack: undefined,
+      onIce: undefined,
+      restarting: false,
+      timer: undefined,
+    }
+    this.calls.set(call.view.callId, call)
+    if (call.view.state === 'incoming') this.opts.emit('call:incoming', { ...call.view })
+    this.opts.emit('call:state', { ...call.view })
+    return call
+  }
+
+  private onDialog(session: PeerSession, m: Dialog): void {
+    const contactId = session.remoteContactId
+    if (m.state === 'invite') {
+      if (this.calls.has(m.call)) return
+      const busy = [...this.calls.values()].some((c) => c.view.state !== 'ended')
+      // A session on the relay tunnel cannot carry the media, a host without devices (a Node
+      // super-peer) cannot answer: busy at once, not a ring that fails or rings out.
+      if (busy || !hasMediaPath(session.connection) || !this.opts.media) {
+        try {
+          session.notify('dialog', { call: m.call, state: 'busy' })
+        } catch {
+          // the session closed meanwhile: the caller's call fails with it
+        }
+        return
+      }
+      const call = this.add(session, {
+        callId: m.call,
+        contactId,
+        direction: 'incoming',
+        video: m.video ?? false,
+        state: 'incoming',
+        local: undefined,
+      })
+      // Our own clock too, so a lost hang-up cannot leave us ringing for ever.
+      call.timer = setTimeout(() => this.end(call, 'missed'), this.ringTimeout)
+      return
+    }
+    const call = this.calls.get(m.call)
+    // Only the session the call runs on speaks for it.
+    if (!call || call.session !== session) return
+    const { state } = call.view
+    if (m.state === 'accept' && state === 'outgoing') return this.connect(call)
+    if (m.state === 'decline' && state === 'outgoing') return this.end(call, 'declined')
+    if (m.state === 'busy' && state === 'outgoing') return this.end(call, 'busy')
+    if (m.state === 'hangup') {
+      if (state === 'incoming') return this.end(call, 'missed')
+      // hung up while it rang: as good as a decline
+      if (state === 'outgoing') return this.end(call, 'declined')
+      return this.end(call, 'remote-hangup')
+    }
+  }
+
+  /**
+   * Puts our tracks on the session's connection and renegotiates over its control channel.
+   * Both sides do this once the call is accepted; the offerer also asks for the kinds it does
+   * not send (an audio-only device in a video call), because only offers make m-lines and the
+   * answerer's addTrack reuses the offered ones.
+   */
+  private connect(call: Call): void {
+    this.clearTimer(call)
+    this.update(call, { state: 'connecting' })
+    const pc = call.session.connection
+    if (!hasMediaPath(pc)) {
+      this.send(call, { state: 'hangup' })
+      return this.end(
+        call,
+        'failed',
+        new OpenPeerError('ERR_NO_MEDIA_PATH', 'the connection moved to the relay tunnel'),
+      )
+    }
+    call.onTrack = (ev) => {
+      const stream = ev.streams[0]
+      if (!stream || this.calls.get(call.view.callId) !== call) return
+      this.opts.emit('call:track', {
+        callId: call.view.callId,
+        contactId: call.view.contactId,
+        track: ev.track,
+        stream,
+      })
+    }
+    pc.addEventListener('track', call.onTrack)
+    // A faltering path gets an ICE restart while the control channel may still carry it, rather
+    // than waiting for the session to die of silence and take the call with it.
+    call.onIce = () => {
+      const state = pc.iceConnectionState
+      if ((state === 'disconnected' || state === 'failed') && this.opts.restartIce) {
+        if (call.restarting || this.calls.get(call.view.callId) !== call) return
+        call.restarting = true
+        this.opts
+          .restartIce(call.view.contactId)
+          .catch(() => {
+            // not restarted: the session's keep-alives decide, and its end ends the call
+          })
+          .finally(() => (call.restarting = false))
+      }
+    }
+    pc.addEventListener('iceconnectionstatechange', call.onIce)
+    try {
+      for (const track of call.local?.getTracks() ?? []) {
+        call.senders.push(pc.addTrack(track, call.local as MediaStreamLike))
+      }
+      if (call.session.makesOffers) {
+        const kinds = call.view.video ? (['audio', 'video'] as const) : (['audio'] as const)
+        for (const kind of kinds) {
+          if (!tracksOf(call.local, kind).length && pc.addTransceiver) {
+            call.transceivers.push(pc.addTransceiver(kind, { direction: 'recvonly' }))
+          }
+        }
+      }
+    } catch (cause) {
+      this.send(call, { state: 'hangup' })
+      return this.end(
+        call,
+        'failed',
+        // node-datachannel's RTCPeerConnection, for one, has addTrack but "Not implemented".
+        new OpenPeerError('ERR_NO_MEDIA_PATH', 'this connection cannot carry audio or video', {
+          cause,
+        }),
+      )
+    }
+    call.session.renegotiate().then(
+      () => {
+        if (this.calls.get(call.view.callId) !== call) return
+        this.update(call, { state: 'active', startedAt: this.opts.now() })
+      },
+      (err: unknown) => {
+        if (this.calls.get(call.view.callId) !== call) return
+        this.send(call, { state: 'hangup' })
+        this.end(call, 'failed', asOpenPeerError(err, 'media negotiation failed'))
+      },
+    )
+  }
+
+  private end(call: Call, reason: CallEndReason, error?: OpenPeerError): void {
+    if (this.calls.get(call.view.callId) !== call) return
+    this.calls.delete(call.view.callId)
+    this.clearTimer(call)
+    stopAll(call.local)
+    const pc = call.session.connection
+    if (call.onTrack) pc.removeEventListener?.('track', call.onTrack)
+    if (call.onIce) pc.removeEventListener?.('iceconnectionstatechange', call.onIce)
+    const hadMedia = call.senders.length > 0 || call.transceivers.length > 0
+    try {
+      for (const sender of call.senders) pc.removeTrack?.(sender)
+      for (const t of call.transceivers) t.direction = 'inactive'
+    } catch {
+      // the connection is closing: nothing left to take back
+    }
+    // Tell the other side our media stopped; the session itself goes on (chat, files).
+    if (hadMedia && call.session.state === 'open') call.session.renegotiate().catch(() => {})
+    call.view = { ...call.view, state: 'ended', reason, ...(error ? { error } : {}) }
+    this.opts.emit('call:state', { ...call.view })
+  }
+
+  private update(call: Call, change: Partial<CallView>): void {
+    call.view = { ...call.view, ...change }
+    this.opts.emit('call:state', { ...call.view })
+  }
+
+  private send(call: Call, body: Omit<Dialog, 'call'>): void {
+    if (call.session.state !== 'open') return
+    try {
+      call.session.notify('dialog', { call: call.view.callId, ...body })
+    } catch {
+      // the session closed meanwhile: its end ends the call on both sides
+    }
+  }
+
+  private clearTimer(call: Call): void {
+    if (call.timer) clearTimeout(call.timer)
+    call.timer = undefined
+  }
+}
+
+type MediaConnection = PeerConnectionLike &
+  Required<Pick<PeerConnectionLike, 'addTrack' | 'removeTrack' | 'addEventListener'>>
+
+/** A relay tunnel's connection carries bytes only; a WebRTC one can carry tracks. */
+function hasMediaPath(pc: PeerConnectionLike): pc is MediaConnection {
+  return typeof pc.addTrack === 'function' && typeof pc.addEventListener === 'function'
+}
+
+function tracksOf(stream: MediaStreamLike | undefined, kind: 'audio' | 'video'): MediaTrackLike[] {
+  return stream?.getTracks().filter((t) => t.kind === kind) ?? []
+}
+
+function stopAll(stream: MediaStreamLike | undefined): void {
+  for (const t of stream?.getTracks() ?? []) t.stop()
+}
+
+/**
+ * The microphone, and the camera for video. No camera (or one in use elsewhere, or blocked) is
+ * not the end of a video call: it goes on with voice, and the view says we send no video.
+ */
+async function getMedia(
+  media: MediaPorts | undefined,
+  video: boolean,
+  signal: AbortSignal | undefined,
+): Promise<MediaStreamLike> {
+  if (!media) throw new OpenPeerError('ERR_NO_DEVICE', 'this device offers no microphone')
+  // Settles as the signal's own reason (ERR_ABORTED or ERR_TIMEOUT), the library's one way.
+  if (signal?.aborted) await raceSignal(signal, () => {})
+  const asked = media.getUserMedia({ audio: true, video })
+  try {
+    // A prompt cannot be withdrawn: an abort settles now, and what it gives later is stopped.
+    return signal
+      ? await raceSignal<MediaStreamLike>(
+          signal,
+          (resolve, reject) => void asked.then(resolve, reject),
+        )
+      : await asked
+  } catch (err) {
+    if (signal?.aborted) {
+      asked.then(stopAll, () => {})
+      throw err
+    }
+    // Any refusal of the pair may be the camera's alone (none, busy elsewhere, blocked for this
+    // site while the microphone is allowed): try the microphone alone before giving up.
+    if (video) return getMedia(media, false, signal)
+    throw mediaError(err)
+  }
+}
+
+function mediaError(err: unknown): OpenPeerError {
+  const name = (err as { name?: unknown } | null)?.name
+  if (name === 'NotAllowedError' || name === 'SecurityError') {
+    return new OpenPeerError('ERR_MEDIA_DENIED', 'the microphone or camera was not allowed', {
+      cause: err,
+    })
+  }
+  return new OpenPeerError('ERR_NO_DEVICE', 'no usable microphone was found', { cause: err })
+}
