@@ -16,6 +16,12 @@ const FRAMES = Number(process.env.FLOOD_FRAMES ?? 100_000)
 const SOCKETS = Number(process.env.FLOOD_SOCKETS ?? 200)
 /** frames per second per flood socket: the finder's per-socket budget */
 const RATE = Number(process.env.FLOOD_RATE ?? 20)
+/**
+ * The flood tries for this long at most: with strikes, a junk sender is closed and its address
+ * kept out, so it cannot push its whole quota through; what it managed is reported as sent.
+ */
+const MAX_MS = Number(process.env.FLOOD_MAX_MS ?? 40_000)
+let deadline = Infinity
 const DOMAIN = process.argv[3] ?? 'flood.test'
 const JUNK_ONLY = process.env.FLOOD_JUNK_ONLY === '1'
 
@@ -114,7 +120,7 @@ async function floodSocket(
 ) {
   const localAddress = `127.0.0.${i + 2}`
   let sent = 0
-  while (sent < quota) {
+  while (sent < quota && performance.now() < deadline) {
     const ws = new WebSocket(url, { localAddress })
     ws.on('error', () => {})
     const opened = await new Promise<boolean>((resolve) => {
@@ -148,7 +154,7 @@ async function floodSocket(
       stats.closes.set(code, (stats.closes.get(code) ?? 0) + 1)
     })
     let k = 0
-    while (open && sent < quota) {
+    while (open && sent < quota && performance.now() < deadline) {
       // Paced at RATE per second from this socket's start.
       const due = t0 + (k * 1000) / RATE
       const wait = due - performance.now()
@@ -179,6 +185,7 @@ const quota = Math.ceil(FRAMES / SOCKETS)
 process.send!({ ready: true })
 await new Promise((resolve) => process.once('message', resolve))
 const t0 = performance.now()
+deadline = t0 + MAX_MS
 await Promise.all(makers.map((m, i) => floodSocket(url, i, quota, stats, m)))
 process.send!({
   done: {
