@@ -9,6 +9,8 @@ import {
   type ChunkStoreOptions,
   type ContactRecord,
   type ContactStore,
+  type HistoryMessage,
+  type HistoryPort,
   type InboxStore,
   type KeyStore,
   type OutboxItem,
@@ -34,23 +36,32 @@ const SEEN_MAX = 50_000
 
 export interface DiskStores {
   dir: string
-  keys: KeyStore
+  keys: KeyStore & { clear(): Promise<void> }
   contacts: ContactStore
   outbox: OutboxStore
   inbox: InboxStore
   torrents: TorrentPorts
+  /**
+   * What it held for its owner (messages in and out, the newest HISTORY_MAX): handed on to the
+   * owner's devices when they come back, and to a device linked from here.
+   */
+  history: HistoryPort & { add(message: HistoryMessage): Promise<void> }
 }
+
+const HISTORY_MAX = 1_000
 
 export async function openDiskStores(dir: string): Promise<DiskStores> {
   mkdirSync(dir, { recursive: true, mode: 0o700 })
   const files = new JsonFiles(dir)
-  const [identity, contacts, outbox, seen, records] = await Promise.all([
+  const [identity, contacts, outbox, seen, records, held] = await Promise.all([
     files.read<PortableIdentity | null>('identity.json', null),
     files.read<ContactRecord[]>('contacts.json', []),
     files.read<OutboxItem[]>('outbox.json', []),
     files.read<string[]>('inbox.json', []),
     files.read<StoredTorrentRecord[]>('torrents.json', []),
+    files.read<HistoryMessage[]>('history.json', []),
   ])
+  let history = held
   let stored = identity ? await importIdentity(identity, join(dir, 'identity.json')) : undefined
   const contactMap = new Map(contacts.map((c) => [c.contactId, c]))
   const outboxMap = new Map(outbox.map((o) => [o.msgId, o]))
@@ -69,6 +80,26 @@ export async function openDiskStores(dir: string): Promise<DiskStores> {
         }
         await files.write('identity.json', await exportIdentity(next), 0o600)
         stored = next
+      },
+      // Removed by its owner's other device: the identity and what it held go; pieces too.
+      clear: async () => {
+        stored = undefined
+        contactMap.clear()
+        outboxMap.clear()
+        seenSet.clear()
+        recordMap.clear()
+        history = []
+        await Promise.all(
+          [
+            'identity.json',
+            'contacts.json',
+            'outbox.json',
+            'inbox.json',
+            'torrents.json',
+            'history.json',
+          ].map((name) => rm(join(dir, name), { force: true })),
+        )
+        await rm(join(dir, 'pieces'), { recursive: true, force: true })
       },
     },
     contacts: {
@@ -101,6 +132,19 @@ export async function openDiskStores(dir: string): Promise<DiskStores> {
         }
         await files.write('inbox.json', [...seenSet])
         return true
+      },
+    },
+    history: {
+      add: async (message) => {
+        if (history.some((m) => m.msgId === message.msgId)) return
+        history = [...history, message].slice(-HISTORY_MAX)
+        await files.write('history.json', history)
+      },
+      recent: async (limit) => history.slice(-limit),
+      export: async () => history,
+      import: async (data) => {
+        history = Array.isArray(data) ? (data as HistoryMessage[]).slice(-HISTORY_MAX) : []
+        await files.write('history.json', history)
       },
     },
     torrents: {

@@ -3,6 +3,7 @@ import WebSocket from 'ws'
 import {
   OpenPeerError,
   createOpenPeerClient,
+  parseDeviceLink,
   simplePeerFactory,
   type OpenPeerClient,
   type SocketLike,
@@ -20,6 +21,13 @@ import { serveWebSeeds } from './webseed.ts'
 export interface SuperPeerOptions {
   /** the data directory (created if missing) */
   data: string
+  /**
+   * a device link from the owner's device: the first run joins the identity through it (the
+   * owner compares the printed code and approves); later runs resume from `data` alone
+   */
+  link?: string | undefined
+  /** the owner approves within the link's life; abort to give up */
+  signal?: AbortSignal | undefined
   /** this location's label, shown to the owner in "Devices" */
   name?: string | undefined
   /** classic BitTorrent port for public files (SUPeer: 6888); 0 picks a free one */
@@ -49,12 +57,20 @@ export async function startSuperPeer(opts: SuperPeerOptions): Promise<SuperPeer>
   const log = opts.log ?? ((line: string) => console.log(line))
   const stores = await openDiskStores(opts.data)
   const stored = await stores.keys.load()
-  if (!stored) {
+  if (stored && opts.link) {
+    throw new OpenPeerError(
+      'ERR_CONFLICT',
+      `${opts.data} holds ${stored.file.C.name}'s identity already: run it with --data alone (a device link makes a new device; nothing was changed)`,
+    )
+  }
+  if (!stored && !opts.link) {
     throw new OpenPeerError(
       'ERR_NOT_FOUND',
       `${opts.data} holds no identity: link this super-peer to a device first (--link)`,
     )
   }
+  const label = opts.name ?? stored?.locationLabel ?? 'super-peer'
+  const domain = stored ? stored.file.A.domain : parseDeviceLink(opts.link ?? '').domain
   const client = createOpenPeerClient(
     {
       keys: stores.keys,
@@ -65,19 +81,44 @@ export async function startSuperPeer(opts: SuperPeerOptions): Promise<SuperPeer>
       createSocket: (url) => new WebSocket(url) as unknown as SocketLike,
       createPeer: (o) => peer(o),
       fetch: (url, init) => fetch(url, init),
+      history: stores.history,
     },
     {
-      domain: stored.file.A.domain,
+      domain,
       origin: opts.origin,
-      locationLabel: opts.name ?? stored.locationLabel,
+      locationLabel: label,
+      // no screen: it never says a message was read
+      screen: false,
       ...(opts.btPort !== undefined ? { torrents: { bt: { port: opts.btPort } } } : {}),
     },
   )
-  const info = await client.load()
+  const info = opts.link
+    ? await client.joinDevice(opts.link, {
+        name: label,
+        signal: opts.signal,
+        onCode: (code) =>
+          log(`code ${code}: check that your device shows the same, then approve "${label}" there`),
+      })
+    : await client.load()
   if (!info) throw new OpenPeerError('ERR_STORAGE', `${opts.data}: the identity did not load`)
   follow(client, log)
+  // What it holds for its owner survives restarts and goes to the owner's devices.
+  client.on(
+    'message:received',
+    (m) =>
+      void stores.history
+        .add({ dir: 'in', contactId: m.contactId, msgId: m.msgId, body: m.body, sent: m.sent })
+        .catch((err: unknown) => log(`cannot keep a message: ${(err as Error).message}`)),
+  )
+  client.on(
+    'message:sent',
+    (m) =>
+      void stores.history
+        .add({ dir: 'out', contactId: m.contactId, msgId: m.msgId, body: m.body, sent: m.sent })
+        .catch((err: unknown) => log(`cannot keep a message: ${(err as Error).message}`)),
+  )
   client.start()
-  log(`super-peer of ${info.name} (${info.uri}), location "${stored.locationLabel}"`)
+  log(`super-peer of ${info.name} (${info.uri}), location "${label}"`)
   const web =
     opts.httpPort !== undefined && client.torrents
       ? await serveWebSeeds(client.torrents, { port: opts.httpPort, host: opts.host }).catch(
@@ -114,4 +155,8 @@ function follow(client: OpenPeerClient, log: (line: string) => void): void {
   client.on('torrent:error', (e) => log(`file ${e.infoHash.slice(0, 8)}: ${e.error.message}`))
   client.on('security:alert', (e) => log(`SECURITY ${e.error.code}: ${e.error.message}`))
   client.on('client:error', (e) => log(`error during ${e.during}: ${e.error.message}`))
+  client.on('device:state', (d) => log(`device ${d.label}: ${d.state}`))
+  client.on('identity:removed', () =>
+    log('removed by its owner: its copy of the identity is deleted'),
+  )
 }

@@ -1,5 +1,5 @@
 /**
- * `npm run superpeer -- --data <dir> [--name <label>] [--bt-port <port>] [--http-port <port>]
+ * `npm run superpeer -- --data <dir> [--link <device link>] [--name <label>] [--bt-port <port>] [--http-port <port>]
  *  [--host <address>] [--origin <url>]`
  * (docs/devices.md). Prints one line per event; SIGTERM or Ctrl-C stops it cleanly.
  */
@@ -8,7 +8,8 @@ import { isOpenPeerError } from '../src/openpeer/index.ts'
 import { startSuperPeer } from './host.ts'
 
 const USAGE =
-  'usage: npm run superpeer -- --data <dir> [--name <label>] [--bt-port <port, default 6888>]\n' +
+  'usage: npm run superpeer -- --data <dir> [--link <device link>] [--name <label>]\n' +
+  '         [--bt-port <port, default 6888>]\n' +
   '         [--http-port <port: a web seed for public files>] [--host <address>] [--origin <url>]'
 
 function fail(message: string): never {
@@ -21,6 +22,7 @@ function parse() {
   return parseArgs({
     options: {
       data: { type: 'string' },
+      link: { type: 'string' },
       name: { type: 'string' },
       'bt-port': { type: 'string' },
       'http-port': { type: 'string' },
@@ -57,12 +59,15 @@ const httpPort = port('http-port')
 try {
   const superPeer = await startSuperPeer({
     data: args.data,
+    link: args.link,
     name: args.name,
     btPort,
     httpPort,
     host: args.host,
     origin: args.origin,
   })
+  // Removed by its owner's other device: its copy is deleted; nothing left to run.
+  superPeer.client.on('identity:removed', () => void superPeer.stop().then(() => process.exit(0)))
   let stopping = false
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {

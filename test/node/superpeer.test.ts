@@ -3,16 +3,18 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createPeerFile } from '../../src/openpeer/identity/peer-file.ts'
 import {
+  createOpenPeerClient,
+  createMemoryStores,
   createMemoryTorrentPorts,
   isOpenPeerError,
   type StoredIdentity,
 } from '../../src/openpeer/index.ts'
 import { openDiskStores } from '../../superpeer/disk.ts'
 import { startSuperPeer, type SuperPeer } from '../../superpeer/host.ts'
-import { makeClient, startFinder, until } from './harness.ts'
+import { makeClient, nodePorts, startFinder, until } from './harness.ts'
 import { sha256, sha256Of } from './torrent-harness.ts'
 
 const cleanups: (() => Promise<void> | void)[] = []
@@ -49,6 +51,63 @@ async function superPeer(data: string, lines: string[] = []): Promise<SuperPeer>
   cleanups.push(() => sp.stop())
   return sp
 }
+
+describe('linking a super-peer to its owner', () => {
+  it('joins by a device link the owner approves, holds mail while she is away, and hands it to her when she is back', async () => {
+    const { server, domain } = await startFinder()
+    cleanups.push(() => server.close())
+    const aliceStores = createMemoryStores()
+    const alice = await makeClient('Alice', domain, aliceStores)
+    const linker = await alice.linkDevice({ origin: 'http://app.test' })
+    cleanups.push(() => linker.stop())
+    const asked = new Promise<{ id: string; code: string }>((r) => linker.on('pending', r))
+
+    const lines: string[] = []
+    const data = dataDir()
+    const joining = startSuperPeer({
+      data,
+      link: linker.link,
+      name: 'home server',
+      log: (l) => lines.push(l),
+    })
+    const pending = await asked
+    // The super-peer printed the same code the owner's device shows: she compares, approves.
+    await vi.waitFor(() => expect(lines.join('\n')).toContain(`code ${pending.code}:`))
+    await linker.approve(pending.id)
+    const sp = await joining
+    cleanups.push(() => sp.stop())
+    expect(sp.client.identity()?.contactId).toBe(alice.identity()!.contactId)
+    expect(statSync(join(data, 'identity.json')).mode & 0o777).toBe(0o600)
+    await until(sp.client, 'finder:state', (e) => e.state === 'online')
+
+    // Her phone goes away; Bob opens her invite and reaches the super-peer.
+    const invite = alice.inviteLink('http://app.test')
+    await alice.stop()
+    const bob = await makeClient('Bob', domain)
+    cleanups.push(() => bob.stop())
+    await bob.acceptInvite(invite)
+    const delivered = until(bob, 'message:state', (s) => s.state === 'delivered')
+    const sent = await bob.sendMessage(alice.identity()!.contactId, 'are you there?')
+    expect((await delivered).msgId).toBe(sent.msgId)
+    expect(lines.some((l) => l.startsWith('message held from Bob'))).toBe(true)
+
+    // She comes back: the message reaches her from her super-peer.
+    const back = createOpenPeerClient(nodePorts(aliceStores), {
+      domain,
+      locationLabel: 'node Alice',
+      finder: { minDelay: 100, maxDelay: 1_000 },
+    })
+    cleanups.push(() => back.stop())
+    await back.load()
+    back.start()
+    const got = await until(back, 'message:received', (m) => m.msgId === sent.msgId, 30_000)
+    expect(got.body).toBe('are you there?')
+
+    // A second link into the same directory is refused, nothing changed.
+    const again = await startSuperPeer({ data, link: linker.link, log: () => {} }).catch((e) => e)
+    expect(isOpenPeerError(again, 'ERR_CONFLICT')).toBe(true)
+  })
+})
 
 describe('the super-peer on its data directory', () => {
   it('holds messages for its owner and keeps them, and its contacts, across a restart', async () => {
