@@ -1,3 +1,4 @@
+import { appLinkKind, splitAppLink } from './app-link.ts'
 import { OpenPeerError } from '../errors.ts'
 import { checkContactId, checkDomain } from './uri.ts'
 
@@ -34,7 +35,7 @@ export function formatDeviceLink(origin: string, link: DeviceLink): string {
 
 /** True for text that looks like a device link (whole, or just its fragment). */
 export function isDeviceLink(text: string): boolean {
-  return /^\/d\//.test(fragmentOf(text))
+  return appLinkKind(text) === 'd'
 }
 
 /**
@@ -42,19 +43,18 @@ export function isDeviceLink(text: string): boolean {
  * (`#/i/…`) is named as such, so pasting the wrong one says what happened.
  */
 export function parseDeviceLink(text: string): DeviceLink {
-  const fragment = fragmentOf(text)
-  if (/^\/i\//.test(fragment))
+  if (appLinkKind(text) === 'i')
     throw new OpenPeerError(
       'ERR_DEVICE_LINK',
       'this is an invite link, not a device link: open it under "Add contact"',
     )
-  const match = /^\/d\/(.+)\/([^/]+)$/.exec(fragment)
-  if (!match)
+  const parts = splitAppLink(text)
+  if (parts?.kind !== 'd')
     throw new OpenPeerError(
       'ERR_DEVICE_LINK',
       'this is not a device link (expected …#/d/<domain>/<id>.<secret>.<expiry>)',
     )
-  const [, domainPart = '', token = ''] = match
+  const { domainPart, token } = parts
   const [contactId = '', findSecret = '', expires = '', ...rest] = token.split('.')
   if (!findSecret || !expires || rest.length)
     throw new OpenPeerError('ERR_DEVICE_LINK', 'the device link is cut short or damaged')
@@ -72,10 +72,4 @@ export function parseDeviceLink(text: string): DeviceLink {
   if (!SECRET.test(findSecret) || !EXPIRES.test(expires))
     throw new OpenPeerError('ERR_DEVICE_LINK', 'the device link is damaged')
   return { domain, contactId, findSecret, expires: parseInt(expires, 36) * 1000 }
-}
-
-function fragmentOf(text: string): string {
-  const trimmed = text.trim()
-  const hash = trimmed.indexOf('#')
-  return hash >= 0 ? trimmed.slice(hash + 1) : trimmed
 }

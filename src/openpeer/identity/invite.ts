@@ -1,3 +1,4 @@
+import { appLinkKind, splitAppLink } from './app-link.ts'
 import { OpenPeerError } from '../errors.ts'
 import { checkContactId, checkDomain } from './uri.ts'
 
@@ -17,21 +18,18 @@ export function formatInvite(origin: string, invite: Invite): string {
 
 /** Accepts a whole link, or just its fragment (`#/i/…` or `/i/…`). Throws ERR_INVITE with why. */
 export function parseInvite(text: string): Invite {
-  const trimmed = text.trim()
-  const hash = trimmed.indexOf('#')
-  const fragment = hash >= 0 ? trimmed.slice(hash + 1) : trimmed
-  if (/^\/d\//.test(fragment))
+  if (appLinkKind(text) === 'd')
     throw new OpenPeerError(
       'ERR_INVITE',
       'this is a device link, not an invite: open it on the device you are adding ("Link a device")',
     )
-  const match = /^\/i\/(.+)\/([^/]+)$/.exec(fragment)
-  if (!match)
+  const parts = splitAppLink(text)
+  if (parts?.kind !== 'i')
     throw new OpenPeerError(
       'ERR_INVITE',
       'this is not an invite link (expected …#/i/<domain>/<id>.<secret>)',
     )
-  const [, domainPart = '', token = ''] = match
+  const { domainPart, token } = parts
   const dot = token.indexOf('.')
   if (dot < 0)
     throw new OpenPeerError(
