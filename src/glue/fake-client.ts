@@ -171,6 +171,15 @@ export class FakeClient implements GlueClient {
     this.removedDevices.push(locationId)
     this.deviceList = this.deviceList.filter((d) => d.locationId !== locationId)
   }
+  /** how many always-on devices keepAvailable says kept it (0: it throws ERR_UNAVAILABLE) */
+  alwaysOn = 0
+  readonly keptAvailable: string[] = []
+  async keepAvailable(infoHash: string): Promise<{ kept: number }> {
+    if (!this.alwaysOn)
+      throw new OpenPeerError('ERR_UNAVAILABLE', 'none of your always-on devices is online')
+    this.keptAvailable.push(infoHash)
+    return { kept: this.alwaysOn }
+  }
   /** what safetyNumber answers (throws when an Error) */
   safetyNumberOf: string | Error = '12345 '.repeat(12).trim()
   async safetyNumber(_contactId: string): Promise<string> {

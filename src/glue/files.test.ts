@@ -189,6 +189,23 @@ describe('files glue', () => {
     expect(useUi.getState().notice).toBe('Web seed added to file-7.txt')
   })
 
+  it('"Keep available" asks the always-on devices; with none online it says so', async () => {
+    const file = fileInfo(8)
+    const rig = await startApp({
+      before: ({ client }) => void client.torrents!.views.set(file.infoHash, viewOf(file)),
+    })
+    await vi.waitFor(() => expect(useTransfers.getState().byHash[file.infoHash]).toBeDefined())
+    await rig.app.actions.keepAvailable(file.infoHash)
+    expect(useUi.getState().error).toMatchObject({
+      code: 'ERR_UNAVAILABLE',
+      during: 'keeping file-8.txt available',
+    })
+    rig.client.alwaysOn = 1
+    await rig.app.actions.keepAvailable(file.infoHash)
+    expect(rig.client.keptAvailable).toEqual([file.infoHash])
+    expect(useUi.getState().notice).toBe('Your always-on device keeps file-8.txt available')
+  })
+
   it('audio and video stream only where a service worker controls the page', async () => {
     const rig = await startApp()
     const file = fileInfo(8)

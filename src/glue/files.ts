@@ -30,6 +30,8 @@ export interface FileActions {
    * magnet link; true once added, false with the reason shown
    */
   addWebSeed(infoHash: string, url: string): Promise<boolean>
+  /** "Keep available <name>": the user's always-on devices (a super-peer) fetch and seed it */
+  keepAvailable(infoHash: string): Promise<void>
   setSeedOnMobileData(on: boolean): void
 }
 
@@ -201,6 +203,19 @@ export function attachFiles(ctx: GlueContext): FilesGlue {
         } catch (err) {
           showError(err, 'adding the web seed')
           return false
+        }
+      },
+      async keepAvailable(infoHash) {
+        const name = useTransfers.getState().byHash[infoHash]?.name ?? 'the file'
+        try {
+          const { kept } = await client.keepAvailable(infoHash)
+          uiActions.notify(
+            kept > 1
+              ? `${kept} of your always-on devices keep ${name} available`
+              : `Your always-on device keeps ${name} available`,
+          )
+        } catch (err) {
+          showError(err, `keeping ${name} available`)
         }
       },
       setSeedOnMobileData(on) {

@@ -95,6 +95,7 @@ export type GlueClient = { readonly calls: CallService } & Pick<
   | 'joinDevice'
   | 'devices'
   | 'removeDevice'
+  | 'keepAvailable'
 > & { readonly torrents: FileService | undefined }
 
 export interface AppPorts extends Pick<

@@ -13,7 +13,7 @@ const PREVIEW_MAX = 50_000_000
  * then its progress, then "Save <name>" and a preview of images, audio and video.
  */
 export function FileCard({ file, own }: { file: TorrentInfo; own: boolean }) {
-  const { downloadFile, saveFile } = useActions()
+  const { downloadFile, saveFile, keepAvailable } = useActions()
   const view = useTransfers(transferOf(file.infoHash))
   const busy = useTransfers((s) => s.busy[file.infoHash] === true)
   const name = view?.name ?? file.name
@@ -59,6 +59,15 @@ export function FileCard({ file, own }: { file: TorrentInfo; own: boolean }) {
         {view?.done && !own && (
           <button type="button" onClick={() => void saveFile(file.infoHash)}>
             Save {name}
+          </button>
+        )}
+        {view?.done && (
+          <button
+            type="button"
+            title="Your always-on devices (a super-peer) fetch it and share it while this device sleeps"
+            onClick={() => void keepAvailable(file.infoHash)}
+          >
+            Keep available {name}
           </button>
         )}
       </div>

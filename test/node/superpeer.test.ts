@@ -15,7 +15,7 @@ import {
 import { openDiskStores } from '../../superpeer/disk.ts'
 import { startSuperPeer, type SuperPeer } from '../../superpeer/host.ts'
 import { makeClient, nodePorts, startFinder, until } from './harness.ts'
-import { sha256, sha256Of } from './torrent-harness.ts'
+import { befriend, idOf, sha256, sha256Of } from './torrent-harness.ts'
 
 const cleanups: (() => Promise<void> | void)[] = []
 afterEach(async () => {
@@ -106,6 +106,50 @@ describe('linking a super-peer to its owner', () => {
     // A second link into the same directory is refused, nothing changed.
     const again = await startSuperPeer({ data, link: linker.link, log: () => {} }).catch((e) => e)
     expect(isOpenPeerError(again, 'ERR_CONFLICT')).toBe(true)
+  })
+})
+
+describe('keeping a file available', () => {
+  it('"Keep available": the super-peer fetches the file from her device, and Bob downloads it from there when she is gone', async () => {
+    const { server, domain } = await startFinder()
+    cleanups.push(() => server.close())
+    const alice = await makeClient('Alice', domain, { torrents: createMemoryTorrentPorts() })
+    const bob = await makeClient('Bob', domain, { torrents: createMemoryTorrentPorts() })
+    cleanups.push(
+      () => alice.stop(),
+      () => bob.stop(),
+    )
+    await befriend(alice, bob)
+
+    // Nothing always-on yet: it says so.
+    const file = randomBytes(6 * 1024 * 1024)
+    const card = until(bob, 'torrent:offer')
+    const info = await alice.torrents!.share(file, { name: 'holiday.mp4' })
+    await alice.torrents!.offer(idOf(bob), info.infoHash)
+    await card
+    const none = await alice.keepAvailable(info.infoHash).catch((e) => e)
+    expect(isOpenPeerError(none, 'ERR_UNAVAILABLE')).toBe(true)
+
+    const linker = await alice.linkDevice({ origin: 'http://app.test' })
+    cleanups.push(() => linker.stop())
+    const asked = new Promise<{ id: string }>((r) => linker.on('pending', r))
+    const joining = startSuperPeer({ data: dataDir(), link: linker.link, btPort: 0, log: () => {} })
+    const online = until(alice, 'device:state', (d) => d.state === 'online', 30_000)
+    await linker.approve((await asked).id)
+    const sp = await joining
+    cleanups.push(() => sp.stop())
+    await online
+
+    const kept = until(sp.client, 'torrent:done', (v) => v.infoHash === info.infoHash, 60_000)
+    expect(await alice.keepAvailable(info.infoHash)).toEqual({ kept: 1 })
+    await kept
+    await alice.stop()
+
+    // Bob asks for it with her phone gone: her always-on location has it.
+    const done = until(bob, 'torrent:done', (v) => v.infoHash === info.infoHash, 60_000)
+    await bob.torrents!.download(info)
+    await done
+    expect(await sha256Of(bob.torrents!.stream(info.infoHash))).toBe(sha256(file))
   })
 })
 

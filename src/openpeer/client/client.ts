@@ -181,6 +181,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
       mirror: () => this.own.mirror,
       deviceSeen: (location, state) => this.own.seen(location, state),
       removedHere: (session) => void this.own.removedBy(session),
+      alwaysOn: () => this.opts.screen === false,
     })
   }
 
@@ -300,6 +301,37 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     await this.contactBook.load()
     await this.setIdentity(stored)
     return this.info as IdentityInfo
+  }
+
+  /**
+   * "Keep available <name>": asks every always-on device of ours that is online (a super-peer)
+   * to fetch the file from here and seed it from then on, offering it to the contacts it went
+   * to, so it stays available when this device sleeps. How many said yes; ERR_UNAVAILABLE when
+   * none is online (docs/superpeer.md).
+   */
+  async keepAvailable(
+    infoHash: string,
+    opts: { signal?: AbortSignal } = {},
+  ): Promise<{ kept: number }> {
+    const me = this.requireIdentity()
+    const view = this.torrents?.get(infoHash)
+    if (!view) throw new OpenPeerError('ERR_NOT_FOUND', 'no such file here')
+    const { magnet, name, size, mime } = view
+    const file = { infoHash, magnet, name, size, mime }
+    const offerTo = view.contactIds.filter((id) => id !== me.contactId)
+    const answers = await Promise.allSettled(
+      this.sessions
+        .ofContact(me.contactId)
+        .map((s) => s.request('device-pin', { file, offerTo }, opts)),
+    )
+    const kept = answers.filter((a) => a.status === 'fulfilled' && a.value.kept).length
+    if (!kept) {
+      throw new OpenPeerError(
+        'ERR_UNAVAILABLE',
+        'none of your always-on devices is online to keep it (link a super-peer: Profile → Link a device)',
+      )
+    }
+    return { kept }
   }
 
   /** The other devices (locations) of this identity we know of. */

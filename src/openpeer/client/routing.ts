@@ -34,6 +34,8 @@ export interface RoutingDeps {
   removedHere: (session: PeerSession) => void
   /** a device of ours connected or left */
   deviceSeen: (location: { id: string; label: string }, state: 'online' | 'offline') => void
+  /** this location has no screen (a super-peer): it keeps files its owner pins */
+  alwaysOn: () => boolean
 }
 
 /**
@@ -125,13 +127,26 @@ function routeSession(session: PeerSession, deps: RoutingDeps): void {
 }
 
 /**
- * A session with another location of our own identity carries device sync only: it is not a
- * contact (no messages, files or introductions over it; docs/devices.md).
+ * A session with another location of our own identity carries device sync, and the files one
+ * device asks our always-on devices to keep: it is not a contact (no messages, offers or
+ * introductions over it; docs/devices.md).
  */
 function routeOwnSession(session: PeerSession, deps: RoutingDeps): void {
   session.serve(async (m) => {
     const mirror = deps.mirror()
     if (m.type === 'device-sync' && mirror) return mirror.onRequest(session, m)
+    // The always-on device fetching a pinned file asks the device that has it for wires.
+    if (m.type === 'torrent-wire' && deps.torrents) return deps.torrents.onWireRequest(session, m)
+    if (m.type === 'device-pin') {
+      const torrents = deps.torrents
+      if (!deps.alwaysOn() || !torrents) return { kept: false }
+      const { file, offerTo } = m
+      // Answered at once: the fetch takes as long as the file does, and is reported as usual.
+      torrents
+        .keep(file, { from: session.remoteContactId, offerTo })
+        .catch((err: unknown) => deps.report(err, `keeping ${file.name} available`))
+      return { kept: true }
+    }
     throw new OpenPeerError('ERR_NOT_FOUND', `${m.type} is not served between our own devices`)
   })
   session.on('notify', (m) => {

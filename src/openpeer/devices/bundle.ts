@@ -89,6 +89,8 @@ export async function unpackBundle(
       await ports.torrents?.records.put({
         ...t,
         torrentFile: t.torrentFile ? fromBase64Url(t.torrentFile) : undefined,
+        // The pieces do not come along: here the file completes (and says so) when fetched.
+        completed: undefined,
       })
     }
     if (bundle.history !== undefined) await ports.history?.import(bundle.history)

@@ -200,6 +200,22 @@ export class TorrentService extends Emitter<TorrentEvents> {
     })
   }
 
+  /**
+   * An always-on device of ours keeps a file another device of ours asked it to (`device-pin`):
+   * fetched from that device (`from`: our own contact id), seeded from then on, and offered to
+   * the contacts it went to — those online now, the others when they next connect.
+   */
+  async keep(file: TorrentInfo, opts: { from: string; offerTo: readonly string[] }): Promise<void> {
+    await this.download(file, { from: [opts.from] })
+    const entry = this.require(file.infoHash)
+    entry.record.seeding = true
+    // Wires to our own device are asked for; contacts are asked again once it is complete.
+    entry.from = undefined
+    for (const contactId of opts.offerTo) {
+      await this.offers.offer(contactId, entry).catch(() => undefined)
+    }
+  }
+
   /** Turns serving a file on or off; off closes its wires once it is complete. */
   async setSeeding(infoHash: string, on: boolean): Promise<void> {
     const entry = this.require(infoHash)

@@ -223,6 +223,8 @@ beforeAll(async () => {
   add('device-transfer', 'result', {})
   add('device-decline', 'notify', { reason: 'declined' })
   add('device-remove', 'notify', { reason: 'removed' })
+  add('device-pin', 'request', { file: TORRENT_OFFER, offerTo: ['a'.repeat(64)] })
+  add('device-pin', 'result', { kept: true })
   add('device-sync', 'request', {
     messages: [
       { dir: 'in', contactId: 'a'.repeat(64), thread: 't-1', msgId: 'm-1', body: 'hi', sent: NOW },

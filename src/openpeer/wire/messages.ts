@@ -217,6 +217,16 @@ export const CATALOGUE = {
     result: empty,
   },
   /** "Remove <device>": the receiving location of our own identity deletes its copy and leaves */
+  /**
+   * "Keep available <name>": a device of ours asks our always-on devices (the super-peer) to
+   * fetch a file over this session and seed it from then on, offering it to `offerTo` (the
+   * contacts it went to). `kept`: this device will (a device with a screen says no).
+   */
+  'device-pin': {
+    channels: ['peer'],
+    request: z.strictObject({ file: torrentOfferSchema, offerTo: z.array(hex64).max(1000) }),
+    result: z.strictObject({ kept: z.boolean() }),
+  },
   'device-remove': { channels: ['peer'], notify: z.strictObject({ reason: z.string().max(200) }) },
   'device-decline': { channels: ['peer'], notify: z.strictObject({ reason: z.string().max(200) }) },
 } as const satisfies Record<
