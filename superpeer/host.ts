@@ -1,3 +1,4 @@
+import { hostname } from 'node:os'
 import Peer from '@thaunknown/simple-peer'
 import WebSocket from 'ws'
 import {
@@ -129,6 +130,14 @@ export async function startSuperPeer(opts: SuperPeerOptions): Promise<SuperPeer>
         )
       : undefined
   if (web) log(`web seed for public files: ${web.url}`)
+  // A public file's link for stock BitTorrent clients, once it is complete here.
+  client.on('torrent:done', (v) => {
+    if (!v.public || !client.torrents) return
+    client.torrents
+      .publicMagnet(v.infoHash, opts.host ?? hostname(), { webSeedBase: web?.url })
+      .then((magnet) => log(`public: ${v.name} ${magnet}`))
+      .catch(() => undefined)
+  })
   return {
     client,
     stores,

@@ -174,10 +174,15 @@ export class FakeClient implements GlueClient {
   /** how many always-on devices keepAvailable says kept it (0: it throws ERR_UNAVAILABLE) */
   alwaysOn = 0
   readonly keptAvailable: string[] = []
-  async keepAvailable(infoHash: string): Promise<{ kept: number }> {
+  readonly madePublic: string[] = []
+  async keepAvailable(
+    infoHash: string,
+    opts: { public?: boolean } = {},
+  ): Promise<{ kept: number }> {
     if (!this.alwaysOn)
       throw new OpenPeerError('ERR_UNAVAILABLE', 'none of your always-on devices is online')
     this.keptAvailable.push(infoHash)
+    if (opts.public) this.madePublic.push(infoHash)
     return { kept: this.alwaysOn }
   }
   /** what safetyNumber answers (throws when an Error) */

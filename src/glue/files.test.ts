@@ -204,6 +204,11 @@ describe('files glue', () => {
     await rig.app.actions.keepAvailable(file.infoHash)
     expect(rig.client.keptAvailable).toEqual([file.infoHash])
     expect(useUi.getState().notice).toBe('Your always-on device keeps file-8.txt available')
+    await rig.app.actions.keepAvailable(file.infoHash, { public: true })
+    expect(rig.client.madePublic).toEqual([file.infoHash])
+    expect(useUi.getState().notice).toBe(
+      'Your always-on device keeps file-8.txt available to anyone with its link',
+    )
   })
 
   it('audio and video stream only where a service worker controls the page', async () => {

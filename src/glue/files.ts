@@ -30,8 +30,11 @@ export interface FileActions {
    * magnet link; true once added, false with the reason shown
    */
   addWebSeed(infoHash: string, url: string): Promise<boolean>
-  /** "Keep available <name>": the user's always-on devices (a super-peer) fetch and seed it */
-  keepAvailable(infoHash: string): Promise<void>
+  /**
+   * "Keep available <name>": the user's always-on devices (a super-peer) fetch and seed it;
+   * `public`: and serve it to any BitTorrent client on their BitTorrent port ("Make public")
+   */
+  keepAvailable(infoHash: string, opts?: { public?: boolean }): Promise<void>
   setSeedOnMobileData(on: boolean): void
 }
 
@@ -205,14 +208,15 @@ export function attachFiles(ctx: GlueContext): FilesGlue {
           return false
         }
       },
-      async keepAvailable(infoHash) {
+      async keepAvailable(infoHash, opts = {}) {
         const name = useTransfers.getState().byHash[infoHash]?.name ?? 'the file'
         try {
-          const { kept } = await client.keepAvailable(infoHash)
+          const { kept } = await client.keepAvailable(infoHash, opts)
+          const how = opts.public ? 'available to anyone with its link' : 'available'
           uiActions.notify(
             kept > 1
-              ? `${kept} of your always-on devices keep ${name} available`
-              : `Your always-on device keeps ${name} available`,
+              ? `${kept} of your always-on devices keep ${name} ${how}`
+              : `Your always-on device keeps ${name} ${how}`,
           )
         } catch (err) {
           showError(err, `keeping ${name} available`)

@@ -46,7 +46,7 @@ export function TransfersPanel() {
 }
 
 function TransferRow({ view }: { view: TorrentView }) {
-  const { copyMagnet, downloadFile, removeFile, setFileSeeding } = useActions()
+  const { copyMagnet, downloadFile, removeFile, setFileSeeding, keepAvailable } = useActions()
   return (
     <li className="transfer-row" aria-label={view.name}>
       <p className="file-name">
@@ -71,6 +71,16 @@ function TransferRow({ view }: { view: TorrentView }) {
         <button type="button" className="link" onClick={() => void copyMagnet(view.infoHash)}>
           Copy magnet link of {view.name}
         </button>
+        {view.done && (
+          <button
+            type="button"
+            className="link"
+            title="Your always-on device (a super-peer) keeps it and serves it to any BitTorrent client given its link"
+            onClick={() => void keepAvailable(view.infoHash, { public: true })}
+          >
+            Make public {view.name}
+          </button>
+        )}
         <button type="button" className="link" onClick={() => void removeFile(view.infoHash)}>
           Remove {view.name}
         </button>

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import WebTorrent from 'webtorrent'
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -141,8 +142,8 @@ describe('keeping a file available', () => {
     await online
 
     const kept = until(sp.client, 'torrent:done', (v) => v.infoHash === info.infoHash, 60_000)
-    expect(await alice.keepAvailable(info.infoHash)).toEqual({ kept: 1 })
-    await kept
+    expect(await alice.keepAvailable(info.infoHash, { public: true })).toEqual({ kept: 1 })
+    expect((await kept).public).toBe(true)
     await alice.stop()
 
     // Bob asks for it with her phone gone: her always-on location has it.
@@ -150,6 +151,28 @@ describe('keeping a file available', () => {
     await bob.torrents!.download(info)
     await done
     expect(await sha256Of(bob.torrents!.stream(info.infoHash))).toBe(sha256(file))
+
+    // Made public too: a stock BitTorrent client gets it from the super-peer's port.
+    const stock = new (
+      WebTorrent as unknown as new (o: object) => {
+        add(
+          id: string,
+          o: object,
+        ): {
+          done: boolean
+          once(e: string, f: () => void): void
+          files: { arrayBuffer(): Promise<ArrayBuffer> }[]
+        }
+        destroy(cb?: () => void): void
+      }
+    )({ tracker: false, dht: false, lsd: false, utp: false, natUpnp: false, natPmp: false })
+    cleanups.push(() => new Promise<void>((r) => stock.destroy(() => r())))
+    const t = stock.add(await sp.client.torrents!.publicMagnet(info.infoHash, '127.0.0.1'), {
+      announce: [],
+      store: createMemoryTorrentPorts().store,
+    })
+    if (!t.done) await new Promise<void>((r) => t.once('done', r))
+    expect(sha256(new Uint8Array(await t.files[0]!.arrayBuffer()))).toBe(sha256(file))
   })
 })
 

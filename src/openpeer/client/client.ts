@@ -311,7 +311,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
    */
   async keepAvailable(
     infoHash: string,
-    opts: { signal?: AbortSignal } = {},
+    opts: { signal?: AbortSignal; public?: boolean } = {},
   ): Promise<{ kept: number }> {
     const me = this.requireIdentity()
     const view = this.torrents?.get(infoHash)
@@ -322,7 +322,13 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     const answers = await Promise.allSettled(
       this.sessions
         .ofContact(me.contactId)
-        .map((s) => s.request('device-pin', { file, offerTo }, opts)),
+        .map((s) =>
+          s.request(
+            'device-pin',
+            { file, offerTo, ...(opts.public !== undefined ? { public: opts.public } : {}) },
+            { signal: opts.signal },
+          ),
+        ),
     )
     const kept = answers.filter((a) => a.status === 'fulfilled' && a.value.kept).length
     if (!kept) {

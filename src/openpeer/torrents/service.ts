@@ -205,10 +205,15 @@ export class TorrentService extends Emitter<TorrentEvents> {
    * fetched from that device (`from`: our own contact id), seeded from then on, and offered to
    * the contacts it went to — those online now, the others when they next connect.
    */
-  async keep(file: TorrentInfo, opts: { from: string; offerTo: readonly string[] }): Promise<void> {
+  async keep(
+    file: TorrentInfo,
+    opts: { from: string; offerTo: readonly string[]; public?: boolean | undefined },
+  ): Promise<void> {
     await this.download(file, { from: [opts.from] })
     const entry = this.require(file.infoHash)
     entry.record.seeding = true
+    // Public only where there is a BitTorrent port to serve it on.
+    if (opts.public !== undefined && this.opts.bt) await this.setPublic(file.infoHash, opts.public)
     // Wires to our own device are asked for; contacts are asked again once it is complete.
     entry.from = undefined
     for (const contactId of opts.offerTo) {

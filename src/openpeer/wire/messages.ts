@@ -224,7 +224,12 @@ export const CATALOGUE = {
    */
   'device-pin': {
     channels: ['peer'],
-    request: z.strictObject({ file: torrentOfferSchema, offerTo: z.array(hex64).max(1000) }),
+    request: z.strictObject({
+      file: torrentOfferSchema,
+      offerTo: z.array(hex64).max(1000),
+      /** also served to stock BitTorrent clients on the device's BitTorrent port */
+      public: z.boolean().optional(),
+    }),
     result: z.strictObject({ kept: z.boolean() }),
   },
   'device-remove': { channels: ['peer'], notify: z.strictObject({ reason: z.string().max(200) }) },
