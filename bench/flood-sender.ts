@@ -21,7 +21,6 @@ const RATE = Number(process.env.FLOOD_RATE ?? 20)
  * kept out, so it cannot push its whole quota through; what it managed is reported as sent.
  */
 const MAX_MS = Number(process.env.FLOOD_MAX_MS ?? 40_000)
-let deadline = Infinity
 const DOMAIN = process.argv[3] ?? 'flood.test'
 const JUNK_ONLY = process.env.FLOOD_JUNK_ONLY === '1'
 
@@ -115,6 +114,7 @@ async function floodSocket(
   url: string,
   i: number,
   quota: number,
+  deadline: number,
   stats: FloodStats,
   frames: Awaited<ReturnType<typeof floodFrames>>,
 ) {
@@ -185,8 +185,7 @@ const quota = Math.ceil(FRAMES / SOCKETS)
 process.send!({ ready: true })
 await new Promise((resolve) => process.once('message', resolve))
 const t0 = performance.now()
-deadline = t0 + MAX_MS
-await Promise.all(makers.map((m, i) => floodSocket(url, i, quota, stats, m)))
+await Promise.all(makers.map((m, i) => floodSocket(url, i, quota, t0 + MAX_MS, stats, m)))
 process.send!({
   done: {
     ms: performance.now() - t0,

@@ -1,10 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest'
+import { createMemoryStores, type OpenPeerClient } from '../../src/openpeer/index.ts'
 import {
-  createMemoryStores,
-  createOpenPeerClient,
-  type OpenPeerClient,
-} from '../../src/openpeer/index.ts'
-import { createMemoryNetwork, memoryClient, memoryPorts, startFinder, until } from './harness.ts'
+  createMemoryNetwork,
+  memoryClient,
+  resumedMemoryClient,
+  startFinder,
+  until,
+} from './harness.ts'
 
 /*
  * Federation (PROTOCOL §6): two finders of two domains — here two ports, which are two domains
@@ -47,15 +49,8 @@ describe('two finders of two domains', () => {
     await bob.stop()
     await until(alice, 'contact:state', (v) => v.state === 'offline')
     await a.server.close()
-    const back = createOpenPeerClient(memoryPorts(network, bobStores), {
-      domain: b.domain,
-      locationLabel: 'memory Bob',
-      finder: { minDelay: 20, maxDelay: 200 },
-      timings: { keepAlive: 1_000, deadAfter: 5_000 },
-    })
+    const back = await resumedMemoryClient('Bob', b.domain, network, bobStores)
     cleanups.push(() => back.stop())
-    await back.load()
-    back.start()
     // Bob cannot ring her (her finder is gone): the session that opens is hers to him.
     const opened = await until(alice, 'session:open', (e) => e.contactId === idOf(back), 15_000)
     expect(opened.role).toBe('initiator')

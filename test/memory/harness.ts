@@ -42,14 +42,40 @@ export async function memoryClient(
   ports: Partial<ClientPorts> = {},
   opts: Partial<OpenPeerClientOptions> = {},
 ): Promise<OpenPeerClient> {
-  const client = createOpenPeerClient(memoryPorts(network, ports), {
+  return started(memoryClientOf(name, domain, network, ports, opts), (c) => c.createIdentity(name))
+}
+
+/** A client started again on the stores an earlier one left (a reload, a device back). */
+export function resumedMemoryClient(
+  name: string,
+  domain: string,
+  network: MemoryNetwork,
+  ports: Partial<ClientPorts>,
+): Promise<OpenPeerClient> {
+  return started(memoryClientOf(name, domain, network, ports, {}), (c) => c.load())
+}
+
+function memoryClientOf(
+  name: string,
+  domain: string,
+  network: MemoryNetwork,
+  ports: Partial<ClientPorts>,
+  opts: Partial<OpenPeerClientOptions>,
+): OpenPeerClient {
+  return createOpenPeerClient(memoryPorts(network, ports), {
     domain,
     locationLabel: `memory ${name}`,
     finder: { minDelay: 20, maxDelay: 200 },
     ...opts,
     timings: { keepAlive: 1_000, deadAfter: 5_000, ...opts.timings },
   })
-  await client.createIdentity(name)
+}
+
+async function started(
+  client: OpenPeerClient,
+  identity: (c: OpenPeerClient) => Promise<unknown>,
+): Promise<OpenPeerClient> {
+  await identity(client)
   client.start()
   await until(client, 'finder:state', (e) => e.state === 'online', 5_000)
   return client

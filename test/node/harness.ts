@@ -37,14 +37,38 @@ export async function makeClient(
   ports: Partial<ClientPorts> = {},
   opts: Partial<OpenPeerClientOptions> = {},
 ): Promise<OpenPeerClient> {
-  const client = createOpenPeerClient(nodePorts(ports), {
+  const client = nodeClientOf(name, domain, ports, opts)
+  await client.createIdentity(name)
+  return online(client)
+}
+
+/** A client started again on the stores an earlier one left (a reload, a device back). */
+export async function resumedClient(
+  name: string,
+  domain: string,
+  ports: Partial<ClientPorts>,
+): Promise<OpenPeerClient> {
+  const client = nodeClientOf(name, domain, ports, {})
+  await client.load()
+  return online(client)
+}
+
+function nodeClientOf(
+  name: string,
+  domain: string,
+  ports: Partial<ClientPorts>,
+  opts: Partial<OpenPeerClientOptions>,
+): OpenPeerClient {
+  return createOpenPeerClient(nodePorts(ports), {
     domain,
     locationLabel: `node ${name}`,
     finder: { minDelay: 100, maxDelay: 1_000 },
     timings: { keepAlive: 1_000, deadAfter: 5_000 },
     ...opts,
   })
-  await client.createIdentity(name)
+}
+
+async function online(client: OpenPeerClient): Promise<OpenPeerClient> {
   client.start()
   await until(client, 'finder:state', (e) => e.state === 'online', 10_000)
   return client

@@ -7,7 +7,6 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createPeerFile } from '../../src/openpeer/identity/peer-file.ts'
 import {
-  createOpenPeerClient,
   createMemoryStores,
   createMemoryTorrentPorts,
   isOpenPeerError,
@@ -15,7 +14,7 @@ import {
 } from '../../src/openpeer/index.ts'
 import { openDiskStores } from '../../superpeer/disk.ts'
 import { startSuperPeer, type SuperPeer } from '../../superpeer/host.ts'
-import { makeClient, nodePorts, startFinder, until } from './harness.ts'
+import { makeClient, resumedClient, startFinder, until } from './harness.ts'
 import { befriend, idOf, sha256, sha256Of } from './torrent-harness.ts'
 
 const cleanups: (() => Promise<void> | void)[] = []
@@ -93,14 +92,8 @@ describe('linking a super-peer to its owner', () => {
     expect(lines.some((l) => l.startsWith('message held from Bob'))).toBe(true)
 
     // She comes back: the message reaches her from her super-peer.
-    const back = createOpenPeerClient(nodePorts(aliceStores), {
-      domain,
-      locationLabel: 'node Alice',
-      finder: { minDelay: 100, maxDelay: 1_000 },
-    })
+    const back = await resumedClient('Alice', domain, aliceStores)
     cleanups.push(() => back.stop())
-    await back.load()
-    back.start()
     const got = await until(back, 'message:received', (m) => m.msgId === sent.msgId, 30_000)
     expect(got.body).toBe('are you there?')
 

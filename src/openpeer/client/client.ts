@@ -313,31 +313,10 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     infoHash: string,
     opts: { signal?: AbortSignal; public?: boolean } = {},
   ): Promise<{ kept: number }> {
-    const me = this.requireIdentity()
+    this.requireIdentity()
     const view = this.torrents?.get(infoHash)
     if (!view) throw new OpenPeerError('ERR_NOT_FOUND', 'no such file here')
-    const { magnet, name, size, mime } = view
-    const file = { infoHash, magnet, name, size, mime }
-    const offerTo = view.contactIds.filter((id) => id !== me.contactId)
-    const answers = await Promise.allSettled(
-      this.sessions
-        .ofContact(me.contactId)
-        .map((s) =>
-          s.request(
-            'device-pin',
-            { file, offerTo, ...(opts.public !== undefined ? { public: opts.public } : {}) },
-            { signal: opts.signal },
-          ),
-        ),
-    )
-    const kept = answers.filter((a) => a.status === 'fulfilled' && a.value.kept).length
-    if (!kept) {
-      throw new OpenPeerError(
-        'ERR_UNAVAILABLE',
-        'none of your always-on devices is online to keep it (link a super-peer: Profile → Link a device)',
-      )
-    }
-    return { kept }
+    return this.own.pin(view, opts)
   }
 
   /** The other devices (locations) of this identity we know of. */

@@ -1,3 +1,5 @@
+import { OpenPeerError } from '../errors.ts'
+import type { TorrentView } from '../torrents/types.ts'
 import type { FinderPool } from '../finder/pool.ts'
 import type { VerifiedPeerFile } from '../identity/peer-file.ts'
 import type { ClientPorts, DeviceRecord, OutboxItem, StoredIdentity } from '../ports.ts'
@@ -145,5 +147,35 @@ export class OwnDevices {
     }
     for (const msgId of m.msgIds)
       this.deps.emit('message:state', { contactId: m.contactId, msgId, state: m.state })
+  }
+
+  /**
+   * Asks every always-on device of ours that is online (a super-peer) to keep a file
+   * (`device-pin`): how many said yes; ERR_UNAVAILABLE when none is online.
+   */
+  async pin(
+    view: TorrentView,
+    opts: { signal?: AbortSignal; public?: boolean },
+  ): Promise<{ kept: number }> {
+    const me = this.deps.me().contactId
+    const { infoHash, magnet, name, size, mime } = view
+    const body = {
+      file: { infoHash, magnet, name, size, mime },
+      offerTo: view.contactIds.filter((id) => id !== me),
+      ...(opts.public !== undefined ? { public: opts.public } : {}),
+    }
+    const answers = await Promise.allSettled(
+      this.deps.sessions
+        .ofContact(me)
+        .map((s) => s.request('device-pin', body, { signal: opts.signal })),
+    )
+    const kept = answers.filter((a) => a.status === 'fulfilled' && a.value.kept).length
+    if (!kept) {
+      throw new OpenPeerError(
+        'ERR_UNAVAILABLE',
+        'none of your always-on devices is online to keep it (link a super-peer: Profile → Link a device)',
+      )
+    }
+    return { kept }
   }
 }

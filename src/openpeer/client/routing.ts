@@ -143,7 +143,7 @@ function routeOwnSession(session: PeerSession, deps: RoutingDeps): void {
       const { file, offerTo } = m
       // Answered at once: the fetch takes as long as the file does, and is reported as usual.
       torrents
-        .keep(file, { from: session.remoteContactId, offerTo, public: m.public })
+        .keep(file, { offerTo, public: m.public })
         .catch((err: unknown) => deps.report(err, `keeping ${file.name} available`))
       return { kept: true }
     }

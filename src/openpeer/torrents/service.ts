@@ -202,20 +202,18 @@ export class TorrentService extends Emitter<TorrentEvents> {
 
   /**
    * An always-on device of ours keeps a file another device of ours asked it to (`device-pin`):
-   * fetched from that device (`from`: our own contact id), seeded from then on, and offered to
-   * the contacts it went to — those online now, the others when they next connect.
+   * fetched from whoever has it (that device, a contact), seeded from then on, and
+   * offered to the contacts it went to — those online now, the others when they next connect.
    */
   async keep(
     file: TorrentInfo,
-    opts: { from: string; offerTo: readonly string[]; public?: boolean | undefined },
+    opts: { offerTo: readonly string[]; public?: boolean | undefined },
   ): Promise<void> {
-    await this.download(file, { from: [opts.from] })
+    await this.download(file)
     const entry = this.require(file.infoHash)
     entry.record.seeding = true
     // Public only where there is a BitTorrent port to serve it on.
     if (opts.public !== undefined && this.opts.bt) await this.setPublic(file.infoHash, opts.public)
-    // Wires to our own device are asked for; contacts are asked again once it is complete.
-    entry.from = undefined
     for (const contactId of opts.offerTo) {
       await this.offers.offer(contactId, entry).catch(() => undefined)
     }
