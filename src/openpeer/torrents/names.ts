@@ -118,3 +118,18 @@ export function cleanWebSeed(text: string): string {
   }
   return url.href
 }
+
+/** A file's magnet link with `more` sources beside those it names already. */
+export function withSources(
+  file: { infoHash: string; name: string; size: number; magnet: string },
+  more: MagnetSources,
+): string {
+  const had = sourcesOf(file.magnet)
+  const union = (a?: readonly string[], b?: readonly string[]): string[] => [
+    ...new Set([...(a ?? []), ...(b ?? [])]),
+  ]
+  return magnetOf(file.infoHash, file.name, file.size, {
+    webSeeds: union(had.webSeeds, more.webSeeds),
+    exactSources: union(had.exactSources, more.exactSources),
+  })
+}

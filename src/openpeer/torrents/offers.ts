@@ -3,7 +3,7 @@ import type { PeerSession } from '../session/peer-session.ts'
 import type { NotifyBody } from '../wire/messages.ts'
 import { infoHashSchema } from '../wire/schemas.ts'
 import { infoOf, type Entry } from './entry.ts'
-import { cleanMime, magnetOf, sourcesOf, type MagnetSources } from './names.ts'
+import { cleanMime, magnetOf, sourcesOf, withSources, type MagnetSources } from './names.ts'
 import type { TorrentEvents, TorrentInfo } from './types.ts'
 
 export interface OffersDeps {
@@ -91,12 +91,8 @@ function send(session: PeerSession, info: TorrentInfo): boolean {
 export function parseTarget(target: string | TorrentInfo): TorrentInfo {
   if (typeof target !== 'string') {
     if (!infoHashSchema.safeParse(target.infoHash).success) throw notTarget()
-    const sources = sourcesOf(target.magnet)
-    return {
-      ...target,
-      magnet: magnetOf(target.infoHash, target.name, target.size, sources),
-      mime: cleanMime(target.mime),
-    }
+    // Its magnet rebuilt: no trackers or peers, only the sources we use.
+    return { ...target, magnet: withSources(target, {}), mime: cleanMime(target.mime) }
   }
   const text = target.trim()
   let infoHash = text.toLowerCase()

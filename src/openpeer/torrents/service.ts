@@ -7,7 +7,7 @@ import { createEngine, whenInfoHash, type Engine, type EngineTorrent } from './e
 import { infoOf, newEntry, watchTorrent, type Entry } from './entry.ts'
 import { Offers, parseTarget } from './offers.ts'
 import { Ticker } from './progress.ts'
-import { cleanWebSeed, magnetOf, sourcesOf, type MagnetSources } from './names.ts'
+import { cleanWebSeed, magnetOf, sourcesOf, withSources, type MagnetSources } from './names.ts'
 import { engineError, seedFile, type ShareOptions } from './seed.ts'
 import { guardStore, storageError } from './store-guard.ts'
 import type {
@@ -487,19 +487,4 @@ export class TorrentService extends Emitter<TorrentEvents> {
   private now(): number {
     return (this.opts.now ?? Date.now)()
   }
-}
-
-/** A file's magnet link with `more` sources beside those it names already. */
-function withSources(
-  file: { infoHash: string; name: string; size: number; magnet: string },
-  more: MagnetSources,
-): string {
-  const had = sourcesOf(file.magnet)
-  const union = (a?: readonly string[], b?: readonly string[]): string[] => [
-    ...new Set([...(a ?? []), ...(b ?? [])]),
-  ]
-  return magnetOf(file.infoHash, file.name, file.size, {
-    webSeeds: union(had.webSeeds, more.webSeeds),
-    exactSources: union(had.exactSources, more.exactSources),
-  })
 }
