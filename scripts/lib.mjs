@@ -72,6 +72,25 @@ export async function buildIfStale() {
   return run(NPX, ['vite', 'build'])
 }
 
+/** What the compiled server (build/server/, `npm run build:server`) is made from. */
+const SERVER_INPUTS = ['server', 'src/openpeer', 'tsconfig.json', 'tsconfig.server.json']
+export const SERVER_MAIN = join(ROOT, 'build', 'server', 'main.js')
+
+/**
+ * Compiles the finder to JavaScript when build/server/main.js is missing or older than its
+ * sources: `npm start` runs that with plain node, not through tsx (~30 MiB less idle memory, no
+ * compile on every start). Returns the exit code.
+ */
+export async function buildServerIfStale() {
+  const builtAt = existsSync(SERVER_MAIN) ? statSync(SERVER_MAIN).mtimeMs : 0
+  const changed = SERVER_INPUTS.filter((p) => newestMtime(join(ROOT, p)) > builtAt)
+  if (builtAt && !changed.length) return 0
+  console.log(
+    `Compiling the server (${builtAt ? `changed: ${changed.join(', ')}` : 'not built yet'})`,
+  )
+  return run(NPX, ['tsc', '-p', 'tsconfig.server.json'])
+}
+
 /**
  * Runs named stages in order, stopping at the first failure, then prints one summary line per
  * stage. Each stage is `[name, async () => exitCode]`. Returns the overall exit code.

@@ -34,7 +34,8 @@ export class FinderSocket implements Connection {
   private readonly bucket: TokenBucket
   private readonly ipBucket: TokenBucket
   readonly verifyBudget: TokenBucket
-  private readonly refusals: TokenBucket
+  // Made at the first refused frame: most sockets never see one (bench:finder counts bytes).
+  private refusals: TokenBucket | undefined
   private readonly penalize: () => void
   private strikes = 0
   private queue: Promise<void> = Promise.resolve()
@@ -57,7 +58,6 @@ export class FinderSocket implements Connection {
     this.verifyBudget = budgets.verify
     this.penalize = budgets.penalize
     this.bucket = new TokenBucket(limits.socketRate, limits.socketBurst)
-    this.refusals = new TokenBucket(limits.refusalRate, limits.refusalsBeforeClose)
     this.endpoint = new Endpoint({
       channel: 'finder',
       send: (text) => void this.sendText(text),
@@ -146,6 +146,8 @@ export class FinderSocket implements Connection {
         .finally(() => (this.backlog -= size))
       return
     }
+    const { refusalRate, refusalsBeforeClose } = this.ctx.limits
+    this.refusals ??= new TokenBucket(refusalRate, refusalsBeforeClose)
     if (!this.refusals.take()) {
       this.ws.close(1008, 'rate limit exceeded')
       return

@@ -1,9 +1,7 @@
 import { TokenBucket, type Limits } from './limits.ts'
 
-interface PerIp {
+interface PerIp extends IpBudgets {
   sockets: number
-  bucket: TokenBucket
-  verify: TokenBucket
 }
 
 /** What an admitted socket shares with the other sockets of its address. */
@@ -41,20 +39,17 @@ export class IpLimits {
     if (entry && entry.sockets >= this.limits.socketsPerIp) return undefined
     if (!entry) {
       const { ipRate, ipBurst, verifyRate, verifyBurst } = this.limits
+      // One object per address, shared by its sockets (a copy per socket cost ~200 bytes each).
       entry = {
         sockets: 0,
         bucket: new TokenBucket(ipRate, ipBurst),
         verify: new TokenBucket(verifyRate, verifyBurst),
+        penalize: () => this.penalize(ip),
       }
       this.byIp.set(ip, entry)
     }
     entry.sockets += 1
-    const budgets = entry
-    return {
-      bucket: budgets.bucket,
-      verify: budgets.verify,
-      penalize: () => this.penalize(ip),
-    }
+    return entry
   }
 
   private penalize(ip: string): void {

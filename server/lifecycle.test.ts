@@ -6,6 +6,7 @@ import WebSocket from 'ws'
 import { createMemoryRegistry } from './index.ts'
 import { connect } from './test-client.ts'
 import { makeContact, sessionCreateBody } from './test-identity.ts'
+import { spawnFinder } from './test-node.ts'
 import { startFinder } from './test-server.ts'
 
 describe('close()', () => {
@@ -72,5 +73,26 @@ describe('server/main.ts', () => {
     child.kill('SIGTERM')
     expect(await closed).toBe(1001)
     expect(await exited).toBe(0)
-  }, 10_000)
+    // tsx compiles main.ts on start: seconds on a busy two-core machine.
+  }, 30_000)
+
+  it('takes LIMITS as JSON and refuses a misspelt or non-numeric one before listening', async () => {
+    // Three processes at once: each spends seconds compiling through tsx.
+    const typo = spawnFinder({ LIMITS: '{"socketsPerIP":4096}' })
+    const list = spawnFinder({ LIMITS: '[4096]' })
+    const valid = spawnFinder({ LIMITS: '{"socketsPerIp":1}' })
+    expect(await typo.exited).toBe(1)
+    expect(typo.output()).toContain('LIMITS: limits.socketsPerIP must be a non-negative number')
+    expect(await list.exited).toBe(1)
+    expect(list.output()).toContain('LIMITS: must be a JSON object')
+    // A valid one takes effect: one socket per address, so the second is refused.
+    const node = await valid.ready
+    try {
+      const first = await connect(`${node.url}/finder`)
+      await expect(connect(`${node.url}/finder`)).rejects.toThrow('HTTP 429')
+      await first.close()
+    } finally {
+      await node.kill()
+    }
+  }, 60_000)
 })

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { createFinderServer, createRedisRegistry, type Registry } from './index.ts'
+import { resolveLimits, type Limits } from './limits.ts'
 import { turnFromEnv } from './turn-env.ts'
 
 /*
@@ -16,6 +17,9 @@ import { turnFromEnv } from './turn-env.ts'
  * (docs/finder.md, "Cluster"); unset, registrations live in this process. REDIS_PREFIX
  * (default openpeer:) keeps several clusters apart in one Redis. FINDER_URLS (comma-separated
  * ws:// or wss:// URLs of every node) is what the bootstrapper lists instead of this node alone.
+ * LIMITS (a JSON object of server/limits.ts names, e.g. '{"socketsPerIp":4096}') replaces those
+ * bounds: behind a proxy every client shares one address, and the load bench registers 19 000
+ * clients from four.
  */
 const port = Number(process.env.PORT || 10443)
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -30,6 +34,19 @@ const tlsFiles =
   process.env.TLS_CERT && process.env.TLS_KEY
     ? { cert: process.env.TLS_CERT, key: process.env.TLS_KEY }
     : undefined
+let limits: Partial<Limits> | undefined
+try {
+  if (process.env.LIMITS) {
+    const parsed: unknown = JSON.parse(process.env.LIMITS)
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw new TypeError('must be a JSON object of limit names and numbers')
+    // resolveLimits refuses unknown names and non-numbers: a typo must not drop a protection.
+    limits = resolveLimits(parsed as Partial<Limits>)
+  }
+} catch (err) {
+  console.error(`LIMITS: ${(err as Error).message}`)
+  process.exit(1)
+}
 const host = process.env.HOST || undefined
 const domain = process.env.DOMAIN || undefined
 
@@ -66,6 +83,7 @@ const server = await createFinderServer({
   iceServers: process.env.ICE_SERVERS ? JSON.parse(process.env.ICE_SERVERS) : undefined,
   turn: turn.service,
   registry,
+  limits,
   finders: process.env.FINDER_URLS?.split(',')
     .map((url) => url.trim())
     .filter(Boolean),

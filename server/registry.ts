@@ -82,8 +82,9 @@ export interface Registry {
 export function createMemoryRegistry(opts: { knownPeerFiles?: number } = {}): Registry {
   const knownMax = opts.knownPeerFiles ?? 10_000
   const bySession = new Map<string, Registration>()
-  // contactId → locationId → session
-  const byContact = new Map<string, Map<string, string>>()
+  // contactId → the sessions registered for it: an array, not a Map per contact (most have one
+  // location, and an empty Map costs ~300 bytes: 6 MiB at 19 000 clients, bench:finder)
+  const byContact = new Map<string, string[]>()
   const known = new Map<string, SectionA>()
   const routes = new Map<string, Route>()
   const routesBySession = new Map<string, Set<string>>()
@@ -93,10 +94,15 @@ export function createMemoryRegistry(opts: { knownPeerFiles?: number } = {}): Re
     const reg = bySession.get(session)
     if (!reg) return undefined
     bySession.delete(session)
-    const locations = byContact.get(reg.contactId)
-    if (locations?.get(reg.locationId) === session) locations.delete(reg.locationId)
-    if (locations?.size === 0) byContact.delete(reg.contactId)
+    const sessions = byContact.get(reg.contactId)?.filter((s) => s !== session) ?? []
+    if (sessions.length) byContact.set(reg.contactId, sessions)
+    else byContact.delete(reg.contactId)
     return reg
+  }
+
+  /** The session holding (contact, location), if any. */
+  function holderOf(contactId: string, locationId: string): string | undefined {
+    return byContact.get(contactId)?.find((s) => bySession.get(s)?.locationId === locationId)
   }
 
   function live(reg: Registration | undefined): Registration | undefined {
@@ -117,11 +123,10 @@ export function createMemoryRegistry(opts: { knownPeerFiles?: number } = {}): Re
     node: randomId(),
 
     async register(reg, { maxLocations }) {
-      const locations = byContact.get(reg.contactId)
-      const holder = locations?.get(reg.locationId)
+      const holder = holderOf(reg.contactId, reg.locationId)
       const own = bySession.get(reg.session)
       // Count the contact's locations as they will be once this session's old entry is gone.
-      let count = locations?.size ?? 0
+      let count = byContact.get(reg.contactId)?.length ?? 0
       if (holder === undefined) count += 1
       if (own && own.contactId === reg.contactId && own.locationId !== reg.locationId) count -= 1
       if (count > maxLocations) {
@@ -138,9 +143,7 @@ export function createMemoryRegistry(opts: { knownPeerFiles?: number } = {}): Re
         if (theirs) replaced.push(theirs)
       }
       bySession.set(reg.session, reg)
-      let map = byContact.get(reg.contactId)
-      if (!map) byContact.set(reg.contactId, (map = new Map()))
-      map.set(reg.locationId, reg.session)
+      byContact.set(reg.contactId, [...(byContact.get(reg.contactId) ?? []), reg.session])
       return replaced
     },
 
@@ -160,7 +163,7 @@ export function createMemoryRegistry(opts: { knownPeerFiles?: number } = {}): Re
 
     async locations(contactId) {
       const out: Registration[] = []
-      for (const session of byContact.get(contactId)?.values() ?? []) {
+      for (const session of byContact.get(contactId) ?? []) {
         const reg = live(bySession.get(session))
         if (reg) out.push(reg)
       }

@@ -12,6 +12,9 @@ import {
 } from '../src/openpeer/identity/index.ts'
 import { digestOf, makeProof, type Proof } from '../src/openpeer/wire/index.ts'
 
+// A load bench makes its key sets itself (one per many contacts: see makeContact's `keys`).
+export { generateIdentityKeys, type IdentityKeys }
+
 /** A contact made with the real identity code, so the tests speak the real protocol. */
 export interface TestContact {
   keys: IdentityKeys
@@ -22,9 +25,17 @@ export interface TestContact {
   C: SectionC
 }
 
-export async function makeContact(domain: string, name = 'Tester'): Promise<TestContact> {
-  const keys = await generateIdentityKeys()
-  const { contactId, uri, file } = await createPeerFile(keys, { domain, name })
+/**
+ * `keys`: reuse a key set (a load bench making thousands of contacts: each `now` gives another
+ * section A, so another contact id, for three signatures instead of two key pairs more).
+ */
+export async function makeContact(
+  domain: string,
+  name = 'Tester',
+  opts: { keys?: IdentityKeys; now?: number } = {},
+): Promise<TestContact> {
+  const keys = opts.keys ?? (await generateIdentityKeys())
+  const { contactId, uri, file } = await createPeerFile(keys, { domain, name, now: opts.now })
   if (!file.B || !file.C) throw new Error('createPeerFile made no B or C')
   return { keys, contactId, uri, A: file.A, B: file.B, C: file.C }
 }

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url'
 
 export interface FinderProcess {
   url: string
+  pid: number
   /** host:port */
   address: string
   /** stdout and stderr so far */
@@ -25,14 +26,27 @@ process.once('exit', () => {
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url))
 
-/** Spawns server/main.ts on a free loopback port with `env` added (REDIS_URL, DOMAIN, …). */
-export function spawnFinder(env: Record<string, string>): {
+/**
+ * Spawns server/main.ts on a free loopback port with `env` added (REDIS_URL, DOMAIN, …);
+ * `main`: another entry, such as the compiled build/server/main.js (run without tsx);
+ * `nodeArgs`: node's own flags (a bench's --cpu-prof, which NODE_OPTIONS may not carry).
+ */
+export function spawnFinder(
+  env: Record<string, string>,
+  opts: { main?: string; nodeArgs?: string[] } = {},
+): {
   ready: Promise<FinderProcess>
   exited: Promise<number | string | null>
   output(): string
 } {
   let out = ''
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+  const main = opts.main ?? MAIN
+  const args = [
+    ...(opts.nodeArgs ?? []),
+    ...(main.endsWith('.ts') ? ['--import', 'tsx'] : []),
+    main,
+  ]
+  const child = spawn(process.execPath, args, {
     env: {
       ...process.env,
       PORT: '0',
@@ -60,7 +74,7 @@ export function spawnFinder(env: Record<string, string>): {
     child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString()
       const url = /Open Peer finder listening on (http:\/\/[^\s]+)/.exec(out)?.[1]
-      if (url) resolve({ url, address: new URL(url).host, output, kill, exited })
+      if (url) resolve({ url, pid: child.pid!, address: new URL(url).host, output, kill, exited })
     })
     void exited.then((code) => reject(new Error(`finder exited (${code}): ${out}`)))
   })
