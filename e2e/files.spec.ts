@@ -100,7 +100,10 @@ test('three-peer swarm: Carol draws from Alice and Bob, and finishes from Bob wh
   await closeAll(bob, carol)
 })
 
-test('on mobile data seeding waits for "Share files on mobile data"', async ({ browser, baseURL }) => {
+test('on mobile data seeding waits for "Share files on mobile data"', async ({
+  browser,
+  baseURL,
+}) => {
   const { alice, bob } = await connectedPair(browser, baseURL!)
   // Alice's phone reports a cellular link (Network Information API), from the next load on.
   await alice.page.addInitScript(() => {

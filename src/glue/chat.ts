@@ -29,7 +29,9 @@ export function attachChat(ctx: GlueContext): ChatActions {
       .catch((err: unknown) => console.warn('[openpeer] markRead', err))
   }
 
-  onClient(ctx, 'message:received', (m) => log.record({ ...m, direction: 'in', state: 'delivered' }))
+  onClient(ctx, 'message:received', (m) =>
+    log.record({ ...m, direction: 'in', state: 'delivered' }),
+  )
   // Whatever lands in the open conversation is read at once: messages, and file cards too (they
   // arrive through the files glue). Marking changes the thread again, but leaves nothing unread.
   ctx.lifetime.defer(

@@ -16,8 +16,8 @@ export function Notice() {
       {!persistent && !warned && (
         <div className="toast warning">
           <p className="toast-body">
-            This browser does not let the app store data (private mode?). Everything works, but
-            your profile, contacts and messages are lost when you close this tab.
+            This browser does not let the app store data (private mode?). Everything works, but your
+            profile, contacts and messages are lost when you close this tab.
           </p>
           <button type="button" onClick={() => setWarned(true)}>
             Close

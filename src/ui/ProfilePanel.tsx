@@ -39,11 +39,7 @@ export function ProfilePanel() {
       </Setting>
       <div className="row">
         <label htmlFor="theme">Theme</label>
-        <select
-          id="theme"
-          value={theme}
-          onChange={(e) => setTheme(e.target.value as ThemeChoice)}
-        >
+        <select id="theme" value={theme} onChange={(e) => setTheme(e.target.value as ThemeChoice)}>
           <option value="system">Same as this device</option>
           <option value="light">Light</option>
           <option value="dark">Dark</option>

@@ -59,7 +59,10 @@ function TransferRow({ view }: { view: TorrentView }) {
       </p>
       <TransferFigures view={view} label={`${view.name} transfer`} />
       <div className="row small">
-        <label className="switch" title="Keep sending pieces of this file to contacts who download it">
+        <label
+          className="switch"
+          title="Keep sending pieces of this file to contacts who download it"
+        >
           <input
             type="checkbox"
             checked={view.seeding}
