@@ -147,10 +147,13 @@ for (const screen of Object.keys(SCREENS) as ScreenName[]) {
         await bob.page.getByRole('button', { name: 'Back to contacts' }).click()
       await expect(contactItem(bob.page, 'Alice')).toHaveAccessibleName(/^Alice, connected\b/)
       await expect(contactItem(bob.page, 'Alice')).not.toHaveAccessibleName(/unread/)
-      // A card that arrives while the conversation is not open does count.
-      const second = await randomFile('later.txt', 1_000)
-      await shareWith(alice.page, 'Bob', second)
-      await expect(contactItem(bob.page, 'Alice')).toHaveAccessibleName(/, 1 unread$/)
+      // A card that arrives while the conversation is not open does count (on a phone the list
+      // is open now; a desktop always shows a conversation once one was chosen).
+      if (screen === 'phone') {
+        const second = await randomFile('later.txt', 1_000)
+        await conversation(alice.page).getByLabel('Share file').setInputFiles(second.path)
+        await expect(contactItem(bob.page, 'Alice')).toHaveAccessibleName(/, 1 unread$/)
+      }
       await closeAll(alice, bob)
     })
 
