@@ -100,7 +100,10 @@ test('three-peer swarm: Carol draws from Alice and Bob, and finishes from Bob wh
   await closeAll(bob, carol)
 })
 
-test('on mobile data seeding waits for "Seed on mobile data"', async ({ browser, baseURL }) => {
+test('on mobile data seeding waits for "Share files on mobile data"', async ({
+  browser,
+  baseURL,
+}) => {
   const { alice, bob } = await connectedPair(browser, baseURL!)
   // Alice's phone reports a cellular link (Network Information API), from the next load on.
   await alice.page.addInitScript(() => {
@@ -108,9 +111,9 @@ test('on mobile data seeding waits for "Seed on mobile data"', async ({ browser,
     Object.defineProperty(navigator, 'connection', { get: () => connection })
   })
   await alice.page.reload()
-  const mobile = alice.page.getByRole('switch', { name: 'Seed on mobile data' })
+  const mobile = alice.page.getByRole('switch', { name: 'Share files on mobile data' })
   await expect(mobile).not.toBeChecked()
-  await expect(alice.page.getByText('On mobile data: seeding is paused.')).toBeVisible()
+  await expect(alice.page.getByText('On mobile data: sharing files is paused.')).toBeVisible()
   await expectState(alice.page, 'Bob', 'connected')
 
   const file = await randomFile('mobile.bin', 2 * MB)
@@ -296,7 +299,7 @@ test('Transfers: per-file seeding, copying the magnet link, removing a file', as
   await seed.check()
   await expectComplete(bob.page, file.name, 30_000)
 
-  await transfers.getByRole('button', { name: `Copy magnet link of ${file.name}` }).click()
+  await transfers.getByRole('button', { name: `Copy file link of ${file.name}` }).click()
   const magnet = await alice.page.evaluate(() => navigator.clipboard.readText())
   expect(magnet).toMatch(/^magnet:\?xt=urn:btih:[0-9a-f]{40}&dn=toggle\.bin&xl=3145728$/)
 

@@ -19,6 +19,7 @@ import { attachInvites, type InviteActions } from './invites.ts'
 import { attachVerification, type VerificationActions } from './verification.ts'
 import type { AppPorts } from './ports.ts'
 import { attachPresence } from './presence.ts'
+import { attachTheme, type ThemeActions } from './theme.ts'
 
 /** Everything the UI can ask of the app. */
 export interface AppActions
@@ -30,7 +31,8 @@ export interface AppActions
     PrivacyActions,
     IntroductionActions,
     VerificationActions,
-    DeviceActions {
+    DeviceActions,
+    ThemeActions {
   /** the first-run step: makes the keys and the profile, then connects */
   createIdentity(name: string): Promise<void>
 }
@@ -94,6 +96,7 @@ export function createApp(ports: AppPorts): App {
   const privacy = attachPrivacy(ctx)
   const introductions = attachIntroductions(ctx)
   const verification = attachVerification(ctx)
+  const theme = attachTheme(ctx)
   const devices = attachDevices(ctx, async (info) => {
     // This browser just received the profile from another device of ours.
     const threads = await stores.history.all()
@@ -158,6 +161,7 @@ export function createApp(ports: AppPorts): App {
       ...introductions,
       ...verification,
       ...devices.actions,
+      ...theme,
     },
     ready: load().catch((err: unknown) => showError(err, 'loading')),
     stop: () =>

@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import type { ReceivedMessage } from '../openpeer/index.ts'
-import { useThreads } from '../state/threads.ts'
+import { unreadCount, useThreads } from '../state/threads.ts'
 import { useUi } from '../state/ui.ts'
-import { BOB } from './fake-client.ts'
+import { BOB, fileInfo } from './fake-client.ts'
 import { resetStores, startApp, type Rig } from './test-rig.ts'
 
 beforeEach(() => {
@@ -110,6 +110,21 @@ describe('read receipts', () => {
     rig.app.actions.selectContact(bob)
     rig.client.emit('message:received', incoming('m1'))
     expect(rig.client.markedRead).toEqual([{ contactId: bob, msgIds: ['m1'] }])
+  })
+
+  it('a file card arriving in the open, visible conversation is not unread', async () => {
+    const rig = await startApp()
+    rig.app.actions.selectContact(bob)
+    rig.client.emit('torrent:offer', { contactId: bob, ...fileInfo(3) })
+    expect(thread().map((m) => m.state)).toEqual(['read'])
+    expect(unreadCount(bob)(useThreads.getState())).toBe(0)
+    // A card is no chat message: no read receipt goes out for it.
+    expect(rig.client.markedRead).toEqual([])
+
+    // In a conversation that is not open it stays unread.
+    rig.app.actions.selectContact(null)
+    rig.client.emit('torrent:offer', { contactId: bob, ...fileInfo(4) })
+    expect(unreadCount(bob)(useThreads.getState())).toBe(1)
   })
 
   it('wait while the page is hidden, and go out when it is shown or focused again', async () => {

@@ -1,5 +1,5 @@
 import { isChatId } from '../model/chat.ts'
-import { unreadIds } from '../state/threads.ts'
+import { unreadIds, useThreads } from '../state/threads.ts'
 import { uiActions, useUi } from '../state/ui.ts'
 import { onClient, onPage, type GlueContext } from './context.ts'
 import { showError } from './errors.ts'
@@ -29,10 +29,17 @@ export function attachChat(ctx: GlueContext): ChatActions {
       .catch((err: unknown) => console.warn('[openpeer] markRead', err))
   }
 
-  onClient(ctx, 'message:received', (m) => {
-    log.record({ ...m, direction: 'in', state: 'delivered' })
-    markSelectedRead()
-  })
+  onClient(ctx, 'message:received', (m) =>
+    log.record({ ...m, direction: 'in', state: 'delivered' }),
+  )
+  // Whatever lands in the open conversation is read at once: messages, and file cards too (they
+  // arrive through the files glue). Marking changes the thread again, but leaves nothing unread.
+  ctx.lifetime.defer(
+    useThreads.subscribe((s, prev) => {
+      const contactId = useUi.getState().selected
+      if (contactId && s.byContact[contactId] !== prev.byContact[contactId]) markSelectedRead()
+    }),
+  )
   onClient(ctx, 'message:state', ({ contactId, msgId, state }) =>
     log.mark(contactId, [msgId], state),
   )

@@ -16,11 +16,11 @@ const alert = (code: 'ERR_SIGNATURE' | 'ERR_FIND_DENIED' | 'ERR_REPLAY', during:
 })
 
 describe('errors glue', () => {
-  it('a failed security check becomes a notice saying what was going on', async () => {
+  it('a failed security check becomes a notice in words, without the library sentence', async () => {
     const { client } = await startApp()
     client.emit('security:alert', alert('ERR_SIGNATURE', 'rendezvous'))
     expect(useUi.getState().notice).toBe(
-      'A security check failed while rendezvous: ERR_SIGNATURE happened',
+      'A security check failed: data that could not be verified was refused.',
     )
     expect(useUi.getState().error).toBeNull()
   })
@@ -30,12 +30,12 @@ describe('errors glue', () => {
     const about = { contactId: BOB.contactId, name: 'Bob' }
     client.emit('security:alert', { ...alert('ERR_REPLAY', 'rendezvous'), contact: about })
     expect(useUi.getState().notice).toBe(
-      'A security check failed while rendezvous (from Bob): ERR_REPLAY happened',
+      'A security check failed (from Bob): data that could not be verified was refused.',
     )
     const stranger = { contactId: 'f00dcafe'.repeat(8) }
     client.emit('security:alert', { ...alert('ERR_SIGNATURE', 'rendezvous'), contact: stranger })
     expect(useUi.getState().notice).toBe(
-      'A security check failed while rendezvous (from contact f00dcafe): ERR_SIGNATURE happened',
+      'A security check failed (from contact f00dcafe): data that could not be verified was refused.',
     )
   })
 
@@ -56,7 +56,7 @@ describe('errors glue', () => {
     expect(useUi.getState().error).toMatchObject({ code: 'ERR_SIGNATURE' })
 
     client.emit('security:alert', alert('ERR_REPLAY', 'rendezvous')) // after it: a notice again
-    expect(useUi.getState().notice).toMatch(/^A security check failed while rendezvous/)
+    expect(useUi.getState().notice).toMatch(/^A security check failed/)
   })
 
   it('problems nobody awaited go to the console only', async () => {

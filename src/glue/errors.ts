@@ -25,6 +25,11 @@ export function attachErrors(ctx: GlueContext): void {
     const about = contact
       ? ` (from ${contact.name ?? `contact ${contact.contactId.slice(0, 8)}`})`
       : ''
-    uiActions.notify(`A security check failed while ${during}${about}: ${error.message}`)
+    // Words for people: what happened and that nothing was accepted. The library's sentence and
+    // the step it failed in are for developers, in the console above.
+    uiActions.notify(
+      `A security check failed${about}: data that could not be verified was refused.`,
+      12_000,
+    )
   })
 }

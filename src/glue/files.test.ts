@@ -124,7 +124,7 @@ describe('files glue', () => {
     rig.app.actions.setSeedOnMobileData(true)
     expect(files.serving).toBe(true)
     expect(rig.stores.saved).toEqual([
-      { seedOnMobileData: true, hideIp: false, acceptIntroductions: true },
+      { seedOnMobileData: true, hideIp: false, acceptIntroductions: true, theme: 'system' },
     ])
 
     rig.app.actions.setSeedOnMobileData(false)
@@ -145,6 +145,7 @@ describe('files glue', () => {
       cellular: true,
       hideIp: false,
       acceptIntroductions: true,
+      theme: 'system',
     })
     expect(rig.client.torrents!.serving).toBe(true)
   })

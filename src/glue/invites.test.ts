@@ -45,6 +45,34 @@ describe('invites glue', () => {
     })
   })
 
+  it('a contact found but offline is added without an alert: the notice says they connect later', async () => {
+    const { app, client } = await startApp()
+    client.acceptInvite = () =>
+      Promise.reject(new OpenPeerError('ERR_UNAVAILABLE', 'they are not online right now'))
+    await app.actions.openInvite(inviteFrom(BOB.contactId))
+    expect(useUi.getState().error).toBeNull()
+    expect(useUi.getState().notice).toMatch(/^Contact added\. .*connected when they are/)
+    expect(useUi.getState().openingInvite).toBe(false)
+  })
+
+  it('a garbage link in the address bar is refused on the first-run screen, before any profile', async () => {
+    const { page } = await startApp({
+      identity: undefined,
+      before: ({ page }) => (page.location.url = new URL('https://app.test/#/i/not-a-link')),
+    })
+    expect(useUi.getState().pendingInvite).toBeNull()
+    expect(useUi.getState().error).toMatchObject({
+      code: 'ERR_INVITE',
+      during: 'opening the invite link',
+    })
+    expect(page.location.hash).toBe('') // a reload does not show it again
+
+    // A well-formed one waits for the name.
+    const link = inviteFrom(BOB.contactId)
+    page.goTo(link)
+    await vi.waitFor(() => expect(useUi.getState().pendingInvite).toBe(link))
+  })
+
   it('the invite link on screen is copied, shared, and replaced when links are reset', async () => {
     const { app, page } = await startApp()
     app.actions.makeInvite()

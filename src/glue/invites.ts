@@ -1,4 +1,4 @@
-import { parseInvite } from '../openpeer/index.ts'
+import { isOpenPeerError, parseInvite } from '../openpeer/index.ts'
 import { contactsActions } from '../state/contacts.ts'
 import { useIdentity } from '../state/identity.ts'
 import { uiActions, useUi } from '../state/ui.ts'
@@ -50,7 +50,14 @@ export function attachInvites(ctx: GlueContext): InvitesGlue {
       contactsActions.upsert(view)
       uiActions.notify(`Connected with ${view.name}`)
     } catch (err) {
-      showError(err, during)
+      // Not a failure: the contact is added and the client rings them when they are back. The
+      // finder holds only their keys, so their name arrives with them (the identify exchange).
+      if (isOpenPeerError(err, 'ERR_UNAVAILABLE')) {
+        uiActions.notify(
+          'Contact added. They are not online now: you will be connected when they are, and their name shows then.',
+          12_000,
+        )
+      } else showError(err, during)
     } finally {
       uiActions.setOpeningInvite(false)
     }
@@ -60,6 +67,14 @@ export function attachInvites(ctx: GlueContext): InvitesGlue {
     if (!inviteInHash()) return
     const link = location.href
     if (!useIdentity.getState().info) {
+      // Checked now, not after the person made a profile for a link that was never going to work.
+      try {
+        parseInvite(link)
+      } catch (err) {
+        history.replaceState(history.state, '', location.pathname + location.search)
+        showError(err, 'opening the invite link')
+        return
+      }
       uiActions.setPendingInvite(link)
       return
     }

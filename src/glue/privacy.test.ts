@@ -33,6 +33,7 @@ describe('privacy glue: "Hide my IP address"', () => {
       seedOnMobileData: false,
       hideIp: true,
       acceptIntroductions: true,
+      theme: 'system',
     })
     expect(rig.client.relayOnly).toBe(true)
     // Only the connected contact's session restarts ICE; the offline one connects relay-only later.
@@ -44,6 +45,7 @@ describe('privacy glue: "Hide my IP address"', () => {
       seedOnMobileData: false,
       hideIp: false,
       acceptIntroductions: true,
+      theme: 'system',
     })
   })
 })

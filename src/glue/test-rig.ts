@@ -96,14 +96,16 @@ const DEFAULT_PREFS: DevicePrefs = {
   seedOnMobileData: false,
   hideIp: false,
   acceptIntroductions: true,
+  theme: 'system',
 }
 
 export function memoryAppStores(): AppStores & {
-  saved: DevicePrefs[]
+  /** what the app saved, newest last; a test may push (part of) a choice made earlier */
+  saved: Partial<DevicePrefs>[]
   swept: number
   wiped: number
 } {
-  const saved: DevicePrefs[] = []
+  const saved: Partial<DevicePrefs>[] = []
   const stores = {
     ...createMemoryStores(),
     history: memoryHistoryStore(),
@@ -130,7 +132,13 @@ export function memoryAppStores(): AppStores & {
 }
 
 /** Every store back to how the app starts (they are module singletons, like in the app). */
+/** apps built so far: they share the module-level stores, so the next test stops them first */
+const built = new Set<App>()
+
+/** Stops the apps earlier tests built (their glue listens to the shared stores) and resets those. */
 export function resetStores(): void {
+  for (const app of built) void app.stop()
+  built.clear()
   useCalls.setState(useCalls.getInitialState(), true)
   useContacts.setState(useContacts.getInitialState(), true)
   useFinder.setState(useFinder.getInitialState(), true)
@@ -173,6 +181,7 @@ export function buildApp(setup: Setup = {}): Rig {
       return client
     },
   })
+  built.add(app)
   return { app, client, page, stores }
 }
 

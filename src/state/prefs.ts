@@ -1,5 +1,8 @@
 import { create } from 'zustand'
 
+/** "system" follows the device's light or dark setting (the same union as storage's `Theme`). */
+export type ThemeChoice = 'system' | 'light' | 'dark'
+
 interface PrefsState {
   /** the person's "Seed on mobile data" choice */
   seedOnMobileData: boolean
@@ -9,6 +12,8 @@ interface PrefsState {
   hideIp: boolean
   /** "Accept introductions" */
   acceptIntroductions: boolean
+  /** "Theme": light, dark, or as the system says */
+  theme: ThemeChoice
 }
 
 export const usePrefs = create<PrefsState>()(() => ({
@@ -16,6 +21,7 @@ export const usePrefs = create<PrefsState>()(() => ({
   cellular: false,
   hideIp: false,
   acceptIntroductions: true,
+  theme: 'system',
 }))
 
 export const prefsActions = {
@@ -24,6 +30,7 @@ export const prefsActions = {
   setHideIp: (hideIp: boolean): void => usePrefs.setState({ hideIp }),
   setAcceptIntroductions: (acceptIntroductions: boolean): void =>
     usePrefs.setState({ acceptIntroductions }),
+  setTheme: (theme: ThemeChoice): void => usePrefs.setState({ theme }),
 }
 
 /** Seeding pauses on mobile data unless the person allowed it. */

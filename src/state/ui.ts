@@ -46,4 +46,8 @@ export const uiActions = {
     useUi.setState({ notice })
     noticeTimer = setTimeout(() => useUi.setState({ notice: null }), ms)
   },
+  clearNotice(): void {
+    clearTimeout(noticeTimer)
+    useUi.setState({ notice: null })
+  },
 }

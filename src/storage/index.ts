@@ -17,7 +17,7 @@ import { localPrefsStore, type PrefsStore } from './prefs.ts'
 import { openTorrentPorts, sweepOrphanPieces } from './torrents.ts'
 
 export type { HistoryStore } from './history.ts'
-export type { DevicePrefs, PrefsStore } from './prefs.ts'
+export type { DevicePrefs, PrefsStore, Theme } from './prefs.ts'
 
 export interface AppStores {
   keys: KeyStore

@@ -4,12 +4,18 @@
  */
 const KEY = 'opw-prefs'
 
+/** "system" follows the device's light or dark setting; the others override it. */
+export type Theme = 'system' | 'light' | 'dark'
+const THEMES: readonly string[] = ['system', 'light', 'dark'] satisfies Theme[]
+
 export interface DevicePrefs {
   seedOnMobileData: boolean
   /** "Hide my IP address": relay-only connections */
   hideIp: boolean
   /** "Accept introductions" (on unless switched off) */
   acceptIntroductions: boolean
+  /** light or dark colours, or the system's ("Theme" in "Your profile") */
+  theme: Theme
 }
 
 /** Where the glue reads and writes them (a port, so tests need no localStorage). */
@@ -19,7 +25,12 @@ export interface PrefsStore {
   save(prefs: Partial<DevicePrefs>): void
 }
 
-const DEFAULTS: DevicePrefs = { seedOnMobileData: false, hideIp: false, acceptIntroductions: true }
+const DEFAULTS: DevicePrefs = {
+  seedOnMobileData: false,
+  hideIp: false,
+  acceptIntroductions: true,
+  theme: 'system',
+}
 
 export function loadPrefs(): DevicePrefs {
   try {
@@ -30,6 +41,7 @@ export function loadPrefs(): DevicePrefs {
       hideIp: saved.hideIp === true,
       // On unless a real `false` was saved.
       acceptIntroductions: saved.acceptIntroductions !== false,
+      theme: THEMES.includes(saved.theme as string) ? (saved.theme as Theme) : 'system',
     }
   } catch {
     return DEFAULTS

@@ -1,13 +1,25 @@
 import { useState, type FormEvent, type KeyboardEvent } from 'react'
+import { BODY_MAX } from '../openpeer/index.ts'
 import { useActions } from './useActions.ts'
 
-/** Enter sends, Shift+Enter starts a new line. Offline contacts get it when they are back. */
+/** The counter shows from here on: far enough ahead to plan, quiet for everyday messages. */
+const COUNT_FROM = BODY_MAX - 1_000
+
+const number = new Intl.NumberFormat('en')
+
+/**
+ * Enter sends, Shift+Enter starts a new line. Offline contacts get it when they are back. Send is
+ * disabled while there is nothing to send or the message is over the library's limit.
+ */
 export function Composer() {
   const { sendMessage } = useActions()
   const [text, setText] = useState('')
+  const length = text.length
+  const over = length > BODY_MAX
+  const canSend = text.trim() !== '' && !over
 
   const send = async (): Promise<void> => {
-    if (!text.trim()) return
+    if (!canSend) return
     const sent = text
     setText('')
     // Put the words back if the message was refused, rather than losing them.
@@ -29,18 +41,30 @@ export function Composer() {
 
   return (
     <form className="composer" onSubmit={onSubmit}>
-      <label htmlFor="message" className="visually-hidden">
-        Message
-      </label>
-      <textarea
-        id="message"
-        rows={2}
-        value={text}
-        onChange={(e) => setText(e.target.value)}
-        onKeyDown={onKeyDown}
-        placeholder="Write a message"
-      />
-      <button type="submit" className="primary">
+      <div className="composer-text">
+        <label htmlFor="message" className="visually-hidden">
+          Message
+        </label>
+        <textarea
+          id="message"
+          rows={2}
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+          onKeyDown={onKeyDown}
+          placeholder="Write a message"
+          aria-describedby="message-count"
+          aria-invalid={over || undefined}
+        />
+        {/* Polite: read out when it appears near the limit, not on every key. */}
+        <p id="message-count" aria-live="polite" className={over ? 'count over' : 'count'}>
+          {over
+            ? `Too long to send: ${number.format(length - BODY_MAX)} characters over the limit of ${number.format(BODY_MAX)}.`
+            : length >= COUNT_FROM
+              ? `${number.format(BODY_MAX - length)} characters left`
+              : ''}
+        </p>
+      </div>
+      <button type="submit" className="primary" disabled={!canSend}>
         Send
       </button>
     </form>

@@ -39,7 +39,9 @@ export function ContactItem({ contactId }: { contactId: string }) {
         onClick={() => selectContact(contactId)}
       >
         <span className="dot" aria-hidden="true" />
-        <span className="name">{contact.name}</span>
+        {/* The spaces between the parts are text: the visible words then read as the
+            accessible name does (axe label-content-name-mismatch joins text nodes as they are). */}
+        <span className="name">{contact.name}</span>{' '}
         <span className="state">
           {contact.state}
           {connectedPath && (
@@ -56,9 +58,22 @@ export function ContactItem({ contactId }: { contactId: string }) {
               <span className="verified">verified</span>
             </>
           )}
-          {problem && <span className="problem">{problem}</span>}
+          {problem && (
+            <>
+              {' '}
+              <span className="problem">{problem}</span>
+            </>
+          )}
         </span>
-        {unread > 0 && <span className="badge">{unread}</span>}
+        {unread > 0 && (
+          <>
+            {' '}
+            <span className="badge">
+              {unread}
+              <span className="visually-hidden"> unread</span>
+            </span>
+          </>
+        )}
       </button>
     </li>
   )

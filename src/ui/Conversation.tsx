@@ -17,11 +17,26 @@ export function Conversation() {
   const contact = useContacts(contactById(selected))
   const [introducing, setIntroducing] = useState(false)
   const [verifying, setVerifying] = useState(false)
+  const hasContacts = useContacts((s) => s.order.length > 0)
 
   if (!selected || !contact) {
     return (
       <div className="card conversation empty">
-        <p className="muted">Choose a contact to start chatting.</p>
+        {hasContacts ? (
+          <p className="muted">Choose a contact to start chatting.</p>
+        ) : (
+          <div className="get-started">
+            <h2>Start by inviting someone</h2>
+            <p>
+              Press <strong>Invite</strong> under “Invite someone”, then send the link, or let them
+              scan the QR code. When they open it, you are connected.
+            </p>
+            <p>
+              Did someone send you a link? Paste it under <strong>Paste invite link</strong>, or
+              just open it in this browser.
+            </p>
+          </div>
+        )}
       </div>
     )
   }

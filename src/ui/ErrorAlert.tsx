@@ -1,21 +1,29 @@
 import { uiActions, useUi } from '../state/ui.ts'
 import { errorText } from './errorText.ts'
 
-/** The one alert region: failures of what the person just asked for, in words, with detail. */
+/**
+ * The one alert region: failures of what the person just asked for, in words. The library's
+ * sentence and the code are for whoever helps them: folded away under "Details".
+ */
 export function ErrorAlert() {
   const error = useUi((s) => s.error)
   if (!error) return null
   return (
-    <div role="alert" className="alert">
-      <p>
-        <strong>Problem {error.during}.</strong> {errorText(error.code)}
-      </p>
-      {error.detail && (
-        <p className="detail">
-          {error.detail} ({error.code})
+    <div role="alert" className="toast alert">
+      <div className="toast-body">
+        <p>
+          <strong>Problem {error.during}.</strong> {errorText(error.code)}
         </p>
-      )}
-      <button type="button" className="link" onClick={uiActions.clearError}>
+        {error.detail && (
+          <details>
+            <summary>Details</summary>
+            <p className="detail">
+              {error.detail} ({error.code})
+            </p>
+          </details>
+        )}
+      </div>
+      <button type="button" onClick={uiActions.clearError}>
         Dismiss
       </button>
     </div>

@@ -14,11 +14,13 @@ export function Home() {
   const hasSelection = useUi((s) => s.selected !== null)
   return (
     <main className={hasSelection ? 'layout has-selection' : 'layout'}>
+      {/* Inviting comes right after the (short, at first empty) contact list: on a 360 px phone
+          the Invite button and the paste box are on the first screen. */}
       <div className="sidebar">
         <ContactList />
-        <TransfersPanel />
-        <OpenInviteForm />
         <InvitePanel />
+        <OpenInviteForm />
+        <TransfersPanel />
         <ProfilePanel />
       </div>
       <div className="main-column">

@@ -1,10 +1,13 @@
 import { useEffect, useRef } from 'react'
+import { useContacts } from '../state/contacts.ts'
 import { threadOf, useThreads } from '../state/threads.ts'
 import { MessageItem } from './MessageItem.tsx'
 
 /** The conversation's messages, newest at the bottom, kept scrolled to the end as they arrive. */
 export function MessageLog({ contactId }: { contactId: string }) {
   const messages = useThreads(threadOf(contactId))
+  // Not delivered while they are away: the message waits here (in the outbox) for them.
+  const away = useContacts((s) => s.byId[contactId]?.state !== 'connected')
   const end = useRef<HTMLDivElement>(null)
 
   useEffect(() => {
@@ -18,7 +21,7 @@ export function MessageLog({ contactId }: { contactId: string }) {
       ) : (
         <ol className="messages">
           {messages.map((m) => (
-            <MessageItem key={m.msgId} message={m} />
+            <MessageItem key={m.msgId} message={m} away={away} />
           ))}
         </ol>
       )}

@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react'
 import { useIdentity } from '../state/identity.ts'
-import { usePrefs } from '../state/prefs.ts'
+import { usePrefs, type ThemeChoice } from '../state/prefs.ts'
 import { DevicesPanel } from './DevicesPanel.tsx'
 import { useActions } from './useActions.ts'
 
@@ -9,7 +9,8 @@ export function ProfilePanel() {
   const info = useIdentity((s) => s.info)
   const hideIp = usePrefs((s) => s.hideIp)
   const acceptIntroductions = usePrefs((s) => s.acceptIntroductions)
-  const { setHideIp, setAcceptIntroductions } = useActions()
+  const theme = usePrefs((s) => s.theme)
+  const { setHideIp, setAcceptIntroductions, setTheme } = useActions()
   if (!info) return null
   return (
     <section aria-labelledby="profile-title" className="card profile">
@@ -36,6 +37,14 @@ export function ProfilePanel() {
       >
         Lets your contacts introduce you to each other: each then gets your contact card.
       </Setting>
+      <div className="row">
+        <label htmlFor="theme">Theme</label>
+        <select id="theme" value={theme} onChange={(e) => setTheme(e.target.value as ThemeChoice)}>
+          <option value="system">Same as this device</option>
+          <option value="light">Light</option>
+          <option value="dark">Dark</option>
+        </select>
+      </div>
       <DevicesPanel />
     </section>
   )

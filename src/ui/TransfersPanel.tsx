@@ -17,16 +17,20 @@ export function TransfersPanel() {
   return (
     <section aria-labelledby="transfers-title" className="card transfers">
       <h2 id="transfers-title">Transfers</h2>
-      <label className="switch">
+      {/* Plain words; "seeding" (BitTorrent's word) only in the tooltip. */}
+      <label
+        className="switch"
+        title="Seeding: sending pieces of your files to contacts who download them. Off by default, to spare your data plan."
+      >
         <input
           type="checkbox"
           role="switch"
           checked={seedOnMobile}
           onChange={(e) => setSeedOnMobileData(e.target.checked)}
         />
-        Seed on mobile data
+        Share files on mobile data
       </label>
-      {paused && <p className="small muted">On mobile data: seeding is paused.</p>}
+      {paused && <p className="small muted">On mobile data: sharing files is paused.</p>}
       {!persistent && (
         <p className="small warning-text">
           This browser does not let the app store files: they last only until the tab closes.
@@ -55,7 +59,10 @@ function TransferRow({ view }: { view: TorrentView }) {
       </p>
       <TransferFigures view={view} label={`${view.name} transfer`} />
       <div className="row small">
-        <label>
+        <label
+          className="switch"
+          title="Keep sending pieces of this file to contacts who download it"
+        >
           <input
             type="checkbox"
             checked={view.seeding}
@@ -68,8 +75,13 @@ function TransferRow({ view }: { view: TorrentView }) {
             Resume {view.name}
           </button>
         )}
-        <button type="button" className="link" onClick={() => void copyMagnet(view.infoHash)}>
-          Copy magnet link of {view.name}
+        <button
+          type="button"
+          className="link"
+          title="A magnet link: any BitTorrent app can download the file with it"
+          onClick={() => void copyMagnet(view.infoHash)}
+        >
+          Copy file link of {view.name}
         </button>
         {view.done && (
           <button
