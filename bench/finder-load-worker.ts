@@ -207,9 +207,15 @@ async function find(from: Client, to: Client): Promise<number> {
   const result = waitFor(from, (f) => f.kind === 'result' && f.id === id)
   const t0 = performance.now()
   send(from.ws!, { v: 1, kind: 'request', type: 'peer-location-find', id, ...body })
-  const forked = (await fork) as { proof: FindProof }
-  const leg1 = performance.now() - t0
-  const res = await result
+  // Both awaited together: a fork that times out must not leave the result's timeout unheard.
+  let leg1 = 0
+  const [forked, res] = await Promise.all([
+    fork.then((f) => {
+      leg1 = performance.now() - t0
+      return f as { proof: FindProof }
+    }),
+    result,
+  ])
   if (res.error) throw new Error(`find: ${JSON.stringify(res.error)}`)
   const reply = await findReplyBody(to.contact, to.id, forked.proof, from.contact.A)
   const routed = waitFor(from, (f) => f.type === 'peer-location-find' && f.kind === 'notify')

@@ -53,20 +53,20 @@ interface Level {
 
 export class Worker {
   private readonly child
-  private waiting?: (reply: Reply) => void
   constructor(readonly localAddress: string) {
     this.child = fork(fileURLToPath(new URL('./finder-load-worker.ts', import.meta.url)), [], {
       execArgv: ['--import', 'tsx'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     })
-    this.child.on('message', (reply: Reply) => this.waiting?.(reply))
+    this.child.on('message', (reply: Reply) => this.waiting?.resolve(reply))
     this.child.once('exit', (code) => {
-      if (code) console.error(`bench worker ${localAddress} exited ${code}`)
+      this.waiting?.reject(new Error(`bench worker ${localAddress} exited ${code}`))
     })
   }
+  private waiting?: { resolve: (reply: Reply) => void; reject: (err: Error) => void }
   ask(command: Command): Promise<Reply> {
-    return new Promise((resolve) => {
-      this.waiting = resolve
+    return new Promise((resolve, reject) => {
+      this.waiting = { resolve, reject }
       this.child.send(command)
     })
   }
@@ -127,18 +127,25 @@ async function runSetup(setup: string, workers: Worker[], redis?: TestRedis): Pr
       const t0 = performance.now()
       const connected = (await Promise.all(
         workers.map((w) =>
-          w.ask({ cmd: 'connect', dialect, urls, upTo: Math.ceil(n / WORKERS), inFlight: 50 }),
+          w.ask({ cmd: 'connect', dialect, urls, upTo: Math.ceil(n / WORKERS), inFlight: 16 }),
         ),
       )) as Extract<Reply, { cmd: 'connect' }>[]
       const seconds = (performance.now() - t0) / 1000
       const registered = connected.reduce((s, r) => s + r.registered, 0)
-      // Let the heap settle (sockets' first buffers, GC) before reading memory.
-      await sleep(3000)
-      const rss = nodes.reduce((sum, node) => sum + rssKiB(node.pid), 0)
-      const redisNow = redis0 !== undefined ? await redisUsedMemory(redis!) : undefined
       const found = (await Promise.all(
         workers.map((w) => w.ask({ cmd: 'finds', count: Math.ceil(FINDS / WORKERS) })),
       )) as Extract<Reply, { cmd: 'finds' }>[]
+      // The least RSS over 8 s of keep-alives: the registrations' garbage is collected by then,
+      // and one reading alone lands anywhere in a GC cycle.
+      let rss = Infinity
+      for (let i = 0; i < 8; i++) {
+        await sleep(1000)
+        rss = Math.min(
+          rss,
+          nodes.reduce((sum, node) => sum + rssKiB(node.pid), 0),
+        )
+      }
+      const redisNow = redis0 !== undefined ? await redisUsedMemory(redis!) : undefined
       const latencies = found.flatMap((f) => f.latencies).sort((a, b) => a - b)
       levels.push({
         n,

@@ -1,9 +1,12 @@
 /**
- * bench:finder — finder request costs against a bare `ws` echo server measured in the same run:
+ * bench:finder — first the load bench (bench/finder-load.ts: this finder on one and two nodes
+ * beside PeerServer at 1k/5k/19k clients; BENCH_FINDER_LOAD=0 skips it), then finder request
+ * costs against a bare `ws` echo server measured in the same run:
  * a peer-file-get round trip (decode + lookup), a session-create (decode + two ECDSA verifies)
  * and a find forked to two locations (verify + HMAC + fan-out).
  */
 import { WebSocketServer } from 'ws'
+import { benchFinderLoad } from './finder-load.ts'
 import { createFinderServer } from '../server/index.ts'
 import { connect } from '../server/test-client.ts'
 import { findRequestBody, makeContact, sessionCreateBody } from '../server/test-identity.ts'
@@ -18,6 +21,7 @@ async function perSecond(n: number, fn: (i: number) => Promise<unknown>): Promis
 }
 
 export async function benchFinder(): Promise<void> {
+  if (process.env.BENCH_FINDER_LOAD !== '0') await benchFinderLoad()
   const echo = new WebSocketServer({ port: 0, host: '127.0.0.1' })
   echo.on('connection', (ws) => ws.on('message', (d) => ws.send(d.toString())))
   await new Promise((r) => echo.once('listening', r))
@@ -92,8 +96,11 @@ export async function benchFinder(): Promise<void> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  benchFinder().catch((err: unknown) => {
-    console.error(err)
-    process.exit(1)
-  })
+  benchFinder().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(err)
+      process.exit(1)
+    },
+  )
 }
