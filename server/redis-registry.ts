@@ -140,12 +140,13 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
     },
 
     async keepAlive(session, expires) {
-      const got = await link.run<[string, string] | null>(
+      const got = await link.run<string | null>(
         KEEP_ALIVE,
         [key.reg + session],
         [expires, ttlUntil(expires), key.loc],
       )
-      return got ? live(parseReg(got[0], got[1])) : undefined
+      const until = got ? Number(got) : undefined
+      return until !== undefined && until >= Date.now() ? until : undefined
     },
 
     async locations(contactId) {

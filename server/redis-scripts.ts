@@ -57,7 +57,7 @@ if tonumber(ARGV[1]) > tonumber(e) then
   local locKey = ARGV[3] .. cur[3]
   if redis.call('PTTL', locKey) < ttl then redis.call('PEXPIRE', locKey, ttl) end
 end
-return { cur[1], e }
+return e
 `)
 
 /** KEYS reg; ARGV session locPrefix → { json, expires } or nil */

@@ -47,8 +47,12 @@ export interface Registry {
   unregister(session: string): Promise<Registration | undefined>
   /** The session's live registration. */
   get(session: string): Promise<Registration | undefined>
-  /** Moves the session's registration expiry; undefined if it has none. */
-  keepAlive(session: string, expires: number): Promise<Registration | undefined>
+  /**
+   * Moves the session's registration expiry and returns the new one; undefined if it has none.
+   * Only the expiry comes back: this is every client's heartbeat, and with Redis a whole
+   * registration would be a peer file parsed per beat (bench:finder, two nodes).
+   */
+  keepAlive(session: string, expires: number): Promise<number | undefined>
   /** Live registrations of a contact. */
   locations(contactId: string): Promise<Registration[]>
   /** Remembers a verified section A for peer-file-get. */
@@ -158,7 +162,7 @@ export function createMemoryRegistry(opts: { knownPeerFiles?: number } = {}): Re
     async keepAlive(session, expires) {
       const reg = live(bySession.get(session))
       if (reg) reg.expires = Math.max(reg.expires, expires)
-      return reg
+      return reg?.expires
     },
 
     async locations(contactId) {

@@ -84,9 +84,10 @@ export async function sessionKeepAlive(
   conn: Connection,
 ): Promise<ResultBody<'session-keep-alive'>> {
   const expires = Date.now() + ctx.limits.registrationTtl
-  const reg = await ctx.registry.keepAlive(conn.session, expires)
-  if (!reg) throw new OpenPeerError('ERR_FORBIDDEN', 'register first (session-create)')
-  return { expires: reg.expires }
+  const until = await ctx.registry.keepAlive(conn.session, expires)
+  if (until === undefined)
+    throw new OpenPeerError('ERR_FORBIDDEN', 'register first (session-create)')
+  return { expires: until }
 }
 
 export async function sessionDelete(
