@@ -182,6 +182,13 @@ export async function benchTransfer(): Promise<void> {
   const seen = until(alice, 'contact:state', (v) => v.state === 'connected')
   await bob.acceptInvite(alice.inviteLink('http://bench.test'))
   await seen
+  // Carol, a contact of both, downloads each file once Alice and Bob both have it (the swarm).
+  const carol = await sharer('Carol', domain, createMemoryTorrentPorts())
+  for (const host of [alice, bob]) {
+    const met = until(host, 'contact:state', (v) => v.state === 'connected')
+    await carol.acceptInvite(host.inviteLink('http://bench.test'))
+    await met
+  }
   const a = sessionOf(alice, bob)
   const b = sessionOf(bob, alice)
   console.log(`bench:transfer — ${MB} MiB, send queue ${SEND.high / 1024}/${SEND.low / 1024} KiB`)
@@ -195,6 +202,10 @@ export async function benchTransfer(): Promise<void> {
     const rawRun = raw(a, b, MB * MiB)
     const rawRtts = await chatWhile(bob, alice, rawRun)
     const rawMs = await rawRun
+    // The same bytes over two channels of the session at once.
+    const t2 = performance.now()
+    await Promise.all([raw(a, b, (MB * MiB) / 2), raw(a, b, (MB * MiB) / 2)])
+    const rawTwoMs = performance.now() - t2
     const data = randomBytes(MB * MiB)
     const wt = await webtorrent(alice, bob, data, `bench-${run}.bin`)
     const rawRate = rate(MB * MiB, rawMs)
@@ -210,11 +221,25 @@ export async function benchTransfer(): Promise<void> {
         `during the WebTorrent transfer: median ${f1(median(wt.rtts))} ms, ` +
         `max ${f1(Math.max(...wt.rtts))} ms (${wt.rtts.length} messages)`,
     )
-    await alice.torrents.remove(wt.info.infoHash)
-    await bob.torrents.remove(wt.info.infoHash)
+    const swarmDone = until(carol, 'torrent:done', (v) => v.infoHash === wt.info.infoHash, 600_000)
+    const t3 = performance.now()
+    await carol.torrents.download(wt.info)
+    await swarmDone
+    const swarmRate = rate(MB * MiB, performance.now() - t3)
+    const fromBob = (carol.torrents.wireStats(wt.info.infoHash) ?? [])
+      .filter((w) => w.contactId === bob.identity()?.contactId)
+      .reduce((n, w) => n + w.bytesIn, 0)
+    console.log(
+      `  parallel paths: raw over two channels at once ${f1(rate(MB * MiB, rawTwoMs))} MB/s ` +
+        `(ratio ${(rate(MB * MiB, rawTwoMs) / rawRate).toFixed(2)} to one channel); Carol from ` +
+        `Alice and Bob at once ${f1(swarmRate)} MB/s (ratio ${(swarmRate / rawRate).toFixed(2)} ` +
+        `to one raw channel; ${Math.round((fromBob / (MB * MiB)) * 100)} % from Bob)`,
+    )
+    for (const c of [alice, bob, carol]) await c.torrents.remove(wt.info.infoHash)
   }
   await alice.stop()
   await bob.stop()
+  await carol.stop()
 
   if (BIG_MB > 0) {
     const dir = await mkdtemp(join(tmpdir(), 'bench-transfer-'))
