@@ -9,7 +9,7 @@
  * Env: BENCH_COLD_MB (16) · BENCH_RUNS (3).
  */
 import { cpus, loadavg } from 'node:os'
-import { chromium, type Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 // @ts-expect-error -- plain ESM helper shared with the npm scripts
 import { findChromium } from '../scripts/find-chromium.mjs'
 import { CHROMIUM_ARGS } from '../scripts/chromium-args.ts'
@@ -50,19 +50,29 @@ const SETTINGS: Setting[] = [
   },
 ]
 
+/** "UDP send of … failed with error 11" lines in Chromium's log since the start */
+let udpErrors = 0
+
+/**
+ * Chromium's log reaches us only through Playwright's `pw:browser` debug channel (stderr): turn
+ * it on before Playwright loads, count the drops, and keep the rest of it off the terminal.
+ */
+function countChromiumDrops(): void {
+  process.env.DEBUG = [process.env.DEBUG, 'pw:browser'].filter(Boolean).join(',')
+  const write = process.stderr.write.bind(process.stderr) as (...a: unknown[]) => boolean
+  process.stderr.write = ((chunk: unknown, ...rest: unknown[]): boolean => {
+    const text = String(chunk)
+    if (!text.includes('pw:browser')) return write(chunk, ...rest)
+    udpErrors += text.match(/failed with error 11/g)?.length ?? 0
+    return true
+  }) as typeof process.stderr.write
+}
+
 async function main(): Promise<void> {
+  countChromiumDrops()
+  const { chromium } = await import('playwright-core')
   const executablePath = (await findChromium()) as string
-  let udpErrors = 0
-  const browser = await chromium.launch({
-    executablePath,
-    args: [...CHROMIUM_ARGS],
-    logger: {
-      isEnabled: (name) => name === 'browser',
-      log: (_name, _sev, message) => {
-        if (/UDP send .*error 11|error 11/.test(String(message))) udpErrors++
-      },
-    },
-  })
+  const browser = await chromium.launch({ executablePath, args: [...CHROMIUM_ARGS] })
   console.log(
     `bench:transfer:cold — Chromium ${browser.version()}, first ${MB} MiB on a new association, ` +
       `${RUNS} runs per setting; load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores`,

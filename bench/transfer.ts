@@ -46,16 +46,35 @@ async function sharer(name: string, domain: string, torrents: TorrentPorts): Pro
 /** What the raw baseline uses of a peer session, which the client keeps to itself. */
 interface PeerSession {
   readonly remoteContactId: string
+  readonly state: string
   allocateChannelId(): number
   openChannel(id: number, label: string): RTCDataChannel
 }
 
 /** The open session between two clients (the bench reaches past the facade on purpose). */
 function sessionOf(client: OpenPeerClient, peer: OpenPeerClient): PeerSession {
-  const all = (client as unknown as { sessions: { all(): PeerSession[] } }).sessions.all()
-  const s = all.find((x) => x.remoteContactId === peer.identity()?.contactId)
+  const s = findSession(client, peer)
   if (!s) throw new Error('no session')
   return s
+}
+
+function findSession(client: OpenPeerClient, peer: OpenPeerClient): PeerSession | undefined {
+  const all = (client as unknown as { sessions: { all(): PeerSession[] } }).sessions.all()
+  return all.find((x) => x.remoteContactId === peer.identity()?.contactId && x.state === 'open')
+}
+
+/**
+ * The session of this run: on a heavily loaded machine a session can time out between runs and
+ * the clients connect again, so each run looks it up (waiting up to 60 s for the new one).
+ */
+async function currentSession(client: OpenPeerClient, peer: OpenPeerClient): Promise<PeerSession> {
+  const deadline = Date.now() + 60_000
+  for (;;) {
+    const s = findSession(client, peer)
+    if (s) return s
+    if (Date.now() > deadline) throw new Error('no open session after 60 s')
+    await new Promise((r) => setTimeout(r, 200))
+  }
 }
 
 /** Raw baseline: 64 KiB writes into one duplex, counted out of the other. Returns ms. */
@@ -189,16 +208,15 @@ export async function benchTransfer(): Promise<void> {
     await carol.acceptInvite(host.inviteLink('http://bench.test'))
     await met
   }
-  const a = sessionOf(alice, bob)
-  const b = sessionOf(bob, alice)
   console.log(`bench:transfer — ${MB} MiB, send queue ${SEND.high / 1024}/${SEND.low / 1024} KiB`)
-  await raw(a, b, 16 * MiB) // a fresh SCTP association starts slowly: warm it up first
+  await raw(sessionOf(alice, bob), sessionOf(bob, alice), 16 * MiB) // a fresh SCTP association starts slowly: warm it up first
   const idle = await chatWhile(bob, alice, new Promise((r) => setTimeout(r, 500)))
   console.log(
     `chat round trip with no transfer: median ${f1(median(idle))} ms (${idle.length} messages)`,
   )
 
   for (let run = 1; run <= RUNS; run++) {
+    const [a, b] = [await currentSession(alice, bob), await currentSession(bob, alice)]
     const rawRun = raw(a, b, MB * MiB)
     const rawRtts = await chatWhile(bob, alice, rawRun)
     const rawMs = await rawRun
