@@ -91,16 +91,19 @@ async function raw(from: PeerSession, to: PeerSession, bytes: number): Promise<n
     sendQueue: SEND,
   })
   let got = 0
-  const done = new Promise<void>((resolve) =>
+  // A session that closes mid-run (a loaded machine) fails the run instead of the process.
+  const done = new Promise<void>((resolve, reject) => {
     rx.on('data', (chunk: Uint8Array) => {
       got += chunk.length
       if (got >= bytes) resolve()
-    }),
-  )
+    })
+    for (const d of [rx, tx]) d.on('error', reject)
+  })
+  done.catch(() => {}) // awaited below
   const chunk = randomBytes(64 * 1024)
   const t0 = performance.now()
-  for (let sent = 0; sent < bytes; sent += chunk.length) {
-    if (!tx.write(chunk)) await new Promise((r) => tx.once('drain', r))
+  for (let sent = 0; sent < bytes && !tx.destroyed; sent += chunk.length) {
+    if (!tx.write(chunk)) await new Promise((r) => (tx.once('drain', r), tx.once('close', r)))
   }
   await done
   const ms = performance.now() - t0
