@@ -70,12 +70,17 @@ export class HeapSampler {
   }
 }
 
-/** Seconds the tab's main thread spent in tasks so far (CDP Performance.TaskDuration). */
-export async function taskSeconds(tab: Tab): Promise<number> {
+/**
+ * Seconds the tab's main thread spent in tasks so far (CDP Performance.TaskDuration, wall time:
+ * it includes the time a task waited for a core on a loaded machine) and on a core
+ * (Performance.ThreadTime, CPU time of the main thread).
+ */
+export async function mainThreadSeconds(tab: Tab): Promise<{ task: number; cpu: number }> {
   const { metrics } = (await tab.cdp.send('Performance.getMetrics')) as {
     metrics: { name: string; value: number }[]
   }
-  return metrics.find((m) => m.name === 'TaskDuration')?.value ?? NaN
+  const get = (name: string): number => metrics.find((m) => m.name === name)?.value ?? NaN
+  return { task: get('TaskDuration'), cpu: get('ThreadTime') }
 }
 
 interface ProfileNode {

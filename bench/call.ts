@@ -270,7 +270,7 @@ export async function benchCall(): Promise<number> {
     const marks = { high: SEND_QUEUE.high, low: SEND_QUEUE.low }
     const rawSending = (
       alice.evaluate(
-        rawSend(MB * MiB, marks).replaceAll('__raw.dc', '__rawm.bulk'),
+        rawSend(MB * MiB, marks).replaceAll('window.__raw.dcs', '[window.__rawm.bulk]'),
       ) as Promise<number>
     ).finally(() => (rawMoving = false))
     const rawBusy = await fps(bob, RAW_REMOTE, { until: () => !rawMoving })

@@ -18,7 +18,10 @@
  * Flags / env: --no-big or BENCH_BIG=0 skips part 4 · BENCH_TRANSFER_MB (100) ·
  * BENCH_TRANSFER_BIG_MB (1024) · BENCH_RAW_HIGH_KB / BENCH_RAW_LOW_KB (raw send-queue marks,
  * default the app's own: 2048 / 512) · BENCH_PROFILE=<dir> (CPU profiles of both tabs during the
- * app's 100 MiB transfer, with a top-functions summary; this slows the transfer) · CHROMIUM_PATH.
+ * app's 100 MiB transfer, with a top-functions summary; this slows the transfer; `--cpu-profile`
+ * writes them to a temporary directory) · `--profile`: a Chromium trace of the downloader (Bob)
+ * during that transfer, summarised by task origin and trace event (into BENCH_PROFILE or a
+ * temporary directory) · CHROMIUM_PATH.
  * Rates are MiB/s (2^20 bytes per second). Not part of `npm test`. `DEBUG=pw:browser` shows
  * Chromium's log, e.g. the "UDP send … failed with error 11" drops behind early SCTP stalls.
  */
@@ -39,10 +42,11 @@ import {
   heapOf,
   startProfile,
   stopProfile,
-  taskSeconds,
+  mainThreadSeconds,
   type Heap,
   type Tab,
 } from './browser-metrics.ts'
+import { startTrace, stopTrace } from './browser-trace.ts'
 import { rawClose, rawConnect, rawSend } from './browser-raw.ts'
 import { f1, MiB, mib, rate } from './units.ts'
 // @ts-expect-error -- plain ESM helper shared with the npm scripts
@@ -60,7 +64,13 @@ const RAW = {
 // Chromium fails a datachannel whose send queue passes 16 MiB.
 if (RAW.high > 8 * MiB || RAW.low >= RAW.high) throw new Error('raw marks: low < high ≤ 8 MiB')
 /** a directory: CPU-profile both tabs during the app's transfer (perturbs the figures) */
-const PROFILE = process.env.BENCH_PROFILE
+const PROFILE = process.argv.includes('--cpu-profile')
+  ? (process.env.BENCH_PROFILE ?? join(tmpdir(), 'bench-transfer-profile'))
+  : process.env.BENCH_PROFILE
+/** --profile: a Chromium trace of the downloader during the app's transfer, summarised */
+const TRACE = process.argv.includes('--profile')
+  ? (process.env.BENCH_PROFILE ?? join(tmpdir(), 'bench-transfer-profile'))
+  : undefined
 const DISK = process.env.BENCH_DISK === '1'
 /** the on-disk profiles' browsers, closed before their directories are removed */
 const diskContexts: BrowserContext[] = []
@@ -137,7 +147,8 @@ export async function benchTransferBrowser(): Promise<number> {
     // 1. Raw baseline between the same two pages, before and after the app's transfer (the
     // machine's load drifts; the ratio uses their mean). A fresh SCTP association starts with
     // stalls (docs/torrents.md), so 16 MiB warm it up first.
-    await rawConnect(alice.page, bob.page)
+    // Two channels on the raw association: the second one measures parallel channels.
+    await rawConnect(alice.page, bob.page, 2)
     const rawWarm = rate(16 * MiB, (await alice.page.evaluate(rawSend(16 * MiB, RAW))) as number)
     const rawRun = async (): Promise<{ rate: number; cores: number }> => {
       const cpu0 = browserCpuSeconds()
@@ -159,7 +170,8 @@ export async function benchTransferBrowser(): Promise<number> {
     const file = await randomFile(dir, `bench-${MB}.bin`, MB)
     const shareMs = await share(alice.page, bob.page, file, 300_000)
     if (PROFILE) await Promise.all([alice, bob].map(startProfile))
-    const busy0 = await Promise.all([alice, bob].map(taskSeconds))
+    if (TRACE) await startTrace(bob)
+    const busy0 = await Promise.all([alice, bob].map(mainThreadSeconds))
     const cpu0 = browserCpuSeconds()
     const wall0 = performance.now()
     let moving = true
@@ -169,10 +181,12 @@ export async function benchTransferBrowser(): Promise<number> {
     const app = await during
     const wallS = (performance.now() - wall0) / 1000
     const appCores = (browserCpuSeconds() - cpu0) / wallS
-    const busy1 = await Promise.all([alice, bob].map(taskSeconds))
+    const busy1 = await Promise.all([alice, bob].map(mainThreadSeconds))
     if (PROFILE) for (const tab of [alice, bob]) await stopProfile(tab, PROFILE)
+    if (TRACE) await stopTrace(bob, TRACE)
     const duringChat = await pings
     const rawAfter = await rawRun()
+    const rawTwoMs = (await alice.page.evaluate(rawSend(MB * MiB, RAW, { channels: 2 }))) as number
     await rawClose(alice.page, bob.page)
 
     const rawRate = (rawBefore.rate + rawAfter.rate) / 2
@@ -180,6 +194,11 @@ export async function benchTransferBrowser(): Promise<number> {
       'raw datachannel',
       `${f1(rawRate)} MiB/s (${f1(rawBefore.rate)} before, ${f1(rawAfter.rate)} after the ` +
         `app's; the 16 MiB warm-up ran at ${f1(rawWarm)})`,
+    )
+    row(
+      'raw, two channels at once',
+      `${f1(rate(MB * MiB, rawTwoMs))} MiB/s · ratio to one channel ` +
+        `${(rate(MB * MiB, rawTwoMs) / rawRate).toFixed(2)}`,
     )
     const appRate = rate(MB * MiB, app.ms)
     row(
@@ -196,9 +215,15 @@ export async function benchTransferBrowser(): Promise<number> {
       `16 MiB at ${f1(rate(16 * MiB, appWarm.ms))} MiB/s (cold association; ≥ 1 % ` +
         `after ${appWarm.firstProgressMs.toFixed(0)} ms)`,
     )
-    const busyPct = (i: number): string =>
-      `${Math.round(((busy1[i]! - busy0[i]!) / wallS) * 100)} %`
-    row('main thread busy, app', `Alice ${busyPct(0)} · Bob ${busyPct(1)}`)
+    const busyPct = (i: number, k: 'task' | 'cpu'): string =>
+      `${Math.round(((busy1[i]![k] - busy0[i]![k]) / wallS) * 100)} %`
+    const cpuPerMiB = (i: number): string =>
+      `${(((busy1[i]!.cpu - busy0[i]!.cpu) * 1000) / MB).toFixed(0)} ms/MiB`
+    row(
+      'main thread busy, app',
+      `in tasks (wall): Alice ${busyPct(0, 'task')} · Bob ${busyPct(1, 'task')}; on a core: ` +
+        `Alice ${busyPct(0, 'cpu')} (${cpuPerMiB(0)}) · Bob ${busyPct(1, 'cpu')} (${cpuPerMiB(1)})`,
+    )
     const cores = (n: number): string => `${n.toFixed(2)} cores`
     row(
       'browser CPU (all processes)',
