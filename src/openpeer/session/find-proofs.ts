@@ -105,8 +105,9 @@ export async function checkFind(
   replay: ReplayCache,
   opts: {
     /**
-     * called as soon as the find proves our find secret, before the rest is checked: the
-     * target may start on its answer meanwhile, sending nothing until this resolves
+     * called once the find is signed by the contact it names, fresh, not a replay and proves our
+     * find secret, before its sealed part is opened and checked: the target may start on its
+     * answer meanwhile, sending nothing until this resolves
      */
     proven?: (initiatorId: string) => void
   } = {},
@@ -142,13 +143,13 @@ export async function checkFind(
     if (!constantTimeEqual(expected, proof.findSecretProof)) {
       throw new OpenPeerError('ERR_FIND_DENIED', 'find request with a revoked or wrong find secret')
     }
-    opts.proven?.(initiatorId)
     return initiatorId
   })()
   const [signed, proven] = await Promise.allSettled([signatures, secret])
   if (signed.status === 'rejected') throw signed.reason
   if (proven.status === 'rejected') throw proven.reason
   const initiatorId = proven.value
+  opts.proven?.(initiatorId)
   const opened = await unsealOpening(
     me.keys.box.privateKey,
     proof.sealed,

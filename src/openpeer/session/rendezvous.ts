@@ -59,12 +59,6 @@ interface Context {
   send?: CryptoKey
   /** the other side's channel keys, by its location: from the find, or from each reply */
   receive: Map<string, CryptoKey>
-  /**
-   * The initiator's WebRTC peer, made while the find is in flight so that the first reply's
-   * offer meets a ready RTCPeerConnection (its DTLS certificate made); a later fork makes its own.
-   */
-  spare?: PathSwitch
-  spareTimer?: ReturnType<typeof setTimeout>
   timer: ReturnType<typeof setTimeout>
 }
 
@@ -125,17 +119,8 @@ export class Rendezvous {
       send: channel,
     })
     trace('find:sent')
-    const found = finder.request('peer-location-find', { proof }, opts)
-    // While the find travels: the peer the first reply's offer will need. Unused while a reply
-    // is due, it goes (before its path would fall back to the relay on its own).
-    const spare = (ctx.spare = this.newPeer(ctx, context, { role: 'initiator', initiator: false }))
-    ctx.spareTimer = setTimeout(() => {
-      if (ctx.spare !== spare) return
-      ctx.spare = undefined
-      spare.destroy()
-    }, this.timings().iceTimeout / 2)
     try {
-      const { locations } = await found
+      const { locations } = await finder.request('peer-location-find', { proof }, opts)
       return locations
     } catch (err) {
       this.drop(context, ctx)
@@ -204,9 +189,6 @@ export class Rendezvous {
 
   private drop(context: string, ctx: Context): void {
     clearTimeout(ctx.timer)
-    clearTimeout(ctx.spareTimer)
-    ctx.spare?.destroy()
-    ctx.spare = undefined
     if (this.contexts.get(context) === ctx) this.contexts.delete(context)
   }
 
@@ -219,9 +201,10 @@ export class Rendezvous {
     trace('find:in')
     if (this.contexts.has(proof.context))
       throw new OpenPeerError('ERR_CONFLICT', 'find context already in use')
-    // The peer is made (certificate, offer, gathering) while the find is checked, once the find
-    // proves our find secret — what it takes to be answered at all. Nothing leaves before every
-    // check passed, and a find that fails them closes it unseen.
+    // The peer is made (certificate, offer, gathering) while the find's sealed part is opened and
+    // checked, once the find is signed, fresh and proves our find secret — what it takes to be
+    // answered at all. Nothing leaves before every check passed; a find that fails the last ones
+    // closes it unseen.
     let session: PeerSession | undefined
     let ctx: Context | undefined
     let checked = (): void => {}
@@ -290,14 +273,11 @@ export class Rendezvous {
     trace('reply:opened')
     if (ctx.sessions.has(proof.location)) return
     ctx.receive.set(proof.location, channel)
-    const peer = ctx.spare
-    ctx.spare = undefined
     const session = this.newSession(ctx, proof.context, {
       role: 'initiator',
       initiator: false,
       remoteLocationId: proof.location,
       send: (batch) => this.sendSignal(ctx, proof.context, proof.location, batch),
-      ...(peer ? { peer } : {}),
     })
     this.deps.sessions.add(session)
     for (const signal of signals) session.signal(signal)
@@ -342,12 +322,10 @@ export class Rendezvous {
       initiator: boolean
       remoteLocationId: string
       send: (signals: unknown[]) => Promise<void>
-      /** a peer made ahead (the initiator's spare) */
-      peer?: PathSwitch
     },
   ): PeerSession {
     // WebRTC first; the relay tunnel beside the finder when ICE finds no path (PROTOCOL §5.7).
-    const peer = opts.peer ?? this.newPeer(ctx, context, opts)
+    const peer = this.newPeer(ctx, context, opts)
     // In order, or a candidate could reach the other side before the SDP it belongs to; and
     // batched: what comes while a message is sealed and sent goes in the next one, so a burst of
     // candidates costs a signature or two, not one each (nor one finder hop each).
