@@ -1,124 +1,103 @@
 /**
- * bench:connect — invite-open → "connected" latency in the real app, next to a raw
- * RTCPeerConnection datachannel open between the same two pages with signalling passed by
- * hand. Prints median and p95 of each and their ratio. Goal on loopback: app median ≤ 250 ms.
+ * bench:connect — invite opened → "connected" in the real app (two fresh browser contexts,
+ * both users already online), next to the anchor of issue 15: PeerJS 1.5.5 + PeerServer 1.0.2,
+ * `connect()` → DataConnection open, both peers already registered, in the same Chromium with
+ * the same flags (scripts/chromium-args.ts). The two are interleaved run by run, so a machine
+ * whose load drifts slows both alike; the first run of each is a warm-up and dropped. Prints
+ * median and p95 of each, their ratio (goal: app ≤ 1.5× PeerJS), and the app's median
+ * timeline from both pages' trace marks (BENCH_TRACE=0 leaves it out; docs/performance.md).
  */
 import { existsSync } from 'node:fs'
+import { loadavg } from 'node:os'
 import type { Browser } from 'playwright-core'
 import { createFinderServer } from '../server/index.ts'
 import { launch, stats } from './browser.ts'
-import { user } from './browser-lib.ts'
+import { userIn } from './browser-lib.ts'
+import { clearMarks, medianTimeline, timeline, traced, type Mark } from './connect-trace.ts'
+import { peerjsRun, startPeerServer } from './connect-peerjs.ts'
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20)
+const TRACE = process.env.BENCH_TRACE !== '0'
 
 /** One app run: ms from opening the invite link to the inviter showing "connected" on the invitee. */
-async function appRun(browser: Browser, base: string, i: number): Promise<number> {
-  const [a, b] = await Promise.all([user(browser, base, `A${i}`), user(browser, base, `B${i}`)])
+async function appRun(
+  browser: Browser,
+  base: string,
+  i: number,
+): Promise<{ ms: number; marks: Mark[] }> {
+  const newUser = async (name: string) => {
+    const context = await browser.newContext({
+      baseURL: base,
+      permissions: ['camera', 'microphone'],
+    })
+    if (TRACE) await traced(context)
+    return userIn(context, name)
+  }
+  const [a, b] = await Promise.all([newUser(`A${i}`), newUser(`B${i}`)])
   await a.getByRole('button', { name: 'Invite', exact: true }).click()
   const link = await a.getByRole('textbox', { name: 'Invite link', exact: true }).inputValue()
   const hash = new URL(link).hash
+  await Promise.all([clearMarks(a), clearMarks(b)])
   // Measured inside the page: a hash change triggers the invite, a MutationObserver sees "connected".
   // In-page code goes as a string: tsx's keepNames helpers (`__name`) do not exist in the page.
   const ms = (await b.evaluate(`new Promise((resolve) => {
     const t0 = performance.now()
+    performance.mark('opw:bench:open')
     const done = () => {
       const list = document.querySelector('[aria-label="Contacts"]')
       const item = list && list.querySelector('[aria-label*="connected"]')
-      if (item) resolve(performance.now() - t0)
+      if (item) {
+        performance.mark('opw:bench:rendered')
+        resolve(performance.now() - t0)
+      }
     }
     new MutationObserver(done).observe(document.body, { subtree: true, childList: true, attributes: true })
     location.hash = ${JSON.stringify(hash)}
   })`)) as number
+  const marks = TRACE ? await timeline(b, a) : []
   await Promise.all([a.context().close(), b.context().close()])
-  return ms
-}
-
-/** Raw baseline: two pages, one RTCPeerConnection each, offer/answer/candidates passed by hand. */
-async function rawRun(browser: Browser, base: string): Promise<number> {
-  const ctxA = await browser.newContext({ baseURL: base, permissions: ['camera', 'microphone'] })
-  const ctxB = await browser.newContext({ baseURL: base, permissions: ['camera', 'microphone'] })
-  const [a, b] = await Promise.all([ctxA.newPage(), ctxB.newPage()])
-  await Promise.all([
-    a.goto('/.well-known/openpeer-services-get'),
-    b.goto('/.well-known/openpeer-services-get'),
-  ])
-  const setup = (): void => {
-    const w = window as unknown as Record<string, unknown>
-    const pc = new RTCPeerConnection({ iceServers: [] })
-    w.pc = pc
-    w.cands = [] as RTCIceCandidateInit[]
-    pc.onicecandidate = (e) =>
-      e.candidate && (w.cands as RTCIceCandidateInit[]).push(e.candidate.toJSON())
-  }
-  await Promise.all([a.evaluate(setup), b.evaluate(setup)])
-  const t0 = Date.now()
-  const offer = await a.evaluate(async () => {
-    const w = window as unknown as {
-      pc: RTCPeerConnection
-      dc: RTCDataChannel
-      opened: Promise<number>
-    }
-    w.dc = w.pc.createDataChannel('bench')
-    w.opened = new Promise((r) => (w.dc.onopen = () => r(Date.now())))
-    await w.pc.setLocalDescription(await w.pc.createOffer())
-    return w.pc.localDescription!.toJSON()
-  })
-  const answer = await b.evaluate(async (o) => {
-    const w = window as unknown as { pc: RTCPeerConnection }
-    await w.pc.setRemoteDescription(o)
-    await w.pc.setLocalDescription(await w.pc.createAnswer())
-    return w.pc.localDescription!.toJSON()
-  }, offer)
-  await a.evaluate(
-    (ans) => (window as unknown as { pc: RTCPeerConnection }).pc.setRemoteDescription(ans),
-    answer,
-  )
-  // Trickle by hand: move each side's new candidates across until the channel opens, the
-  // same trickle the app does through the finder.
-  const take = (): RTCIceCandidateInit[] =>
-    (window as unknown as { cands: RTCIceCandidateInit[] }).cands.splice(0)
-  const add = (cs: RTCIceCandidateInit[]): Promise<unknown> =>
-    Promise.all(
-      cs.map((c) => (window as unknown as { pc: RTCPeerConnection }).pc.addIceCandidate(c)),
-    )
-  const isOpen = (): boolean =>
-    (window as unknown as { dc: RTCDataChannel }).dc.readyState === 'open'
-  const deadline = Date.now() + 10_000
-  while (!(await a.evaluate(isOpen)) && Date.now() < deadline) {
-    const [fromA, fromB] = await Promise.all([a.evaluate(take), b.evaluate(take)])
-    await Promise.all([b.evaluate(add, fromA), a.evaluate(add, fromB)])
-  }
-  const openedAt = await a.evaluate(() => (window as unknown as { opened: Promise<number> }).opened)
-  await Promise.all([ctxA.close(), ctxB.close()])
-  return openedAt - t0
+  return { ms, marks }
 }
 
 export async function benchConnect(): Promise<void> {
   if (!existsSync('dist/index.html')) throw new Error('build the app first: npm run build')
   const server = await createFinderServer({ port: 0, host: '127.0.0.1', log: () => {} })
+  const peerServer = await startPeerServer()
   const base = `http://127.0.0.1:${server.address().port}`
   const browser = await launch()
+  const load = loadavg()
   try {
     const app: number[] = []
-    const raw: number[] = []
-    // Interleaved, so machine load drifts affect both series alike.
-    for (let i = 0; i < RUNS; i++) {
-      raw.push(await rawRun(browser, base))
-      app.push(await appRun(browser, base, i))
+    const anchor: number[] = []
+    const traces: Mark[][] = []
+    // Run 0 of each is the warm-up (Chromium's first WebRTC, the app's first load): dropped.
+    for (let i = 0; i <= RUNS; i++) {
+      const p = await peerjsRun(browser, base, peerServer.port, i)
+      const r = await appRun(browser, base, i)
+      if (i === 0) continue
+      anchor.push(p)
+      app.push(r.ms)
+      traces.push(r.marks)
     }
     const a = stats(app)
-    const r = stats(raw)
+    const p = stats(anchor)
     const f = (n: number): string => `${n.toFixed(0)} ms`
-    console.log(`bench:connect (${RUNS} runs, loopback)`)
-    console.log(`  raw datachannel open  median ${f(r.median)}  p95 ${f(r.p95)}`)
+    const after = loadavg()
+    console.log(`bench:connect (${RUNS} runs + 1 warm-up each, loopback)`)
+    console.log(`  load average before ${load.map((l) => l.toFixed(2)).join(' ')}`)
+    console.log(`  load average after  ${after.map((l) => l.toFixed(2)).join(' ')}`)
+    console.log(`  PeerJS connect→open      median ${f(p.median)}  p95 ${f(p.p95)}`)
+    console.log(`  app invite→connected     median ${f(a.median)}  p95 ${f(a.p95)}`)
     console.log(
-      `  app invite→connected  median ${f(a.median)}  p95 ${f(a.p95)}  (goal: median ≤ 250 ms)`,
+      `  ratio app/PeerJS         median ${(a.median / p.median).toFixed(2)}×  p95 ${(a.p95 / p.p95).toFixed(2)}×  (goal: median ≤ 1.5×)`,
     )
-    console.log(
-      `  ratio app/raw         median ${(a.median / r.median).toFixed(2)}×  p95 ${(a.p95 / r.p95).toFixed(2)}×`,
-    )
+    if (TRACE) {
+      console.log('  app timeline (median of each mark’s first time, from the invite opened):')
+      for (const line of medianTimeline(traces)) console.log(`  ${line}`)
+    }
   } finally {
     await browser.close()
+    await peerServer.close()
     await server.close()
   }
 }

@@ -4,6 +4,8 @@ import {
   generateIdentityKeys,
   randomId,
   seal,
+  sealOnChannel,
+  sealOpening,
   signJson,
   type IdentityKeys,
   type SectionA,
@@ -130,9 +132,15 @@ export async function signalBody(
   to: string,
   recipient: SectionA,
 ): Promise<{ proof: Proof<Record<string, unknown>> }> {
-  const sealed = await seal(
-    recipient.boxKey,
-    { candidate: 'candidate:1 1 udp 1 1.2.3.4 5 typ host' },
+  // Under a channel key the exchange's seal opened, as clients do (find-proofs.ts).
+  const { channel } = await sealOpening(recipient.boxKey, {}, 'find', `signal ${context} test`)
+  const sealed = await sealOnChannel(
+    channel as CryptoKey,
+    {
+      signals: [
+        { type: 'candidate', candidate: { candidate: 'candidate:1 1 udp 1 1.2.3.4 5 typ host' } },
+      ],
+    },
     'signal',
   )
   return { proof: await makeProof(sender.keys.sign.privateKey, { context, from, to, sealed }) }

@@ -5,7 +5,7 @@ import { App } from './App.tsx'
 import { createApp, type AppActions } from './glue/app.ts'
 import { showError } from './glue/errors.ts'
 import type { SystemNotifications } from './glue/ports.ts'
-import { simplePeerFactory, type SocketLike } from './openpeer/index.ts'
+import { setTracing, simplePeerFactory, type SocketLike } from './openpeer/index.ts'
 import { registerServiceWorker } from './pwa/register.ts'
 import { openAppStores } from './storage/index.ts'
 import { ActionsContext } from './ui/useActions.ts'
@@ -40,6 +40,12 @@ function systemNotifications(): SystemNotifications | undefined {
   }
 }
 
+// The connect path's debug marks (bench:connect turns them on; docs/performance.md).
+try {
+  setTracing(localStorage.getItem('opw:trace') === '1')
+} catch {
+  // storage refused (a private mode): no trace
+}
 registerServiceWorker()
 // The loading screen shows while the databases open (a private mode may take seconds to refuse).
 render(null)

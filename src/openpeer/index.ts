@@ -95,3 +95,5 @@ export { KeyedQueue } from './async.ts'
 export { createMemoryStores } from './memory.ts'
 export { simplePeerFactory } from './session/simple-peer.ts'
 export { createMemoryNetwork, type MemoryNetwork } from './testing/index.ts'
+/** Debug marks of the connect path (docs/performance.md): off unless turned on. */
+export { setTracing, trace } from './trace.ts'

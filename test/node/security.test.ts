@@ -100,7 +100,7 @@ describe('a finder in the middle is caught', () => {
         const offer = await new Promise<unknown>((resolve) => mitm!.on('signal', resolve))
         const sealed = await seal(
           bobBoxKey(bob),
-          { location: { id: String(f.proof.location), label: 'x' }, signal: offer },
+          { location: { id: String(f.proof.location), label: 'x' }, signals: [offer] },
           'find-reply',
         )
         return { ...f, proof: { ...f.proof, sealed } }

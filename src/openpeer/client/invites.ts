@@ -9,6 +9,7 @@ import type { ContactStates } from './contact-states.ts'
 import type { Contacts } from './contacts.ts'
 import type { FinderPool } from '../finder/pool.ts'
 import type { ContactView } from './types.ts'
+import { trace } from '../trace.ts'
 
 /** What accepting an invite needs from the client. */
 export interface InviteDeps {
@@ -35,6 +36,7 @@ export async function acceptInvite(
   opts: { signal?: AbortSignal } = {},
 ): Promise<ContactView> {
   const { me, contacts, sessions, states } = deps
+  trace('invite:start')
   const invite = parseInvite(text)
   if (invite.contactId === me.contactId)
     throw new OpenPeerError('ERR_INVITE', 'this is your own invite link')
@@ -43,6 +45,7 @@ export async function acceptInvite(
   const pool = deps.pool()
   const signal = withTimeout(deps.timeout, opts.signal)
   const finder = await pool.get(invite.domain, { signal })
+  trace('invite:finder')
   const { peer } = await finder
     .request('peer-file-get', { contactId: invite.contactId }, { signal })
     .catch((err: unknown) => {
@@ -50,6 +53,7 @@ export async function acceptInvite(
         ? new OpenPeerError('ERR_NOT_FOUND', `nobody with this invite is known at ${invite.domain}`)
         : err
     })
+  trace('invite:peer-file')
   const card = await verifyPeerFile({ A: peer.A }, invite.contactId, deps.now()).catch(
     (err: unknown) => {
       // The finder served someone else's section A: nothing is sent to it, and the person is
@@ -58,6 +62,7 @@ export async function acceptInvite(
       throw err
     },
   )
+  trace('invite:peer-file-checked')
   const opened = waitForSession(deps, invite.contactId, signal)
   opened.catch(() => undefined)
   try {
@@ -78,8 +83,10 @@ export async function acceptInvite(
     }
     throw err
   }
+  trace('invite:found')
   states.finding(invite.contactId, 20_000)
   await deps.upsert(card, invite.findSecret)
+  trace('invite:saved')
   try {
     if (!sessions.ofContact(invite.contactId).length) await opened
   } catch (err) {

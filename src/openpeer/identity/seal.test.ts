@@ -2,7 +2,16 @@ import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { fromBase64Url } from './encoding.ts'
 import { exportPublicJwk, generateIdentityKeys, type IdentityKeys, type PublicJwk } from './keys.ts'
-import { seal, unseal, type Sealed } from './seal.ts'
+import {
+  seal,
+  sealOnChannel,
+  sealOpening,
+  unseal,
+  unsealOnChannel,
+  unsealOpening,
+  type ChannelSealed,
+  type Sealed,
+} from './seal.ts'
 
 /** `text` with the character at `i` replaced by another base64url character. */
 function flip(text: string, i = Math.floor(text.length / 2)): string {
@@ -134,5 +143,69 @@ describe('seal / unseal', () => {
     const toCarol = await seal(await exportPublicJwk(carol.box.publicKey), { sdp: 'v=0' }, 'sdp')
     await expectSealError(toCarol)
     expect(await unseal(carol.box.privateKey, toCarol, 'sdp')).toEqual({ sdp: 'v=0' })
+  })
+
+  describe('channels a seal opens (one key agreement per direction of a find exchange)', () => {
+    async function openChannel(label = 'signal ctx-1 initiator') {
+      const sent = await sealOpening(bobBox, { hello: 1 }, 'find', label)
+      const got = await unsealOpening(bob.box.privateKey, sent.sealed, 'find', label)
+      return { sent, got, send: sent.channel as CryptoKey, receive: got.channel as CryptoKey }
+    }
+
+    async function expectChannelError(
+      key: CryptoKey,
+      sealed: ChannelSealed,
+      purpose = 'signal',
+    ): Promise<void> {
+      await expect(unsealOnChannel(key, sealed, purpose)).rejects.toMatchObject({
+        code: 'ERR_SEAL',
+      })
+    }
+
+    it('gives both ends the same key: what one seals on it, the other opens', async () => {
+      const { got, send, receive } = await openChannel()
+      expect(got.value).toEqual({ hello: 1 })
+      const value = { signals: [{ type: 'candidate', candidate: { candidate: 'c' } }] }
+      const sealed = await sealOnChannel(send, value, 'signal')
+      expect(Object.keys(sealed).sort()).toEqual(['ct', 'iv'])
+      expect(JSON.stringify(sealed)).not.toContain('candidate')
+      expect(await unsealOnChannel(receive, sealed, 'signal')).toEqual(value)
+    })
+
+    it('keeps the opening seal as it was: plain unseal opens it', async () => {
+      const { sent } = await openChannel()
+      expect(await unseal(bob.box.privateKey, sent.sealed, 'find')).toEqual({ hello: 1 })
+    })
+
+    it('refuses a tampered ct or iv, another purpose, or another channel (ERR_SEAL)', async () => {
+      const { send, receive } = await openChannel()
+      const sealed = await sealOnChannel(send, { signals: [] }, 'signal')
+      await expectChannelError(receive, { ...sealed, ct: flip(sealed.ct) })
+      await expectChannelError(receive, { ...sealed, ct: sealed.ct.slice(0, -4) })
+      await expectChannelError(receive, { ...sealed, iv: flip(sealed.iv) })
+      await expectChannelError(receive, sealed, 'find')
+      // Another exchange, or the same exchange's other direction (another label): another key.
+      const other = await openChannel('signal ctx-2 initiator')
+      await expectChannelError(other.receive, sealed)
+      const back = await openChannel('signal ctx-1 target')
+      await expectChannelError(back.receive, sealed)
+    })
+
+    it('cannot be derived by anyone but the recipient of the opening seal', async () => {
+      const { sent } = await openChannel()
+      await expect(
+        unsealOpening(carol.box.privateKey, sent.sealed, 'find', 'signal ctx-1 initiator'),
+      ).rejects.toMatchObject({ code: 'ERR_SEAL' })
+    })
+
+    it('gives a fresh iv and ciphertext each time', async () => {
+      const { send } = await openChannel()
+      const [a, b] = await Promise.all([
+        sealOnChannel(send, 'same', 'signal'),
+        sealOnChannel(send, 'same', 'signal'),
+      ])
+      expect(a.iv).not.toBe(b.iv)
+      expect(a.ct).not.toBe(b.ct)
+    })
   })
 })

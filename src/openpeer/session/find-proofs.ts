@@ -3,8 +3,14 @@ import { OpenPeerError } from '../errors.ts'
 import { constantTimeEqual } from '../identity/encoding.ts'
 import { findSecretProof } from '../identity/find-secret.ts'
 import type { PublicJwk } from '../identity/keys.ts'
-import { verifyPeerFile, verifySectionA, type SectionA } from '../identity/peer-file.ts'
-import { seal, unseal } from '../identity/seal.ts'
+import {
+  contactIdOf,
+  verifyPeerFile,
+  verifySectionA,
+  type SectionA,
+  type VerifiedPeerFile,
+} from '../identity/peer-file.ts'
+import { sealOnChannel, sealOpening, unsealOnChannel, unsealOpening } from '../identity/seal.ts'
 import { signJson } from '../identity/sign.ts'
 import { formatPeerUri } from '../identity/uri.ts'
 import type { NotifyBody, RequestBody } from '../wire/messages.ts'
@@ -18,6 +24,13 @@ import type { LocalIdentity } from './identify.ts'
  * nowhere else: the find request, the target's reply and the signals that follow. They are the
  * same whichever way they travel (a finder, or an introducer's session), and none of them can be
  * read or forged on the way.
+ *
+ * Key agreements: the find's seal (the initiator's ephemeral key with the target's box key) also
+ * opens the channel initiator → target, and the reply's seal (the target's ephemeral key with the
+ * initiator's box key) the channel target → initiator. Every later signal of the exchange goes
+ * under its direction's channel key, signed like before: one ECDH per direction per exchange
+ * instead of one per signal, and readable by exactly those who could open a seal to the same
+ * box key (docs/security.md).
  */
 
 export type FindProof = RequestBody<'peer-location-find'>['proof']
@@ -27,8 +40,14 @@ type Location = { id: string; label: string }
 
 // What travels sealed inside the find exchange; decoded like any wire message.
 const findSealed = z.strictObject({ location: locationSchema, peer: peerFileSchema })
-const replySealed = z.strictObject({ location: locationSchema, signal: signalDataSchema })
-const signalSealed = z.strictObject({ signal: signalDataSchema })
+/** signals batched into one message: what a side produced while its last message was on the way */
+const signalBatch = z.array(signalDataSchema).min(1).max(32)
+const replySealed = z.strictObject({ location: locationSchema, signals: signalBatch })
+const signalSealed = z.strictObject({ signals: signalBatch })
+
+/** What each direction's channel key is bound to: the find context and who sends. */
+const channelOf = (context: string, from: 'initiator' | 'target'): string =>
+  `signal ${context} ${from}`
 
 /** Lifetime of a find request: finders allow up to 5 minutes (PROTOCOL §8). */
 const FIND_LIFETIME = 2 * 60_000
@@ -39,27 +58,40 @@ export interface FindTarget {
   findSecret: string
 }
 
-/** A find request from `me` to `target`, for the exchange named `context`. */
+/**
+ * A find request from `me` to `target`, for the exchange named `context`, and the key of our
+ * channel to the target's locations that its seal opened.
+ */
 export async function makeFind(
   me: LocalIdentity,
   target: FindTarget,
   context: string,
   nonce: string,
   now: number,
-): Promise<FindProof> {
+): Promise<{ proof: FindProof; channel: CryptoKey }> {
   const expires = now + FIND_LIFETIME
   const to = formatPeerUri({ domain: target.A.domain, contactId: target.contactId })
   const binding = { from: me.contactId, to, context, nonce, expires }
-  return signJson(me.keys.sign.privateKey, {
+  const [secretProof, opened] = await Promise.all([
+    findSecretProof(target.findSecret, binding),
+    sealOpening(
+      target.A.boxKey,
+      { location: me.location, peer: me.file },
+      'find',
+      channelOf(context, 'initiator'),
+    ),
+  ])
+  const proof = await signJson(me.keys.sign.privateKey, {
     to,
-    findSecretProof: await findSecretProof(target.findSecret, binding),
+    findSecretProof: secretProof,
     context,
     from: me.file.A,
     fromLocation: me.location.id,
-    sealed: await seal(target.A.boxKey, { location: me.location, peer: me.file }, 'find'),
+    sealed: opened.sealed,
     nonce,
     expires,
   })
+  return { proof, channel: opened.channel as CryptoKey }
 }
 
 /**
@@ -71,50 +103,97 @@ export async function checkFind(
   proof: FindProof,
   me: LocalIdentity,
   replay: ReplayCache,
-): Promise<{ initiatorId: string; location: Location }> {
-  const initiatorId = await verifySectionA(proof.from, undefined, replay.now())
-  await checkProof(proof, proof.from.signKey, {
-    replay,
-    maxLifetime: PROOF_LIFETIME.finder,
-    what: 'find request',
-  })
-  if (proof.to !== me.uri)
-    throw new OpenPeerError('ERR_CONTACT_MISMATCH', 'find request is for another contact')
-  // The proof names its signer: one lifted from another's find into a finder's own fails here.
-  const expected = await findSecretProof(me.file.B.findSecret, {
-    from: initiatorId,
-    to: proof.to,
-    context: proof.context,
-    nonce: proof.nonce,
-    expires: proof.expires,
-  })
-  if (!constantTimeEqual(expected, proof.findSecretProof)) {
-    throw new OpenPeerError('ERR_FIND_DENIED', 'find request with a revoked or wrong find secret')
-  }
-  const inner = findSealed.safeParse(await unseal(me.keys.box.privateKey, proof.sealed, 'find'))
+  opts: {
+    /**
+     * called once the find is signed by the contact it names, fresh, not a replay and proves our
+     * find secret, before its sealed part is opened and checked: the target may start on its
+     * answer meanwhile, sending nothing until this resolves
+     */
+    proven?: (initiatorId: string) => void
+  } = {},
+): Promise<{
+  initiatorId: string
+  location: Location
+  peer: VerifiedPeerFile
+  channel: CryptoKey
+}> {
+  // The signatures and the find secret at once; a failure is reported in the order they were
+  // checked one after the other (a forgery as a forgery), and nothing acts on the find before
+  // all passed. The nonce is recorded only after the proof's signature verified (checkProof).
+  const signatures = Promise.all([
+    verifySectionA(proof.from, undefined, replay.now()),
+    checkProof(proof, proof.from.signKey, {
+      replay,
+      maxLifetime: PROOF_LIFETIME.finder,
+      what: 'find request',
+    }),
+  ])
+  const secret = (async () => {
+    const initiatorId = await contactIdOf(proof.from)
+    if (proof.to !== me.uri)
+      throw new OpenPeerError('ERR_CONTACT_MISMATCH', 'find request is for another contact')
+    // The proof names its signer: one lifted from another's find into a finder's own fails here.
+    const expected = await findSecretProof(me.file.B.findSecret, {
+      from: initiatorId,
+      to: proof.to,
+      context: proof.context,
+      nonce: proof.nonce,
+      expires: proof.expires,
+    })
+    if (!constantTimeEqual(expected, proof.findSecretProof)) {
+      throw new OpenPeerError('ERR_FIND_DENIED', 'find request with a revoked or wrong find secret')
+    }
+    return initiatorId
+  })()
+  const [signed, proven] = await Promise.allSettled([signatures, secret])
+  if (signed.status === 'rejected') throw signed.reason
+  if (proven.status === 'rejected') throw proven.reason
+  const initiatorId = proven.value
+  opts.proven?.(initiatorId)
+  const opened = await unsealOpening(
+    me.keys.box.privateKey,
+    proof.sealed,
+    'find',
+    channelOf(proof.context, 'initiator'),
+  )
+  const inner = findSealed.safeParse(opened.value)
   if (!inner.success) throw new OpenPeerError('ERR_BAD_MESSAGE', 'sealed find payload is malformed')
   // The sealed peer file must be the one that rang (the session re-checks it at identify).
-  await verifyPeerFile(inner.data.peer, initiatorId, replay.now())
+  const peer = await verifyPeerFile(inner.data.peer, initiatorId, replay.now())
   if (inner.data.location.id !== proof.fromLocation) {
     throw new OpenPeerError('ERR_SIGNATURE', 'sealed location differs from the signed one')
   }
-  return { initiatorId, location: inner.data.location }
+  return {
+    initiatorId,
+    location: inner.data.location,
+    peer,
+    channel: opened.channel as CryptoKey,
+  }
 }
 
-/** The target's signed answer to the find whose digest is `requestDigest`, with its offer. */
+/**
+ * The target's signed answer to the find whose digest is `requestDigest`, with its offer (and
+ * whatever signals followed it meanwhile), and the key of our channel back to the initiator.
+ */
 export async function makeFindReply(
   me: LocalIdentity,
   find: { digest: string; context: string; initiatorBox: PublicJwk },
-  signal: unknown,
+  signals: unknown[],
   now: number,
-): Promise<FindReplyProof> {
-  const sealed = await seal(find.initiatorBox, { location: me.location, signal }, 'find-reply')
-  return makeProof(
+): Promise<{ proof: FindReplyProof; channel: CryptoKey }> {
+  const { sealed, channel } = await sealOpening(
+    find.initiatorBox,
+    { location: me.location, signals },
+    'find-reply',
+    channelOf(find.context, 'target'),
+  )
+  const proof = await makeProof(
     me.keys.sign.privateKey,
     { requestDigest: find.digest, context: find.context, location: me.location.id, sealed },
     undefined,
     now,
   )
+  return { proof, channel: channel as CryptoKey }
 }
 
 /** The initiator's checks of a reply: signed by the target, fresh, and its sealed offer. */
@@ -123,30 +202,37 @@ export async function openFindReply(
   target: SectionA,
   me: LocalIdentity,
   replay: ReplayCache,
-): Promise<{ signal: unknown }> {
+): Promise<{ signals: unknown[]; channel: CryptoKey }> {
   await checkProof(proof, target.signKey, {
     replay,
     maxLifetime: PROOF_LIFETIME.finder,
     what: 'find reply',
   })
-  const inner = replySealed.safeParse(
-    await unseal(me.keys.box.privateKey, proof.sealed, 'find-reply'),
+  const opened = await unsealOpening(
+    me.keys.box.privateKey,
+    proof.sealed,
+    'find-reply',
+    channelOf(proof.context, 'target'),
   )
+  const inner = replySealed.safeParse(opened.value)
   if (!inner.success) throw new OpenPeerError('ERR_BAD_MESSAGE', 'sealed find reply is malformed')
   if (inner.data.location.id !== proof.location) {
     throw new OpenPeerError('ERR_SIGNATURE', 'sealed location differs from the signed one')
   }
-  return { signal: inner.data.signal }
+  return { signals: inner.data.signals, channel: opened.channel as CryptoKey }
 }
 
-/** A signed, sealed signal (SDP or candidate) from our location to `to`, until the session is up. */
+/**
+ * Signed signals (SDP, candidates) from our location to `to` until the session is up, sealed
+ * under our direction's channel key of the exchange.
+ */
 export async function makeSignal(
   me: LocalIdentity,
-  route: { context: string; to: string; box: PublicJwk },
-  signal: unknown,
+  route: { context: string; to: string; channel: CryptoKey },
+  signals: unknown[],
   now: number,
 ): Promise<SignalProof> {
-  const sealed = await seal(route.box, { signal }, 'signal')
+  const sealed = await sealOnChannel(route.channel, { signals }, 'signal')
   return makeProof(
     me.keys.sign.privateKey,
     { context: route.context, from: me.location.id, to: route.to, sealed },
@@ -155,18 +241,19 @@ export async function makeSignal(
   )
 }
 
+/** The signals of a signed signal message from `sender`, opened with its direction's channel key. */
 export async function openSignal(
   proof: SignalProof,
   sender: SectionA,
-  me: LocalIdentity,
+  channel: CryptoKey,
   replay: ReplayCache,
-): Promise<unknown> {
+): Promise<unknown[]> {
   await checkProof(proof, sender.signKey, {
     replay,
     maxLifetime: PROOF_LIFETIME.finder,
     what: 'signal',
   })
-  const inner = signalSealed.safeParse(await unseal(me.keys.box.privateKey, proof.sealed, 'signal'))
+  const inner = signalSealed.safeParse(await unsealOnChannel(channel, proof.sealed, 'signal'))
   if (!inner.success) throw new OpenPeerError('ERR_BAD_MESSAGE', 'sealed signal is malformed')
-  return inner.data.signal
+  return inner.data.signals
 }

@@ -22,6 +22,7 @@ import {
   type SessionState,
   type SessionTimings,
 } from './session-types.ts'
+import { trace } from '../trace.ts'
 
 /**
  * One authenticated connection to one remote location (PROTOCOL §5.4–5.5). Nothing but
@@ -216,6 +217,7 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
 
   private onLocalSignal(data: unknown): void {
     if (this.state === 'closed') return
+    trace(`signal:local:${String((data as { type?: unknown } | null)?.type ?? 'other')}`)
     if (this.state === 'open') {
       this.rpc.notify('session-signal', { signal: data as NotifyBody<'session-signal'>['signal'] })
     } else this.opts.sendSignal(data)
@@ -224,6 +226,7 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
   private async onConnect(): Promise<void> {
     if (this.state !== 'signalling') return
     this.state = 'identifying'
+    trace('connect')
     this.markConnected()
     this.after(this.timings.identifyTimeout, () => {
       if (this.state === 'identifying')
@@ -232,9 +235,16 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
     if (this.opts.role !== 'initiator') return
     try {
       const live = liveFingerprints(this.opts.peer.connection)
-      const { peer, location } = await identifyAsInitiator(this.opts, live, (proof) =>
-        this.rpc.request('peer-identify', { proof }, { timeout: this.timings.identifyTimeout }),
-      )
+      const { peer, location } = await identifyAsInitiator(this.opts, live, async (proof) => {
+        trace('identify:sent')
+        const result = await this.rpc.request(
+          'peer-identify',
+          { proof },
+          { timeout: this.timings.identifyTimeout },
+        )
+        trace('identify:result')
+        return result
+      })
       this.admit(peer, location)
     } catch (err) {
       this.close(asOpenPeerError(err, 'peer-identify failed'))
@@ -255,6 +265,7 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
     this.remoteLocation = location
     this.state = 'open'
     this.markAdmitted()
+    trace('identified')
     this.lastSeen = this.now()
     this.keepAlive()
     this.emit('identified', { peer, location })
@@ -294,10 +305,12 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
     if (this.opts.role !== 'target' || this.state !== 'identifying') {
       throw new OpenPeerError('ERR_CONFLICT', 'unexpected peer-identify')
     }
+    trace('identify:in')
     const live = liveFingerprints(this.opts.peer.connection)
     try {
       const { peer, location, result } = await answerIdentify(this.opts, live, proof)
       // Admit after the result is queued, so our next frame cannot overtake it.
+      trace('identify:answered')
       queueMicrotask(() => this.admit(peer, location))
       return { proof: result }
     } catch (err) {

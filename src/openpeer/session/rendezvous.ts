@@ -21,6 +21,7 @@ import type { LocalIdentity } from './identify.ts'
 import type { SessionManager } from './manager.ts'
 import { PeerSession } from './peer-session.ts'
 import { DEFAULT_TIMINGS, type SessionTimings } from './session-types.ts'
+import { trace } from '../trace.ts'
 
 export type { FindTarget } from './find-proofs.ts'
 
@@ -54,8 +55,17 @@ interface Context {
   sessions: Map<string, PeerSession>
   digest?: string
   findSecret?: string
+  /** our channel key towards the other side (find-proofs.ts): the find's, or our reply's */
+  send?: CryptoKey
+  /** the other side's channel keys, by its location: from the find, or from each reply */
+  receive: Map<string, CryptoKey>
   timer: ReturnType<typeof setTimeout>
 }
+
+/** Signals per message at most: a batch is what a side produced while its last one travelled. */
+const BATCH_MAX = 16
+/** …and about this many bytes of JSON, so that a sealed batch fits a finder frame (16 KiB). */
+const BATCH_BYTES = 6_000
 
 const CONTEXT_TTL = 60_000
 
@@ -93,14 +103,22 @@ export class Rendezvous {
     opts: { signal?: AbortSignal } = {},
   ): Promise<number> {
     const context = randomId()
-    const proof = await makeFind(this.deps.me(), target, context, randomId(), this.now())
+    const { proof, channel } = await makeFind(
+      this.deps.me(),
+      target,
+      context,
+      randomId(),
+      this.now(),
+    )
     const ctx = this.open(context, {
       finder,
       remoteContactId: target.contactId,
       remoteA: target.A,
       digest: await digestOf(proof),
       findSecret: target.findSecret,
+      send: channel,
     })
+    trace('find:sent')
     try {
       const { locations } = await finder.request('peer-location-find', { proof }, opts)
       return locations
@@ -140,6 +158,10 @@ export class Rendezvous {
       )
   }
 
+  private timings(): SessionTimings {
+    return { ...DEFAULT_TIMINGS, ...this.deps.timings }
+  }
+
   /** the replay cache's clock: proofs are made and judged by one clock */
   private now(): number {
     return this.deps.replay.now()
@@ -150,15 +172,16 @@ export class Rendezvous {
     for (const [id, ctx] of this.contexts) this.drop(id, ctx)
   }
 
-  private open(context: string, init: Omit<Context, 'queue' | 'sessions' | 'timer'>): Context {
+  private open(
+    context: string,
+    init: Omit<Context, 'queue' | 'sessions' | 'receive' | 'timer'>,
+  ): Context {
     const ctx: Context = {
       ...init,
       queue: Promise.resolve(),
       sessions: new Map(),
-      timer: setTimeout(
-        () => this.contexts.get(context) === ctx && this.contexts.delete(context),
-        CONTEXT_TTL,
-      ),
+      receive: new Map(),
+      timer: setTimeout(() => this.drop(context, ctx), CONTEXT_TTL),
     }
     this.contexts.set(context, ctx)
     return ctx
@@ -175,72 +198,111 @@ export class Rendezvous {
   ): Promise<void> {
     const { proof } = message
     const me = this.deps.me()
-    const { initiatorId, location } = await checkFind(proof, me, this.deps.replay)
+    trace('find:in')
     if (this.contexts.has(proof.context))
       throw new OpenPeerError('ERR_CONFLICT', 'find context already in use')
-    const ctx = this.open(proof.context, {
-      finder,
-      remoteContactId: initiatorId,
-      remoteA: proof.from,
-    })
-    const digest = await digestOf(proof)
-    let first = true
-    const session = this.newSession(ctx, proof.context, {
-      role: 'target',
-      initiator: true,
-      remoteLocationId: location.id,
-      send: async (signal) => {
-        if (!first) return this.sendSignal(ctx, proof.context, location.id, signal)
-        first = false
-        const find = { digest, context: proof.context, initiatorBox: proof.from.boxKey }
-        const reply = await makeFindReply(me, find, signal, this.now())
-        ctx.finder.notify('peer-location-find', { proof: reply })
-      },
-    })
-    this.deps.sessions.add(session)
+    // The peer is made (certificate, offer, gathering) while the find's sealed part is opened and
+    // checked, once the find is signed, fresh and proves our find secret — what it takes to be
+    // answered at all. Nothing leaves before every check passed; a find that fails the last ones
+    // closes it unseen.
+    let session: PeerSession | undefined
+    let ctx: Context | undefined
+    let checked = (): void => {}
+    let refused = (_: unknown): void => {}
+    const passed = new Promise<void>((resolve, reject) => ((checked = resolve), (refused = reject)))
+    passed.catch(() => undefined)
+    const start = (initiatorId: string): void => {
+      // Checked again: the same find may have come twice while the first was being checked.
+      if (this.contexts.has(proof.context))
+        throw new OpenPeerError('ERR_CONFLICT', 'find context already in use')
+      const opened = (ctx = this.open(proof.context, {
+        finder,
+        remoteContactId: initiatorId,
+        remoteA: proof.from,
+      }))
+      let first = true
+      session = this.newSession(opened, proof.context, {
+        role: 'target',
+        initiator: true,
+        remoteLocationId: proof.fromLocation,
+        send: async (signals) => {
+          await passed
+          if (!first) return this.sendSignal(opened, proof.context, proof.fromLocation, signals)
+          first = false
+          const find = {
+            digest: await digestOf(proof),
+            context: proof.context,
+            initiatorBox: proof.from.boxKey,
+          }
+          const reply = await makeFindReply(me, find, signals, this.now())
+          opened.send = reply.channel
+          opened.finder.notify('peer-location-find', { proof: reply.proof })
+          trace('reply:sent')
+        },
+      })
+    }
+    try {
+      const { channel } = await checkFind(proof, me, this.deps.replay, { proven: start })
+      trace('find:checked')
+      if (!session || !ctx) throw new OpenPeerError('ERR_INTERNAL', 'no session for a checked find')
+      ctx.receive.set(proof.fromLocation, channel)
+      this.deps.sessions.add(session)
+      checked()
+    } catch (err) {
+      refused(err)
+      ;(session as PeerSession | undefined)?.close(asOpenPeerError(err, 'find refused'))
+      throw err
+    }
   }
 
   private async onReply(ctx: Context, message: NotifyOf<'peer-location-find'>): Promise<void> {
     const { proof } = message
     if (!ctx.digest) return // our context, but we were found: a reply is not ours to take
+    trace('reply:in')
     // Checked (signature, expiry, nonce) before the digest, so that the target's genuine reply
     // to another find, put into this one, is reported as the replay it is, not dropped unseen.
-    const { signal } = await openFindReply(proof, ctx.remoteA, this.deps.me(), this.deps.replay)
+    const { signals, channel } = await openFindReply(
+      proof,
+      ctx.remoteA,
+      this.deps.me(),
+      this.deps.replay,
+    )
     if (proof.requestDigest !== ctx.digest) {
       throw new OpenPeerError('ERR_REPLAY', 'find reply answers another find')
     }
+    trace('reply:opened')
     if (ctx.sessions.has(proof.location)) return
+    ctx.receive.set(proof.location, channel)
     const session = this.newSession(ctx, proof.context, {
       role: 'initiator',
       initiator: false,
       remoteLocationId: proof.location,
-      send: (signal) => this.sendSignal(ctx, proof.context, proof.location, signal),
+      send: (batch) => this.sendSignal(ctx, proof.context, proof.location, batch),
     })
     this.deps.sessions.add(session)
-    session.signal(signal)
+    for (const signal of signals) session.signal(signal)
   }
 
   private async onSignal(ctx: Context, message: NotifyOf<'peer-location-signal'>): Promise<void> {
     const { proof } = message
     if (proof.to !== this.deps.me().location.id) return
     const session = ctx.sessions.get(proof.from)
-    if (!session) return
-    session.signal(await openSignal(proof, ctx.remoteA, this.deps.me(), this.deps.replay))
+    const channel = ctx.receive.get(proof.from)
+    if (!session || !channel) return
+    trace('signal:in')
+    const signals = await openSignal(proof, ctx.remoteA, channel, this.deps.replay)
+    trace(`signal:opened:${kindOf(signals)}`)
+    for (const signal of signals) session.signal(signal)
   }
 
-  private newSession(
+  /** The session's path: WebRTC first, the relay tunnel beside the finder when ICE finds none. */
+  private newPeer(
     ctx: Context,
     context: string,
-    opts: {
-      role: 'initiator' | 'target'
-      initiator: boolean
-      remoteLocationId: string
-      send: (signal: unknown) => Promise<void>
-    },
-  ): PeerSession {
-    const timings = { ...DEFAULT_TIMINGS, ...this.deps.timings }
-    // WebRTC first; the relay tunnel beside the finder when ICE finds no path (PROTOCOL §5.7).
-    const peer = new PathSwitch({
+    opts: { role: 'initiator' | 'target'; initiator: boolean },
+  ): PathSwitch {
+    const timings = this.timings()
+    return new PathSwitch({
       peer: { initiator: opts.initiator, trickle: true, config: this.deps.iceConfig() },
       createPeer: this.deps.createPeer,
       createSocket: this.deps.createSocket,
@@ -250,7 +312,37 @@ export class Rendezvous {
       iceTimeout: timings.iceTimeout,
       upgradeEvery: timings.upgradeEvery,
     })
-    let outbound = Promise.resolve()
+  }
+
+  private newSession(
+    ctx: Context,
+    context: string,
+    opts: {
+      role: 'initiator' | 'target'
+      initiator: boolean
+      remoteLocationId: string
+      send: (signals: unknown[]) => Promise<void>
+    },
+  ): PeerSession {
+    // WebRTC first; the relay tunnel beside the finder when ICE finds no path (PROTOCOL §5.7).
+    const peer = this.newPeer(ctx, context, opts)
+    // In order, or a candidate could reach the other side before the SDP it belongs to; and
+    // batched: what comes while a message is sealed and sent goes in the next one, so a burst of
+    // candidates costs a signature or two, not one each (nor one finder hop each).
+    const pending: unknown[] = []
+    let sending = false
+    const flush = async (): Promise<void> => {
+      sending = true
+      try {
+        while (pending.length && session.state !== 'closed') {
+          await opts.send(takeBatch(pending))
+        }
+      } catch (err) {
+        session.close(asOpenPeerError(err, 'cannot signal through the finder'))
+      } finally {
+        sending = false
+      }
+    }
     const session = new PeerSession({
       me: this.deps.me,
       peer,
@@ -262,12 +354,8 @@ export class Rendezvous {
       replay: this.deps.replay,
       timings: this.deps.timings,
       sendSignal: (signal) => {
-        // In order, or a candidate could reach the other side before the SDP it belongs to.
-        outbound = outbound
-          .then(() => opts.send(signal))
-          .catch((err: unknown) =>
-            session.close(asOpenPeerError(err, 'cannot signal through the finder')),
-          )
+        pending.push(signal)
+        if (!sending) void flush()
       },
     })
     ctx.sessions.set(opts.remoteLocationId, session)
@@ -285,12 +373,31 @@ export class Rendezvous {
     ctx: Context,
     context: string,
     to: string,
-    signal: unknown,
+    signals: unknown[],
   ): Promise<void> {
-    const route = { context, to, box: ctx.remoteA.boxKey }
-    const proof = await makeSignal(this.deps.me(), route, signal, this.now())
+    if (!ctx.send) throw new OpenPeerError('ERR_INTERNAL', 'no channel key to signal with')
+    const route = { context, to, channel: ctx.send }
+    const proof = await makeSignal(this.deps.me(), route, signals, this.now())
     ctx.finder.notify('peer-location-signal', { proof })
+    trace(`signal:sent:${kindOf(signals)}`)
   }
+}
+
+/** The next message's signals: in order, at most BATCH_MAX of them and about BATCH_BYTES. */
+function takeBatch(pending: unknown[]): unknown[] {
+  let n = 0
+  let bytes = 0
+  while (n < pending.length && n < BATCH_MAX) {
+    bytes += JSON.stringify(pending[n]).length
+    if (n > 0 && bytes > BATCH_BYTES) break
+    n += 1
+  }
+  return pending.splice(0, n)
+}
+
+/** offer, answer, candidate… of a batch's first signal (for the trace) */
+function kindOf(signals: unknown[]): string {
+  return String((signals[0] as { type?: unknown } | null)?.type ?? 'other')
 }
 
 /** Who a refused find says it is from (unverified: the alert says "claims"), if it says at all. */

@@ -5,7 +5,7 @@ import { findSecretProof } from '../identity/find-secret.ts'
 import { randomId } from '../identity/encoding.ts'
 import { exportPublicJwk, generateIdentityKeys, type IdentityKeys } from '../identity/keys.ts'
 import { createPeerFile, createSectionB, type VerifiedPeerFile } from '../identity/peer-file.ts'
-import { seal } from '../identity/seal.ts'
+import { seal, sealOnChannel, sealOpening } from '../identity/seal.ts'
 import { signJson } from '../identity/sign.ts'
 import { MAX_FRAME, WireError, decode, encode, errorResult } from './codec.ts'
 import {
@@ -89,6 +89,8 @@ beforeAll(async () => {
   }
   const aliceBox = await exportPublicJwk(ak.box.publicKey)
   const bobBox = await exportPublicJwk(bk.box.publicKey)
+  const channelKey = (await sealOpening(bobBox, {}, 'find', 'signal test initiator'))
+    .channel as CryptoKey
   const sign = ak.sign.privateKey
   const location = { id: 'loc-alice', label: 'laptop' }
   const context = randomId()
@@ -157,7 +159,7 @@ beforeAll(async () => {
         context,
         from: location.id,
         to: 'loc-bob',
-        sealed: await seal(bobBox, { candidate: 'c' }, 'signal'),
+        sealed: await sealOnChannel(channelKey, { signals: [] }, 'signal'),
       },
       PROOF_LIFETIME.finder,
       NOW,

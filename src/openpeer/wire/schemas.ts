@@ -63,6 +63,12 @@ export const sealedSchema = z.strictObject({
   ct: b64u.max(90_000),
 })
 
+/** A payload under a find exchange's channel key: no ephemeral point (identity/seal.ts). */
+export const channelSealedSchema = z.strictObject({
+  iv: b64u.length(16),
+  ct: b64u.max(90_000),
+})
+
 export const locationSchema = z.strictObject({
   id: idSchema,
   label: z.string().max(64),
@@ -103,7 +109,7 @@ export const signalProofSchema = z.strictObject({
   context: idSchema,
   from: idSchema,
   to: idSchema,
-  sealed: sealedSchema,
+  sealed: channelSealedSchema,
   ...proofFields,
 })
 
