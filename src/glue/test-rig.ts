@@ -96,6 +96,7 @@ const DEFAULT_PREFS: DevicePrefs = {
   seedOnMobileData: false,
   hideIp: false,
   acceptIntroductions: true,
+  keepScreenOn: true,
 }
 
 export function memoryAppStores(): AppStores & {

@@ -10,6 +10,8 @@ export interface DevicePrefs {
   hideIp: boolean
   /** "Accept introductions" (on unless switched off) */
   acceptIntroductions: boolean
+  /** "Keep the screen on during transfers" (on unless a real `false` was saved) */
+  keepScreenOn?: boolean
 }
 
 /** Where the glue reads and writes them (a port, so tests need no localStorage). */
@@ -19,7 +21,12 @@ export interface PrefsStore {
   save(prefs: Partial<DevicePrefs>): void
 }
 
-const DEFAULTS: DevicePrefs = { seedOnMobileData: false, hideIp: false, acceptIntroductions: true }
+const DEFAULTS: DevicePrefs = {
+  seedOnMobileData: false,
+  hideIp: false,
+  acceptIntroductions: true,
+  keepScreenOn: true,
+}
 
 export function loadPrefs(): DevicePrefs {
   try {
@@ -30,6 +37,7 @@ export function loadPrefs(): DevicePrefs {
       hideIp: saved.hideIp === true,
       // On unless a real `false` was saved.
       acceptIntroductions: saved.acceptIntroductions !== false,
+      keepScreenOn: saved.keepScreenOn !== false,
     }
   } catch {
     return DEFAULTS

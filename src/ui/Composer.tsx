@@ -1,10 +1,20 @@
 import { useState, type FormEvent, type KeyboardEvent } from 'react'
+import { useMobile } from '../state/mobile.ts'
+import { useUi } from '../state/ui.ts'
 import { useActions } from './useActions.ts'
 
 /** Enter sends, Shift+Enter starts a new line. Offline contacts get it when they are back. */
 export function Composer() {
   const { sendMessage } = useActions()
   const [text, setText] = useState('')
+  // Words shared into the app (share-target.ts) land here once, for the conversation they chose.
+  const draft = useMobile((s) => s.draft)
+  const selected = useUi((s) => s.selected)
+  const [drafted, setDrafted] = useState<string | null>(null)
+  if (draft && draft.contactId === selected && draft.id !== drafted) {
+    setDrafted(draft.id)
+    setText((t) => (t ? `${t}\n${draft.text}` : draft.text))
+  }
 
   const send = async (): Promise<void> => {
     if (!text.trim()) return
