@@ -8,6 +8,7 @@ import {
   expectState,
   finderStatus,
   message,
+  OwnFinder,
   send,
   type User,
 } from './helpers.ts'
@@ -177,4 +178,56 @@ test('notification permission is not asked on load; "Notify me of new messages" 
   expect(await alice.page.evaluate(() => (window as unknown as { asked: number }).asked)).toBe(1)
   await alice.context.close()
   await bob.context.close()
+})
+
+test.describe('lifecycle', () => {
+  // Its own finder (serving the app too), killed and restarted; beside E2E_PORT like
+  // finder-outage.spec.ts, so parallel runs with different ports never meet.
+  const finder = new OwnFinder(
+    Number(process.env.E2E_OUTAGE_PORT ?? Number(process.env.E2E_PORT ?? 10543) + 1),
+  )
+  test.afterAll(() => finder.kill())
+
+  test('back online, shown again or back from the page cache: the finder is reached at once, not at the next retry', async ({
+    browser,
+  }) => {
+    await finder.start()
+    const alice = await user(browser, finder.url, 'Alice', 'phone')
+    const page = alice.page
+    await page.clock.install()
+    const wakeUps: [string, () => Promise<void>][] = [
+      // A network drop: Chromium fires `offline`, then `online`.
+      [
+        'online',
+        async () => {
+          await alice.context.setOffline(true)
+          await alice.context.setOffline(false)
+        },
+      ],
+      [
+        'visibilitychange',
+        () => page.evaluate(() => void document.dispatchEvent(new Event('visibilitychange'))),
+      ],
+      [
+        'pageshow',
+        () =>
+          page.evaluate(
+            () =>
+              void window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true })),
+          ),
+      ],
+      ['resume', () => page.evaluate(() => void document.dispatchEvent(new Event('resume')))],
+    ]
+    for (const [event, wake] of wakeUps) {
+      await finder.kill()
+      await expect(finderStatus(page), event).toContainText('offline')
+      // Time stands still in the page: no backoff timer can fire, only the event can reconnect.
+      await page.clock.pauseAt(Date.now() + 60 * 60_000)
+      await finder.start()
+      await wake()
+      await expect(finderStatus(page), event).toContainText('online')
+      await page.clock.resume()
+    }
+    await alice.context.close()
+  })
 })
