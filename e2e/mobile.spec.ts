@@ -1,6 +1,16 @@
 import { readFile } from 'node:fs/promises'
 import { devices, expect, test, type Browser, type Page } from '@playwright/test'
-import { expectSavedEqual, fileCard, randomFile, startDownload, type TestFile } from './files.ts'
+import {
+  expectComplete,
+  expectSavedEqual,
+  fileCard,
+  percentOf,
+  progressOf,
+  randomFile,
+  shareWith,
+  startDownload,
+  type TestFile,
+} from './files.ts'
 import {
   connect,
   contactItem,
@@ -230,4 +240,38 @@ test.describe('lifecycle', () => {
     }
     await alice.context.close()
   })
+})
+
+test('"Use here" during a download: the new tab finishes it, byte for byte', async ({
+  browser,
+  baseURL,
+}) => {
+  // Transfers on a loaded 2-core machine can crawl: room for a slow one.
+  test.setTimeout(300_000)
+  const alice = await user(browser, baseURL!, 'Alice', 'desktop')
+  const bob = await user(browser, baseURL!, 'Bob', 'desktop')
+  await connect(alice, bob)
+  const file = await randomFile('moving.bin', 24 * 1024 * 1024)
+  await shareWith(bob.page, 'Alice', file)
+  await startDownload(alice.page, 'Bob', file.name)
+  await expect.poll(() => percentOf(alice.page, file.name), { timeout: 60_000 }).toBeGreaterThan(0)
+  // Bob stops serving it for a moment, so the takeover surely happens half-way.
+  const seed = bob.page
+    .getByRole('list', { name: 'Transfers' })
+    .getByRole('checkbox', { name: `Seed ${file.name}` })
+  await seed.uncheck()
+  expect(await percentOf(alice.page, file.name)).toBeLessThan(100)
+
+  const second = await alice.context.newPage()
+  await second.goto('/')
+  await second.getByRole('button', { name: 'Use here' }).click()
+  await expect(alice.page.getByText('Open Peer Web is open in another tab')).toBeVisible()
+  await expectState(second, 'Bob', 'connected')
+  await contactItem(second, 'Bob').click()
+  await expect(progressOf(second, file.name)).toBeVisible()
+  await seed.check()
+  await expectComplete(second, file.name, 240_000)
+  await expectSavedEqual(second, file)
+  await alice.context.close()
+  await bob.context.close()
 })
