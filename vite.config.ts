@@ -5,6 +5,7 @@ import react from '@vitejs/plugin-react'
 import { defineConfig, type Plugin } from 'vite'
 import { nodePolyfills } from 'vite-plugin-node-polyfills'
 import { VitePWA } from 'vite-plugin-pwa'
+import { SHARE_PATH } from './src/pwa/share-stash.ts'
 import { precompress } from './scripts/precompress.ts'
 
 // Where `npm run dev` forwards finder traffic: the server from `npm run serve` (PORT 10443).
@@ -50,8 +51,21 @@ export default defineConfig({
     webtorrentWorker(),
     VitePWA({
       registerType: 'autoUpdate',
+      // A hand-written worker (src/sw.ts): precaching as before, plus the share target's POST
+      // and notification clicks, which a generated worker cannot handle.
+      strategies: 'injectManifest',
+      srcDir: 'src',
+      filename: 'sw.ts',
+      injectManifest: {
+        // A classic worker: it importScripts WebTorrent's handler.
+        rollupFormat: 'iife',
+        globPatterns: ['**/*.{js,css,html,svg,png,ico,webmanifest}'],
+        // The screenshots are for install sheets, not for the app offline.
+        globIgnores: ['screenshots/**'],
+      },
       includeAssets: ['favicon.svg'],
       manifest: {
+        id: '/',
         name: 'Open Peer Web',
         short_name: 'OpenPeer',
         description: 'Peer-to-peer chat and file sharing in the browser.',
@@ -64,13 +78,34 @@ export default defineConfig({
           { src: 'icon-512.png', sizes: '512x512', type: 'image/png' },
           { src: 'icon-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' },
         ],
-      },
-      workbox: {
-        navigateFallback: 'index.html',
-        // The finder's HTTP bootstrap and websocket must always reach the network, never the shell.
-        navigateFallbackDenylist: [/^\/\.well-known\//, /^\/finder/, /^\/webtorrent\//],
-        // Runs first, so its fetch handler answers /webtorrent/ before workbox's routes.
-        importScripts: [WEBTORRENT_WORKER],
+        screenshots: [
+          {
+            src: 'screenshots/narrow.png',
+            sizes: '360x740',
+            type: 'image/png',
+            form_factor: 'narrow',
+            label: 'A conversation on a phone',
+          },
+          {
+            src: 'screenshots/wide.png',
+            sizes: '1280x800',
+            type: 'image/png',
+            form_factor: 'wide',
+            label: 'Contacts, a conversation and transfers side by side',
+          },
+        ],
+        // The phone's share sheet lists the installed app for files and text (src/sw.ts).
+        share_target: {
+          action: SHARE_PATH,
+          method: 'POST',
+          enctype: 'multipart/form-data',
+          params: {
+            title: 'title',
+            text: 'text',
+            url: 'url',
+            files: [{ name: 'files', accept: ['*/*'] }],
+          },
+        },
       },
     }),
     // Brotli and gzip copies of every text file, served by server/static.ts (docs/tooling.md).

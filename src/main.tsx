@@ -2,28 +2,42 @@ import Peer from '@thaunknown/simple-peer/lite.js'
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import { App } from './App.tsx'
-import { createApp, type AppActions } from './glue/app.ts'
+import { createApp, type App as OpenPeerApp, type AppActions } from './glue/app.ts'
 import { showError } from './glue/errors.ts'
 import type { SystemNotifications } from './glue/ports.ts'
 import { setTracing, simplePeerFactory, type SocketLike } from './openpeer/index.ts'
 import { registerServiceWorker } from './pwa/register.ts'
-import { openAppStores } from './storage/index.ts'
+import { ownClient, type TabOwnership, type TabStatus } from './glue/tabs.ts'
+import { closePieceStore, openAppStores, type AppStores } from './storage/index.ts'
+import { OtherTab } from './ui/OtherTab.tsx'
 import { ActionsContext } from './ui/useActions.ts'
 import './styles.css'
 
 const element = document.getElementById('root')
 if (!element) throw new Error('index.html has no #root')
 const root = createRoot(element)
-const render = (actions: AppActions | null): void =>
+let tab: TabStatus = 'waiting'
+let current: AppActions | null = null
+const render = (actions: AppActions | null): void => {
+  current = actions
   root.render(
     <StrictMode>
-      <ActionsContext value={actions}>
-        <App />
-      </ActionsContext>
+      {tab === 'elsewhere' ? (
+        <OtherTab onUseHere={() => ownership.takeOver()} />
+      ) : (
+        <ActionsContext value={tab === 'owner' ? actions : null}>
+          <App />
+        </ActionsContext>
+      )}
     </StrictMode>,
   )
+}
 
-/** The Notification API where the browser has one (iOS Safari outside a home-screen app has not). */
+/**
+ * The Notification API where the browser has one (iOS Safari outside a home-screen app has
+ * not). Shown through the service worker when one controls the page: its notificationclick
+ * opens the conversation (src/sw.ts); otherwise a page notification whose click focuses the tab.
+ */
 function systemNotifications(): SystemNotifications | undefined {
   if (typeof Notification === 'undefined') return undefined
   return {
@@ -31,9 +45,23 @@ function systemNotifications(): SystemNotifications | undefined {
       return Notification.permission
     },
     requestPermission: () => Notification.requestPermission(),
-    show(title, opts) {
+    show(title, { contactId, ...opts }) {
+      if (navigator.serviceWorker?.controller) {
+        const ready = navigator.serviceWorker.ready
+        void ready
+          .then((reg) => reg.showNotification(title, { ...opts, data: { contactId } }))
+          .catch(() => undefined)
+        return {
+          close: () =>
+            void ready
+              .then(async (reg) => {
+                for (const n of await reg.getNotifications({ tag: opts.tag })) n.close()
+              })
+              .catch(() => undefined),
+        }
+      }
       const shown = new Notification(title, opts)
-      // A click brings the ringing tab forward, where Accept and Decline are.
+      // A click brings the tab forward, where the call or the conversation is.
       shown.onclick = () => window.focus()
       return shown
     },
@@ -49,29 +77,72 @@ try {
 registerServiceWorker()
 // The loading screen shows while the databases open (a private mode may take seconds to refuse).
 render(null)
-// Created outside React: StrictMode runs effects twice, and there must be one client.
-openAppStores().then(
-  (stores) => {
-    const app = createApp({
-      stores,
-      // Browser WebSocket/RTCPeerConnection event types are richer than the ports' minimal ones.
-      createSocket: (url) => new WebSocket(url) as unknown as SocketLike,
-      createPeer: simplePeerFactory(Peer),
-      fetch: (url, init) => fetch(url, init),
-      media: {
-        // The library's MediaStreamLike is the part of MediaStream it touches.
-        getUserMedia: (constraints) => navigator.mediaDevices.getUserMedia(constraints),
-      },
-      page: {
-        window,
-        document,
-        location,
-        history,
-        navigator,
-        notifications: systemNotifications(),
-      },
-    })
-    render(app.actions)
+
+let app: OpenPeerApp | undefined
+/** Created outside React: StrictMode runs effects twice, and there must be one client. */
+async function startApp(): Promise<void> {
+  let stores: AppStores
+  try {
+    stores = await openAppStores()
+  } catch (err) {
+    showError(err, 'loading')
+    return
+  }
+  app = createApp({
+    stores,
+    // Browser WebSocket/RTCPeerConnection event types are richer than the ports' minimal ones.
+    createSocket: (url) => new WebSocket(url) as unknown as SocketLike,
+    createPeer: simplePeerFactory(Peer),
+    fetch: (url, init) => fetch(url, init),
+    media: {
+      // The library's MediaStreamLike is the part of MediaStream it touches.
+      getUserMedia: (constraints) => navigator.mediaDevices.getUserMedia(constraints),
+    },
+    page: {
+      window,
+      document,
+      location,
+      history,
+      navigator,
+      notifications: systemNotifications(),
+      caches: typeof caches === 'undefined' ? undefined : caches,
+      standalone: () => matchMedia('(display-mode: standalone)').matches,
+    },
+  })
+  render(app.actions)
+}
+
+// Another tab asked for the client ("Use here"): this one stops its client cleanly, frees the
+// file pieces and shows the notice itself.
+async function stopApp(): Promise<void> {
+  const was = app
+  app = undefined
+  await was?.stop()
+  closePieceStore()
+}
+
+// "Use here" in a tab that ran the client before: start over from a clean page (the stores are
+// module singletons), which takes the client over as soon as it loads.
+const TAKE_OVER = 'opw-take-over'
+const takeOver = sessionStorage.getItem(TAKE_OVER) === '1'
+sessionStorage.removeItem(TAKE_OVER)
+const ownership: TabOwnership = ownClient(
+  {
+    locks: navigator.locks,
+    openChannel:
+      typeof BroadcastChannel === 'undefined' ? undefined : (name) => new BroadcastChannel(name),
   },
-  (err: unknown) => showError(err, 'loading'),
+  {
+    start: startApp,
+    stop: stopApp,
+    restart() {
+      sessionStorage.setItem(TAKE_OVER, '1')
+      location.reload()
+    },
+  },
+  (status) => {
+    tab = status
+    render(current)
+  },
+  { takeOver },
 )

@@ -20,6 +20,10 @@ import { attachVerification, type VerificationActions } from './verification.ts'
 import type { AppPorts } from './ports.ts'
 import { attachPresence } from './presence.ts'
 import { attachTheme, type ThemeActions } from './theme.ts'
+import { attachInstall, type InstallActions } from './install.ts'
+import { attachLifecycle, type LifecycleActions } from './lifecycle.ts'
+import { attachNotify, type NotifyActions } from './notify.ts'
+import { attachShareTarget, type ShareTargetActions } from './share-target.ts'
 
 /** Everything the UI can ask of the app. */
 export interface AppActions
@@ -32,7 +36,11 @@ export interface AppActions
     IntroductionActions,
     VerificationActions,
     DeviceActions,
-    ThemeActions {
+    ThemeActions,
+    LifecycleActions,
+    NotifyActions,
+    ShareTargetActions,
+    InstallActions {
   /** the first-run step: makes the keys and the profile, then connects */
   createIdentity(name: string): Promise<void>
 }
@@ -97,6 +105,10 @@ export function createApp(ports: AppPorts): App {
   const introductions = attachIntroductions(ctx)
   const verification = attachVerification(ctx)
   const theme = attachTheme(ctx)
+  const lifecycle = attachLifecycle(ctx)
+  const notify = attachNotify(ctx, chat)
+  const shareTarget = attachShareTarget(ctx, files.actions, chat)
+  const install = attachInstall(ctx)
   const devices = attachDevices(ctx, async (info) => {
     // This browser just received the profile from another device of ours.
     const threads = await stores.history.all()
@@ -114,6 +126,9 @@ export function createApp(ports: AppPorts): App {
     finderActions.set(domain, client.finderState())
     void files.loadStored()
     void invites.openFromAddressBar()
+    // What the share sheet sent, or a clicked notification's conversation (src/sw.ts).
+    void shareTarget.pickUp()
+    notify.openFromAddressBar()
   }
 
   const load = async (): Promise<void> => {
@@ -162,6 +177,10 @@ export function createApp(ports: AppPorts): App {
       ...verification,
       ...devices.actions,
       ...theme,
+      ...lifecycle,
+      enableNotifications: notify.enableNotifications,
+      ...shareTarget.actions,
+      ...install,
     },
     ready: load().catch((err: unknown) => showError(err, 'loading')),
     stop: () =>

@@ -43,6 +43,8 @@ export function attachCalls(ctx: GlueContext): CallActions {
     const shown = notifications.show('Incoming call', {
       body: `${nameOf(call.contactId)} is calling you (${what}).`,
       tag: call.callId,
+      // Through the service worker: a click opens this conversation, where the call rings.
+      contactId: call.contactId,
     })
     ringing = { callId: call.callId, close: () => shown.close() }
   })

@@ -1,17 +1,12 @@
 import { watchCellular } from '../platform/network.ts'
 import { prefsActions } from '../state/prefs.ts'
 import { uiActions } from '../state/ui.ts'
-import { onPage, type GlueContext } from './context.ts'
+import type { GlueContext } from './context.ts'
 import type { PagePorts } from './ports.ts'
 
 /** This device's facts: its network (back online, mobile data) into the client and stores. */
 export function attachDevice(ctx: GlueContext): void {
-  // The browser knows before our timers do that the network is back, or that the page was
-  // asleep (a laptop waking, a phone's tab shown again): reconnect, and test what looks alive.
-  onPage(ctx, ctx.page.window, 'online', () => ctx.client.networkChanged())
-  onPage(ctx, ctx.page.document, 'visibilitychange', () => {
-    if (ctx.page.document.visibilityState === 'visible') ctx.client.retryNow()
-  })
+  // Back online, shown again, out of a freeze or the back/forward cache: lifecycle.ts.
   // A new link (Wi-Fi to mobile data, another network): sessions move with an ICE restart.
   let first = true
   ctx.lifetime.defer(

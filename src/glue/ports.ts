@@ -28,11 +28,28 @@ export interface PagePorts {
     readonly userAgent: string
     readonly clipboard?: Pick<Clipboard, 'writeText'> | undefined
     share?: ((data: ShareData) => Promise<void>) | undefined
-    readonly storage?: { persist?: () => Promise<boolean> } | undefined
+    readonly storage?:
+      | {
+          persist?: () => Promise<boolean>
+          persisted?: () => Promise<boolean>
+          estimate?: () => Promise<{ usage?: number; quota?: number }>
+        }
+      | undefined
     /** streams audio and video while they download, once a worker controls the page */
     readonly serviceWorker?:
-      { readonly controller: unknown; readonly ready: Promise<unknown> } | undefined
+      | ({ readonly controller: unknown; readonly ready: Promise<unknown> } & Partial<Listenable>)
+      | undefined
+    /** keeps the screen on while a file moves (Screen Wake Lock API) */
+    readonly wakeLock?: { request(type: 'screen'): Promise<WakeLockSentinelLike> } | undefined
+    /** the unread count on the installed app's icon (Badging API) */
+    setAppBadge?: ((count?: number) => Promise<void>) | undefined
+    clearAppBadge?: (() => Promise<void>) | undefined
+    readonly standalone?: boolean | undefined
   }
+  /** where the service worker stashes what the share sheet sent (Cache Storage) */
+  caches?: Pick<CacheStorage, 'open' | 'delete'> | undefined
+  /** `(display-mode: standalone)`: the installed app rather than a browser tab */
+  standalone?: (() => boolean) | undefined
   /** system notifications (an incoming call while the tab is hidden); absent where unsupported */
   notifications?: SystemNotifications | undefined
 }
@@ -41,8 +58,18 @@ export interface PagePorts {
 export interface SystemNotifications {
   readonly permission: NotificationPermission
   requestPermission(): Promise<NotificationPermission>
-  /** shows one; `close` takes it away (the call was answered elsewhere, or ended) */
-  show(title: string, opts: { body: string; tag: string }): { close(): void }
+  /**
+   * shows one (through the service worker where one controls the page, so a click can open
+   * the conversation `contactId` names); `close` takes it away (the call was answered, ended)
+   */
+  show(title: string, opts: { body: string; tag: string; contactId?: string }): { close(): void }
+}
+
+/** A held screen wake lock (the browser drops it when the page is hidden). */
+export interface WakeLockSentinelLike {
+  readonly released: boolean
+  release(): Promise<void>
+  addEventListener(type: 'release', fn: () => void): void
 }
 
 /** The call controls the glue uses (a subset of the library's `Calls`). */

@@ -12,6 +12,7 @@ import { useContacts } from '../state/contacts.ts'
 import { useDevices } from '../state/devices.ts'
 import { useFinder } from '../state/finder.ts'
 import { useIdentity } from '../state/identity.ts'
+import { useMobile } from '../state/mobile.ts'
 import { usePrefs } from '../state/prefs.ts'
 import { useThreads } from '../state/threads.ts'
 import { useTransfers } from '../state/transfers.ts'
@@ -78,6 +79,8 @@ export class FakePage implements PagePorts {
     connection: this.connection,
   }
   notifications: PagePorts['notifications'] = undefined
+  caches: PagePorts['caches'] = undefined
+  standalone: PagePorts['standalone'] = undefined
   readonly location = new FakeLocation()
   readonly history = {
     state: null,
@@ -148,6 +151,7 @@ export function resetStores(): void {
   useTransfers.setState(useTransfers.getInitialState(), true)
   useUi.setState(useUi.getInitialState(), true)
   useDevices.setState(useDevices.getInitialState(), true)
+  useMobile.setState(useMobile.getInitialState(), true)
 }
 
 export interface Rig {

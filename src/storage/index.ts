@@ -16,6 +16,7 @@ import { idbOutboxStore } from './outbox.ts'
 import { localPrefsStore, type PrefsStore } from './prefs.ts'
 import { openTorrentPorts, sweepOrphanPieces } from './torrents.ts'
 
+export { closePieceStore } from './torrents.ts'
 export type { HistoryStore } from './history.ts'
 export type { DevicePrefs, PrefsStore, Theme } from './prefs.ts'
 

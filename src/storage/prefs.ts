@@ -16,6 +16,8 @@ export interface DevicePrefs {
   acceptIntroductions: boolean
   /** light or dark colours, or the system's ("Theme" in "Your profile") */
   theme: Theme
+  /** "Keep the screen on during transfers" (on unless a real `false` was saved) */
+  keepScreenOn?: boolean
 }
 
 /** Where the glue reads and writes them (a port, so tests need no localStorage). */
@@ -30,6 +32,7 @@ const DEFAULTS: DevicePrefs = {
   hideIp: false,
   acceptIntroductions: true,
   theme: 'system',
+  keepScreenOn: true,
 }
 
 export function loadPrefs(): DevicePrefs {
@@ -42,6 +45,7 @@ export function loadPrefs(): DevicePrefs {
       // On unless a real `false` was saved.
       acceptIntroductions: saved.acceptIntroductions !== false,
       theme: THEMES.includes(saved.theme as string) ? (saved.theme as Theme) : 'system',
+      keepScreenOn: saved.keepScreenOn !== false,
     }
   } catch {
     return DEFAULTS

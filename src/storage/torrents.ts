@@ -161,6 +161,18 @@ function startWorker(): Worker {
   return w
 }
 
+/**
+ * Ends the tab's store worker, which frees its sync access handles at once: another tab taking
+ * the client over (src/glue/tabs.ts) can then open the same pieces. Call after the client stopped.
+ */
+export function closePieceStore(): void {
+  worker?.terminate()
+  worker = undefined
+  const err = new Error('the storage worker was closed: the app runs in another tab')
+  for (const p of waiting.values()) p.reject(err)
+  waiting.clear()
+}
+
 function later<T>(cb: Callback<T>, err: Error | null, value?: T): void {
   queueMicrotask(() => cb(err, value))
 }

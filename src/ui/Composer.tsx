@@ -1,5 +1,7 @@
 import { useState, type FormEvent, type KeyboardEvent } from 'react'
 import { BODY_MAX } from '../openpeer/index.ts'
+import { useMobile } from '../state/mobile.ts'
+import { useUi } from '../state/ui.ts'
 import { useActions } from './useActions.ts'
 
 /** The counter shows from here on: far enough ahead to plan, quiet for everyday messages. */
@@ -17,6 +19,14 @@ export function Composer() {
   const length = text.length
   const over = length > BODY_MAX
   const canSend = text.trim() !== '' && !over
+  // Words shared into the app (share-target.ts) land here once, for the conversation they chose.
+  const draft = useMobile((s) => s.draft)
+  const selected = useUi((s) => s.selected)
+  const [drafted, setDrafted] = useState<string | null>(null)
+  if (draft && draft.contactId === selected && draft.id !== drafted) {
+    setDrafted(draft.id)
+    setText((t) => (t ? `${t}\n${draft.text}` : draft.text))
+  }
 
   const send = async (): Promise<void> => {
     if (!canSend) return

@@ -1,4 +1,5 @@
 import { useUi } from '../state/ui.ts'
+import { AppPanel } from './AppPanel.tsx'
 import { CallPanel } from './CallPanel.tsx'
 import { ContactList } from './ContactList.tsx'
 import { Conversation } from './Conversation.tsx'
@@ -6,6 +7,7 @@ import { IncomingCallDialog } from './IncomingCallDialog.tsx'
 import { InvitePanel } from './InvitePanel.tsx'
 import { OpenInviteForm } from './OpenInviteForm.tsx'
 import { ProfilePanel } from './ProfilePanel.tsx'
+import { ShareTargetDialog } from './ShareTargetDialog.tsx'
 import { TransfersPanel } from './TransfersPanel.tsx'
 
 /** Signed in: contacts and invites on the side, the conversation in the middle. */
@@ -22,12 +24,14 @@ export function Home() {
         <OpenInviteForm />
         <TransfersPanel />
         <ProfilePanel />
+        <AppPanel />
       </div>
       <div className="main-column">
         <CallPanel />
         <Conversation />
       </div>
       <IncomingCallDialog />
+      <ShareTargetDialog />
     </main>
   )
 }

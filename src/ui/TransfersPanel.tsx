@@ -2,6 +2,7 @@ import { useMemo, useState } from 'react'
 import type { TorrentView } from '../openpeer/index.ts'
 import { seedingPaused, usePrefs } from '../state/prefs.ts'
 import { newestFirst, useTransfers } from '../state/transfers.ts'
+import { StorageUsage } from './StorageUsage.tsx'
 import { TransferFigures } from './TransferFigures.tsx'
 import { useActions } from './useActions.ts'
 
@@ -17,6 +18,7 @@ export function TransfersPanel() {
   return (
     <section aria-labelledby="transfers-title" className="card transfers">
       <h2 id="transfers-title">Transfers</h2>
+      <StorageUsage />
       {/* Plain words; "seeding" (BitTorrent's word) only in the tooltip. */}
       <label
         className="switch"
