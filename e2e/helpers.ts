@@ -1,5 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test'
+import {
+  expect,
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  type Page,
+} from '@playwright/test'
 
 export type State = 'offline' | 'connecting' | 'connected'
 
@@ -17,9 +23,13 @@ export async function newUser(
   browser: Browser,
   baseURL: string,
   name: string,
-  opts: { init?: (() => void)[] } = {},
+  opts: { init?: (() => void)[]; context?: BrowserContextOptions } = {},
 ): Promise<User> {
-  const context = await browser.newContext({ baseURL, permissions: ['camera', 'microphone'] })
+  const context = await browser.newContext({
+    ...opts.context,
+    baseURL,
+    permissions: ['camera', 'microphone'],
+  })
   for (const script of opts.init ?? []) await context.addInitScript(script)
   const page = await context.newPage()
   await page.goto('/')

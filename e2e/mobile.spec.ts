@@ -18,6 +18,7 @@ import {
   expectState,
   finderStatus,
   message,
+  newUser,
   OwnFinder,
   send,
   type User,
@@ -38,18 +39,7 @@ async function user(
   init?: () => void,
 ): Promise<User> {
   const { defaultBrowserType: _type, ...options } = SCREENS[screen] as typeof SCREENS.phone
-  const context = await browser.newContext({
-    ...options,
-    baseURL,
-    permissions: ['camera', 'microphone'],
-  })
-  if (init) await context.addInitScript(init)
-  const page = await context.newPage()
-  await page.goto('/')
-  await page.getByRole('textbox', { name: 'Display name' }).fill(name)
-  await page.getByRole('button', { name: 'Continue' }).click()
-  await expect(finderStatus(page)).toContainText('online')
-  return { name, context, page }
+  return newUser(browser, baseURL, name, { context: options, init: init ? [init] : [] })
 }
 
 /**
