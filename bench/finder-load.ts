@@ -12,7 +12,8 @@
  * PeerJS every 5 s), so the finds run beside that steady load.
  *
  * BENCH_FINDER_NS (default 1000,5000,19000), BENCH_FINDER_FINDS (finds per level, default 400),
- * BENCH_FINDER_SETUPS (default one,two,peerserver).
+ * BENCH_FINDER_SETUPS (default one,two,peerserver), BENCH_FINDER_NODE_ARGS (node flags for the
+ * servers, e.g. --max-semi-space-size=1, to try a tuning against the same clients).
  */
 import { fork, spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
@@ -115,7 +116,11 @@ export async function startSetup(
 }
 
 async function runSetup(setup: string, workers: Worker[], redis?: TestRedis): Promise<Level[]> {
-  const { dialect, nodes } = await startSetup(setup, redis)
+  const { dialect, nodes } = await startSetup(
+    setup,
+    redis,
+    (process.env.BENCH_FINDER_NODE_ARGS ?? '').split(' ').filter(Boolean),
+  )
   const urls = nodes.map((n) => n.url.replace(/^http/, 'ws'))
   const levels: Level[] = []
   try {
