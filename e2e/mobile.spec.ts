@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import { devices, expect, test, type Browser, type Page } from '@playwright/test'
+import { expect, test, type Browser, type Page } from '@playwright/test'
 import {
   expectComplete,
   expectSavedEqual,
@@ -18,28 +18,21 @@ import {
   expectState,
   finderStatus,
   message,
-  newUser,
   OwnFinder,
   send,
   type User,
 } from './helpers.ts'
+import { userOn, type ScreenName } from './screens.ts'
 
-// The phone the issue names (360×740, touch) and the desktop the other specs use.
-const SCREENS = {
-  phone: { ...devices['Pixel 5'], viewport: { width: 360, height: 740 } },
-  desktop: { viewport: { width: 1280, height: 800 } },
-} as const
-
-/** A fresh profile with a display name, at the given screen. */
-async function user(
+/** A fresh profile with a display name, at the given screen (screens.ts, shared with ux.spec). */
+function user(
   browser: Browser,
   baseURL: string,
   name: string,
-  screen: keyof typeof SCREENS,
+  screen: ScreenName,
   init?: () => void,
 ): Promise<User> {
-  const { defaultBrowserType: _type, ...options } = SCREENS[screen] as typeof SCREENS.phone
-  return newUser(browser, baseURL, name, { context: options, init: init ? [init] : [] })
+  return userOn(browser, baseURL, name, screen, 'light', init)
 }
 
 /**

@@ -1,6 +1,6 @@
-import { expect, type Browser, type Page } from '@playwright/test'
+import type { Browser, Page } from '@playwright/test'
 import AxeBuilder from '@axe-core/playwright'
-import { contactItem, finderStatus, type User } from './helpers.ts'
+import { contactItem, newUser, type User } from './helpers.ts'
 
 /** The two screens issue 14 was tried on: a 360 px phone (touch, mobile viewport) and a desktop. */
 export const SCREENS = {
@@ -26,21 +26,19 @@ export async function freshPage(
   return { context, page }
 }
 
-/** helpers.newUser on a given screen. */
-export async function userOn(
+/** helpers.newUser on a given screen and colour scheme. */
+export function userOn(
   browser: Browser,
   baseURL: string,
   name: string,
   screen: ScreenName,
   colorScheme: 'light' | 'dark' = 'light',
+  init?: () => void,
 ): Promise<User> {
-  const { context, page } = await freshPage(browser, baseURL, screen, colorScheme)
-  await page.emulateMedia({ colorScheme })
-  await page.goto('/')
-  await page.getByRole('textbox', { name: 'Display name' }).fill(name)
-  await page.getByRole('button', { name: 'Continue' }).click()
-  await expect(finderStatus(page)).toContainText('online')
-  return { name, context, page }
+  return newUser(browser, baseURL, name, {
+    context: { ...SCREENS[screen], colorScheme },
+    init: init ? [init] : [],
+  })
 }
 
 /** Opens the conversation with `name`; on a phone, back to the list first if one is open. */
