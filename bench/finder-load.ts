@@ -13,10 +13,11 @@
  *
  * BENCH_FINDER_NS (default 1000,5000,19000), BENCH_FINDER_FINDS (finds per level, default 400),
  * BENCH_FINDER_SETUPS (default one,two,peerserver), BENCH_FINDER_NODE_ARGS (node flags for the
- * servers, e.g. --max-semi-space-size=1, to try a tuning against the same clients).
+ * servers, e.g. --max-semi-space-size=1, to try a tuning against the same clients),
+ * BENCH_FINDER_SERVER_LOG (a directory: each server's output is written there when it stops).
  */
 import { fork, spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { spawnFinder, type FinderProcess } from '../server/test-node.ts'
 import { startRedis, type TestRedis } from '../server/test-redis.ts'
@@ -175,6 +176,9 @@ async function runSetup(setup: string, workers: Worker[], redis?: TestRedis): Pr
   } finally {
     await Promise.all(workers.map((w) => w.ask({ cmd: 'close' })))
     await Promise.all(nodes.map((n) => n.kill()))
+    // What the servers printed (with BENCH_FINDER_NODE_ARGS=--trace-gc: every collection).
+    const logDir = process.env.BENCH_FINDER_SERVER_LOG
+    if (logDir) nodes.forEach((n, i) => writeFileSync(`${logDir}/${setup}-${i}.log`, n.output()))
   }
   return levels
 }

@@ -245,4 +245,23 @@ describe('heartbeat', () => {
       await beating.server.close()
     }
   })
+
+  it('does not ping a socket that keeps talking, and cuts it off once it falls silent', async () => {
+    const beating = await startFinder({ limits: { heartbeatInterval: 40 } })
+    try {
+      // It never answers a ping: only its own frames can keep it open.
+      const talker = await connect(beating.finderUrl, { autoPong: false })
+      let pings = 0
+      talker.ws.on('ping', () => pings++)
+      const talking = setInterval(() => void talker.request('session-keep-alive', {}), 15)
+      await new Promise((r) => setTimeout(r, 400))
+      clearInterval(talking)
+      expect(talker.ws.readyState).toBe(talker.ws.OPEN)
+      expect(pings).toBe(0)
+      expect((await talker.closed).code).toBe(1006)
+      expect(pings).toBe(1)
+    } finally {
+      await beating.server.close()
+    }
+  })
 })

@@ -65,6 +65,9 @@ export interface FinderServer {
   close(): Promise<void>
 }
 
+/** sockets checked by the heartbeat per turn of the event loop (see beatInSlices) */
+const HEARTBEAT_SLICE = 256
+
 const DEFAULT_DIST = fileURLToPath(new URL('../dist', import.meta.url))
 
 function refuse(socket: Duplex, status: number, text: string): void {
@@ -168,13 +171,18 @@ export async function createFinderServer(opts: FinderServerOptions = {}): Promis
     if (closing) conn.close(1001, 'finder shutting down')
   }
 
+  /**
+   * The heartbeat tick, a slice of sockets at a time with the event loop free between slices:
+   * a ping is a write (a system call), and a find must not wait behind thousands of them.
+   */
+  function beatInSlices(sockets: FinderSocket[], from = 0): void {
+    const to = Math.min(sockets.length, from + HEARTBEAT_SLICE)
+    for (let i = from; i < to; i++) sockets[i]!.heartbeat()
+    if (to < sockets.length) setImmediate(beatInSlices, sockets, to)
+  }
+
   const timers = [
-    setInterval(
-      () => {
-        for (const conn of connections) conn.heartbeat()
-      },
-      limits.heartbeatInterval || 2 ** 31 - 1,
-    ),
+    setInterval(() => beatInSlices([...connections]), limits.heartbeatInterval || 2 ** 31 - 1),
     setInterval(
       () => {
         turn?.sweep()
