@@ -109,6 +109,21 @@ describe('peer-location-find', () => {
     expect(b1.frames.some(isFind)).toBe(false)
   })
 
+  it('refuses a find secret proof one digit off (403) and rings nobody', async () => {
+    const { alice, bob, a, b1 } = await pair()
+    const real = await findRequestBody(alice, 'a1', bob)
+    const { sig: _sig, ...unsigned } = real.proof
+    const digit = unsigned.findSecretProof.at(-1) === '0' ? '1' : '0'
+    const proof = await signJson(alice.keys.sign.privateKey, {
+      ...unsigned,
+      findSecretProof: unsigned.findSecretProof.slice(0, -1) + digit,
+    })
+    const result = await a.request('peer-location-find', { proof })
+    expect(result.error?.reason).toMatch(/^ERR_FIND_DENIED/)
+    await new Promise((r) => setTimeout(r, 30))
+    expect(b1.frames.some(isFind)).toBe(false)
+  })
+
   it("refuses a find secret proof lifted from another contact's find (403) and rings nobody", async () => {
     // Mallory holds no find secret of Bob's; she copies the proof, nonce, expiry and context of a
     // find Alice made into a find signed by herself. The proof names Alice, so it does not match.

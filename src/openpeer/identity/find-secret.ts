@@ -33,6 +33,10 @@ export async function findSecretProof(findSecret: string, b: FindProofBinding): 
     false,
     ['sign'],
   )
-  const message = `proof:${b.from}:${b.to}:${b.context}:${b.nonce}:${b.expires}`
-  return toHex(await crypto.subtle.sign('HMAC', key, utf8(message)))
+  return toHex(await crypto.subtle.sign('HMAC', key, utf8(findSecretMessage(b))))
+}
+
+/** The string a find secret proof is the HMAC of (see findSecretProof). */
+export function findSecretMessage(b: FindProofBinding): string {
+  return `proof:${b.from}:${b.to}:${b.context}:${b.nonce}:${b.expires}`
 }
