@@ -64,7 +64,7 @@ async function memoryPerRegistration(
             locationId: randomBytes(12).toString('base64url'),
             label: 'Firefox on Linux',
             A: c.A,
-            B: c.B,
+            findSecret: c.B.findSecret,
             expires: Date.now() + 600_000,
           },
           { maxLocations: 16 },

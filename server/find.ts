@@ -49,8 +49,8 @@ function holdersOf(
   const expected = new Map<string, Buffer>()
   const out: Registration[] = []
   for (const reg of targets) {
-    if (!reg.B) continue
-    const secret = reg.B.findSecret
+    const secret = reg.findSecret
+    if (secret === undefined) continue
     let want = expected.get(secret)
     if (!want) {
       want = createHmac('sha256', secret).update(message).digest()
@@ -100,7 +100,7 @@ export async function findRequest(
   if (locations.length === 0) {
     throw new OpenPeerError('ERR_NOT_FOUND', 'contact is offline or unknown')
   }
-  if (!locations.some((reg) => reg.B)) {
+  if (!locations.some((reg) => reg.findSecret !== undefined)) {
     throw new OpenPeerError('ERR_FIND_DENIED', 'contact is not findable')
   }
   // The crypto, through the gate (verify-gate.ts): the find secret proof (an HMAC) first, the

@@ -87,7 +87,11 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
 
   /** A registration as stored (its JSON) with the expiry Redis holds now. */
   function parseReg(json: string, expires: string | number): Registration {
-    return { ...(JSON.parse(json) as Registration), expires: Number(expires) }
+    const { B, ...reg } = JSON.parse(json) as Registration & { B?: { findSecret: string } }
+    // Written by a node from before registrations kept only the find secret (a rolling
+    // upgrade of the cluster): still findable.
+    if (B && reg.findSecret === undefined) reg.findSecret = B.findSecret
+    return { ...reg, expires: Number(expires) }
   }
   const live = (reg: Registration | undefined) =>
     reg && reg.expires >= Date.now() ? reg : undefined

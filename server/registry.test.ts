@@ -125,6 +125,26 @@ describe('redis registry: a cluster of nodes', () => {
     expect(await (await redisNode()).locations('c')).toEqual([])
   })
 
+  it('keeps a contact findable whose registration an older node wrote (section B whole)', async () => {
+    const prefix = `t${randomId(4)}:`
+    const n1 = await redisNode(prefix)
+    await n1.register({ ...reg('s1', 'c', 'l1'), node: n1.node, findSecret: 'fs' }, max)
+    // What a node from before registrations kept only the find secret stored: B, no findSecret.
+    const admin = createClient({ url: redis.url })
+    admin.on('error', () => {})
+    await admin.connect()
+    try {
+      const { findSecret, ...older } = (await n1.get('s1'))!
+      const json = JSON.stringify({ ...older, B: { findSecret, contact: 'c' } })
+      await admin.hSet(`${prefix}reg:s1`, 'j', json)
+    } finally {
+      admin.destroy()
+    }
+    const n2 = await redisNode(prefix)
+    expect(await n2.locations('c')).toMatchObject([{ session: 's1', findSecret: 'fs' }])
+    expect(await n2.get('s1')).not.toHaveProperty('B')
+  })
+
   it('forwards a frame to the node holding the socket, and says when no node took it', async () => {
     const prefix = `t${randomId(4)}:`
     const [n1, n2] = [await redisNode(prefix), await redisNode(prefix)]

@@ -1,5 +1,5 @@
 import { OpenPeerError } from '../src/openpeer/errors.ts'
-import { randomId, type SectionA, type SectionB } from '../src/openpeer/identity/index.ts'
+import { randomId, type SectionA } from '../src/openpeer/identity/index.ts'
 import { ReplayCache } from '../src/openpeer/wire/index.ts'
 
 /**
@@ -18,7 +18,11 @@ export interface Registration {
   locationId: string
   label: string
   A: SectionA
-  B?: SectionB | undefined
+  /**
+   * Section B's find secret, when the location registered a B (it is then findable). The rest
+   * of B was checked at session-create and is never needed again: ~280 bytes a client less.
+   */
+  findSecret?: string | undefined
   expires: number
 }
 

@@ -153,6 +153,32 @@ describe('session-create', () => {
         .error,
     ).toBeUndefined()
   })
+
+  it('frees the location of a closed socket: a phone reconnecting at new locations is not locked out', async () => {
+    // Its own finder: a location a contact, and an IP budget of its own.
+    const own = await startFinder({ limits: { locationsPerContact: 1 } })
+    try {
+      const dave = await makeContact(own.domain, 'Dave')
+      // Five reconnections, each at a fresh location id: every one registers once the server
+      // has seen the previous socket close (a few ms; a stale entry would hold the only slot
+      // for the 10 minutes of its registration).
+      for (let i = 1; i <= 5; i++) {
+        const c = await connect(own.finderUrl)
+        await expect
+          .poll(
+            async () => {
+              const body = await sessionCreateBody(dave, own.domain, `d${i}`)
+              return (await c.request('session-create', body)).error?.reason ?? 'registered'
+            },
+            { interval: 50 },
+          )
+          .toBe('registered')
+        await c.close()
+      }
+    } finally {
+      await own.server.close()
+    }
+  })
 })
 
 describe('session-keep-alive and session-delete', () => {

@@ -61,7 +61,7 @@ export async function sessionCreate(
       locationId: proof.location.id,
       label: proof.location.label,
       A,
-      B,
+      findSecret: B?.findSecret,
       expires,
     },
     { maxLocations: ctx.limits.locationsPerContact },
