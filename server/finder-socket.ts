@@ -103,7 +103,6 @@ export class FinderSocket implements Connection {
     readonly domain: string,
     budgets: IpBudgets,
     private readonly ctx: FinderContext,
-    private readonly onClose: () => void,
   ) {
     const { limits } = ctx
     this.ipBucket = budgets.bucket
@@ -285,7 +284,7 @@ export class FinderSocket implements Connection {
     this.isClosed = true
     this.ctx.sockets.delete(this.session)
     this.ctx.relays.dropOwner(this.session)
-    this.onClose()
+    this.ctx.turn?.detach(this.session)
     const { registry } = this.ctx
     // Its location is gone and nobody may route through the finds it opened.
     void Promise.all([registry.unregister(this.session), registry.dropRoutes(this.session)])

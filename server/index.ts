@@ -67,6 +67,9 @@ export interface FinderServer {
 
 /** sockets checked by the heartbeat per turn of the event loop (see beatInSlices) */
 const HEARTBEAT_SLICE = 256
+const CLIENT_IP = Symbol('client ip')
+// 'close' follows a raw socket's error; a bad client must not crash the server.
+function ignore(): void {}
 
 const DEFAULT_DIST = fileURLToPath(new URL('../dist', import.meta.url))
 
@@ -93,6 +96,8 @@ export async function createFinderServer(opts: FinderServerOptions = {}): Promis
   }
   const turn = opts.turn ? new TurnIssuer(opts.turn, limits) : undefined
   const registry = opts.registry ?? createMemoryRegistry({ knownPeerFiles: limits.knownPeerFiles })
+  // Every finder socket, by session: each puts itself in and takes itself out (finder-socket.ts).
+  const sockets = new Map<string, FinderSocket>()
   const ctx: FinderContext = {
     registry,
     replay: {
@@ -103,12 +108,15 @@ export async function createFinderServer(opts: FinderServerOptions = {}): Promis
     limits,
     relays: new RelayHub(limits),
     verifier: new VerifyGate(limits),
-    sockets: new Map(),
+    sockets,
     log,
     turn,
   }
-  const connections = new Set<FinderSocket>()
   const ipLimits = new IpLimits(limits)
+  // One close listener for every raw socket (not a closure each): the socket carries its IP.
+  function releaseIp(this: Duplex & { [CLIENT_IP]?: string }): void {
+    ipLimits.release(this[CLIENT_IP]!)
+  }
   const serveStatic = createStaticHandler(opts.distDir ?? DEFAULT_DIST)
   const serveBootstrap = createBootstrapHandler({
     domain: opts.domain,
@@ -134,11 +142,16 @@ export async function createFinderServer(opts: FinderServerOptions = {}): Promis
   }
   const http = opts.tls ? createTlsServer(opts.tls, onRequest) : createServer(onRequest)
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME.finder })
+  // ctx.sockets tracks the finder's sockets; ws's own set would cost a closure and an entry a client.
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_FRAME.finder,
+    clientTracking: false,
+  })
   // A tunnel frame: one sealed datachannel message (≤ 64 KiB) with its header and GCM tag.
   const relayWss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME.peer + 64 })
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on('error', () => {})
+    socket.on('error', ignore)
     const path = (req.url ?? '').split('?')[0]
     if (closing || (path !== FINDER_PATH && path !== RELAY_PATH)) return void socket.destroy()
     const domain = opts.domain ?? hostDomain(req)
@@ -147,7 +160,8 @@ export async function createFinderServer(opts: FinderServerOptions = {}): Promis
     const budgets = ipLimits.admit(ip)
     if (!budgets) return refuse(socket, 429, 'Too Many Requests')
     // The raw socket closes in every case (handshake refused, client gone, finder closing).
-    socket.once('close', () => ipLimits.release(ip))
+    ;(socket as Duplex & { [CLIENT_IP]?: string })[CLIENT_IP] = ip
+    socket.on('close', releaseIp)
     if (path === RELAY_PATH) {
       return relayWss.handleUpgrade(req, socket, head, (ws) => ctx.relays.accept(ws))
     }
@@ -162,11 +176,8 @@ export async function createFinderServer(opts: FinderServerOptions = {}): Promis
    * request and all its header strings alive (~1 KiB a client, measured by bench:finder).
    */
   function admit(ws: WebSocket, domain: string, budgets: IpBudgets, ip: string, host: string) {
-    const conn = new FinderSocket(ws, domain, budgets, ctx, () => {
-      connections.delete(conn)
-      turn?.detach(conn.session)
-    })
-    connections.add(conn)
+    // It leaves ctx.sockets, and TURN, when it closes.
+    const conn = new FinderSocket(ws, domain, budgets, ctx)
     turn?.attach(conn.session, { ip, host })
     if (closing) conn.close(1001, 'finder shutting down')
   }
@@ -182,7 +193,7 @@ export async function createFinderServer(opts: FinderServerOptions = {}): Promis
   }
 
   const timers = [
-    setInterval(() => beatInSlices([...connections]), limits.heartbeatInterval || 2 ** 31 - 1),
+    setInterval(() => beatInSlices([...sockets.values()]), limits.heartbeatInterval || 2 ** 31 - 1),
     setInterval(
       () => {
         turn?.sweep()
@@ -211,7 +222,7 @@ export async function createFinderServer(opts: FinderServerOptions = {}): Promis
   async function shutdown(): Promise<void> {
     for (const timer of timers) clearInterval(timer)
     unforward()
-    const open = [...connections]
+    const open = [...sockets.values()]
     for (const conn of open) conn.close(1001, 'finder shutting down')
     // Give clients a moment to answer the close frame, then cut whoever did not.
     let grace: NodeJS.Timeout | undefined
@@ -220,7 +231,7 @@ export async function createFinderServer(opts: FinderServerOptions = {}): Promis
       new Promise((resolve) => (grace = setTimeout(resolve, limits.closeGrace))),
     ])
     clearTimeout(grace)
-    for (const conn of connections) conn.terminate()
+    for (const conn of sockets.values()) conn.terminate()
     ctx.relays.closeAll()
     await new Promise<void>((resolve) => wss.close(() => resolve()))
     await new Promise<void>((resolve) => relayWss.close(() => resolve()))
