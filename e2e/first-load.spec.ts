@@ -47,3 +47,62 @@ test("when the app's code cannot be downloaded, an alert says so in words", asyn
   await expect(page.getByText('Loading your profile…')).toBeVisible()
   await context.close()
 })
+
+/**
+ * The loading screen as index.html paints it, before any of the app's code runs (every script
+ * under /assets/ blocked, or only the later ones with `entry`): its background and scheme.
+ */
+async function loadingScreen(
+  browser: Parameters<typeof freshPage>[0],
+  baseURL: string,
+  system: 'light' | 'dark',
+  stored: 'light' | 'dark' | null,
+  entry: 'blocked' | 'runs' = 'blocked',
+): Promise<{ background: string; scheme: string }> {
+  const { context, page } = await freshPage(browser, baseURL, 'phone', system)
+  if (stored) {
+    await context.addInitScript((theme) => {
+      localStorage.setItem('opw-prefs', JSON.stringify({ theme }))
+    }, stored)
+  }
+  const initial = await initialScripts(page)
+  await page.route(
+    (url) => url.pathname.startsWith('/assets/') && url.pathname.endsWith('.js'),
+    (route) =>
+      entry === 'runs' && initial.has(new URL(route.request().url()).pathname)
+        ? route.continue()
+        : route.abort(),
+  )
+  await page.goto('/')
+  await expect(page.getByText('Loading your profile…')).toBeVisible()
+  // With the entry running, React has drawn its own loading screen and the alert by now.
+  if (entry === 'runs') await expect(page.getByRole('alert')).toContainText('ERR_APP_LOAD')
+  const look = await page.evaluate(() => {
+    const style = getComputedStyle(document.documentElement)
+    return { background: style.backgroundColor, scheme: style.colorScheme }
+  })
+  await context.close()
+  return look
+}
+
+test('a stored Theme shows from the first paint, before the app runs', async ({
+  browser,
+  baseURL,
+}) => {
+  const light = await loadingScreen(browser, baseURL!, 'light', null)
+  const dark = await loadingScreen(browser, baseURL!, 'dark', null)
+  expect(dark.background).not.toBe(light.background)
+  // Dark chosen on a light phone: dark at once, and still dark once React has drawn the shell.
+  expect(await loadingScreen(browser, baseURL!, 'light', 'dark')).toEqual({
+    background: dark.background,
+    scheme: 'dark',
+  })
+  expect((await loadingScreen(browser, baseURL!, 'light', 'dark', 'runs')).background).toBe(
+    dark.background,
+  )
+  // Light chosen on a dark phone: light.
+  expect(await loadingScreen(browser, baseURL!, 'dark', 'light')).toEqual({
+    background: light.background,
+    scheme: 'light',
+  })
+})

@@ -3,7 +3,9 @@ import { createRoot } from 'react-dom/client'
 import { App } from './App.tsx'
 import type { ClientView } from './client.ts'
 import { registerServiceWorker } from './pwa/register.ts'
+import { prefsActions } from './state/prefs.ts'
 import { uiActions } from './state/ui.ts'
+import { loadPrefs } from './storage/prefs.ts'
 import { OtherTab } from './ui/OtherTab.tsx'
 import { ActionsContext } from './ui/useActions.ts'
 import './styles.css'
@@ -26,6 +28,10 @@ const render = ({ tab, actions, useHere }: ClientView): void => {
 }
 
 registerServiceWorker()
+// The stored Theme before the first render (localStorage is synchronous): the shell keeps what
+// index.html's inline script put on <html>, instead of the store's default until the client
+// arrives (glue/theme.ts loads it again, the same value).
+prefsActions.setTheme(loadPrefs().theme)
 // The loading screen shows while the client's code arrives and the databases open (a private
 // mode may take seconds to refuse).
 render({ tab: 'waiting', actions: null, useHere: () => undefined })
