@@ -1,14 +1,11 @@
-import Peer from '@thaunknown/simple-peer/lite.js'
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import { App } from './App.tsx'
-import { createApp, type App as OpenPeerApp, type AppActions } from './glue/app.ts'
-import { showError } from './glue/errors.ts'
-import type { SystemNotifications } from './glue/ports.ts'
-import { setTracing, simplePeerFactory, type SocketLike } from './openpeer/index.ts'
+import type { ClientView } from './client.ts'
 import { registerServiceWorker } from './pwa/register.ts'
-import { ownClient, type TabOwnership, type TabStatus } from './glue/tabs.ts'
-import { closePieceStore, openAppStores, type AppStores } from './storage/index.ts'
+import { prefsActions } from './state/prefs.ts'
+import { uiActions } from './state/ui.ts'
+import { loadPrefs } from './storage/prefs.ts'
 import { OtherTab } from './ui/OtherTab.tsx'
 import { ActionsContext } from './ui/useActions.ts'
 import './styles.css'
@@ -16,14 +13,11 @@ import './styles.css'
 const element = document.getElementById('root')
 if (!element) throw new Error('index.html has no #root')
 const root = createRoot(element)
-let tab: TabStatus = 'waiting'
-let current: AppActions | null = null
-const render = (actions: AppActions | null): void => {
-  current = actions
+const render = ({ tab, actions, useHere }: ClientView): void => {
   root.render(
     <StrictMode>
       {tab === 'elsewhere' ? (
-        <OtherTab onUseHere={() => ownership.takeOver()} />
+        <OtherTab onUseHere={useHere} />
       ) : (
         <ActionsContext value={tab === 'owner' ? actions : null}>
           <App />
@@ -33,116 +27,24 @@ const render = (actions: AppActions | null): void => {
   )
 }
 
-/**
- * The Notification API where the browser has one (iOS Safari outside a home-screen app has
- * not). Shown through the service worker when one controls the page: its notificationclick
- * opens the conversation (src/sw.ts); otherwise a page notification whose click focuses the tab.
- */
-function systemNotifications(): SystemNotifications | undefined {
-  if (typeof Notification === 'undefined') return undefined
-  return {
-    get permission() {
-      return Notification.permission
-    },
-    requestPermission: () => Notification.requestPermission(),
-    show(title, { contactId, ...opts }) {
-      if (navigator.serviceWorker?.controller) {
-        const ready = navigator.serviceWorker.ready
-        void ready
-          .then((reg) => reg.showNotification(title, { ...opts, data: { contactId } }))
-          .catch(() => undefined)
-        return {
-          close: () =>
-            void ready
-              .then(async (reg) => {
-                for (const n of await reg.getNotifications({ tag: opts.tag })) n.close()
-              })
-              .catch(() => undefined),
-        }
-      }
-      const shown = new Notification(title, opts)
-      // A click brings the tab forward, where the call or the conversation is.
-      shown.onclick = () => window.focus()
-      return shown
-    },
-  }
-}
-
-// The connect path's debug marks (bench:connect turns them on; docs/performance.md).
-try {
-  setTracing(localStorage.getItem('opw:trace') === '1')
-} catch {
-  // storage refused (a private mode): no trace
-}
 registerServiceWorker()
-// The loading screen shows while the databases open (a private mode may take seconds to refuse).
-render(null)
+// The stored Theme before the first render (localStorage is synchronous): the shell keeps what
+// index.html's inline script put on <html>, instead of the store's default until the client
+// arrives (glue/theme.ts loads it again, the same value).
+prefsActions.setTheme(loadPrefs().theme)
+// The loading screen shows while the client's code arrives and the databases open (a private
+// mode may take seconds to refuse).
+render({ tab: 'waiting', actions: null, useHere: () => undefined })
 
-let app: OpenPeerApp | undefined
-/** Created outside React: StrictMode runs effects twice, and there must be one client. */
-async function startApp(): Promise<void> {
-  let stores: AppStores
-  try {
-    stores = await openAppStores()
-  } catch (err) {
-    showError(err, 'loading')
-    return
-  }
-  app = createApp({
-    stores,
-    // Browser WebSocket/RTCPeerConnection event types are richer than the ports' minimal ones.
-    createSocket: (url) => new WebSocket(url) as unknown as SocketLike,
-    createPeer: simplePeerFactory(Peer),
-    fetch: (url, init) => fetch(url, init),
-    media: {
-      // The library's MediaStreamLike is the part of MediaStream it touches.
-      getUserMedia: (constraints) => navigator.mediaDevices.getUserMedia(constraints),
-    },
-    page: {
-      window,
-      document,
-      location,
-      history,
-      navigator,
-      notifications: systemNotifications(),
-      caches: typeof caches === 'undefined' ? undefined : caches,
-      standalone: () => matchMedia('(display-mode: standalone)').matches,
-    },
-  })
-  render(app.actions)
-}
-
-// Another tab asked for the client ("Use here"): this one stops its client cleanly, frees the
-// file pieces and shows the notice itself.
-async function stopApp(): Promise<void> {
-  const was = app
-  app = undefined
-  await was?.stop()
-  closePieceStore()
-}
-
-// "Use here" in a tab that ran the client before: start over from a clean page (the stores are
-// module singletons), which takes the client over as soon as it loads.
-const TAKE_OVER = 'opw-take-over'
-const takeOver = sessionStorage.getItem(TAKE_OVER) === '1'
-sessionStorage.removeItem(TAKE_OVER)
-const ownership: TabOwnership = ownClient(
-  {
-    locks: navigator.locks,
-    openChannel:
-      typeof BroadcastChannel === 'undefined' ? undefined : (name) => new BroadcastChannel(name),
-  },
-  {
-    start: startApp,
-    stop: stopApp,
-    restart() {
-      sessionStorage.setItem(TAKE_OVER, '1')
-      location.reload()
-    },
-  },
-  (status) => {
-    tab = status
-    render(current)
-  },
-  { takeOver },
+// The client (the library, zod, simple-peer, the storage) is its own chunk, fetched while React
+// paints the shell: the first screen does not wait for it (bench:first-paint). A failed fetch
+// (offline on a stale deploy, a dropped connection) is an alert, not a blank page.
+import('./client.ts').then(
+  ({ startClient }) => startClient(render),
+  (err: unknown) =>
+    uiActions.showError({
+      code: 'ERR_APP_LOAD',
+      during: 'loading the app',
+      detail: err instanceof Error ? err.message : String(err),
+    }),
 )

@@ -10,7 +10,7 @@ import type { AppStores } from '../storage/index.ts'
 
 /*
  * What the host gives createApp: the library's adapters, the opened storage and the few parts
- * of the page the glue listens to or reads. main.tsx passes the real window, document, location,
+ * of the page the glue listens to or reads. client.ts passes the real window, document, location,
  * history and navigator; tests pass fakes, so the glue runs in Node without a DOM.
  */
 
@@ -54,7 +54,7 @@ export interface PagePorts {
   notifications?: SystemNotifications | undefined
 }
 
-/** The Notification API as the glue uses it (main.tsx wraps the browser's). */
+/** The Notification API as the glue uses it (client.ts wraps the browser's). */
 export interface SystemNotifications {
   readonly permission: NotificationPermission
   requestPermission(): Promise<NotificationPermission>

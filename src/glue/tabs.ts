@@ -36,7 +36,7 @@ export interface TabPorts {
   openChannel?: ((name: string) => ChannelLike) | undefined
 }
 
-/** What the owner starts and stops: main.tsx builds the app in `start`, `stop`s it. */
+/** What the owner starts and stops: client.ts builds the app in `start`, `stop`s it. */
 export interface TabRun {
   start(): Promise<void>
   stop(): Promise<void>

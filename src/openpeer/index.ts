@@ -16,7 +16,7 @@ export type {
   MessageState,
 } from './client/types.ts'
 export type { ReceivedMessage } from './threads/threads.ts'
-export { BODY_MAX } from './threads/threads.ts'
+export { BODY_MAX, NAME_MAX } from './limits.ts'
 export { threadIdFor } from './threads/thread-id.ts'
 export type { FinderState } from './finder/connection.ts'
 export type { ConnectionPath, PairEnd, SelectedPair } from './session/path.ts'
@@ -87,7 +87,7 @@ export {
 } from './identity/device-link.ts'
 export type { DeviceLinker } from './devices/linker.ts'
 export type { PendingDevice, DeviceLinkEvents } from './devices/types.ts'
-export { checkDisplayName, NAME_MAX } from './identity/peer-file.ts'
+export { checkDisplayName } from './identity/peer-file.ts'
 /** The safety number of two contact ids (12 groups of 5 digits; docs/safety-numbers.md). */
 export { safetyNumber } from './identity/safety-number.ts'
 export { exportIdentity, importIdentity, type PortableIdentity } from './identity/portable.ts'

@@ -2,7 +2,13 @@ import { create } from 'zustand'
 import type { ErrorCode } from '../openpeer/index.ts'
 
 /** Library codes plus the few failures only the app can tell apart. */
-export type AppErrorCode = ErrorCode | 'ERR_OWN_INVITE' | 'ERR_CLIPBOARD' | 'ERR_DEVICE_OFFLINE'
+export type AppErrorCode =
+  | ErrorCode
+  | 'ERR_OWN_INVITE'
+  | 'ERR_CLIPBOARD'
+  | 'ERR_DEVICE_OFFLINE'
+  /** the app's own code (the client chunk main.tsx imports) did not arrive */
+  | 'ERR_APP_LOAD'
 
 export interface AppError {
   code: AppErrorCode

@@ -25,4 +25,8 @@ describe('error words', () => {
     expect(errorText('ERR_LINK_EXPIRED')).toMatch(/expired/)
     expect(errorText('ERR_LINK_USED')).toMatch(/used already/)
   })
+
+  it('an app that could not be downloaded says to reload', () => {
+    expect(errorText('ERR_APP_LOAD')).toMatch(/offline.*reload the page\.$/)
+  })
 })

@@ -43,6 +43,8 @@ const TEXT: Partial<Record<AppErrorCode, string>> = {
     'Nobody answers this device link: the device that made it is offline or closed the link. Make a new one.',
   ERR_WEB_SEED:
     'That is not a web seed address: give an http:// or https:// address of the same file, without a password.',
+  ERR_APP_LOAD:
+    'Part of the app could not be downloaded: you may be offline, or a newer version was just published. Check your connection and reload the page.',
   ERR_BAD_PIECE:
     'A contact sent damaged pieces of this file. They were thrown away and that contact is no longer asked for it.',
 }

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { generateIdentityKeys, type IdentityKeys } from './keys.ts'
+import { NAME_MAX } from '../limits.ts'
 import {
-  NAME_MAX,
   checkDisplayName,
   contactIdOf,
   contactIdOfUri,

@@ -1,4 +1,5 @@
 import { OpenPeerError } from '../errors.ts'
+import { NAME_MAX } from '../limits.ts'
 import { toHex, sha256 } from './encoding.ts'
 import { newFindSecret } from './find-secret.ts'
 import { jcs } from './jcs.ts'
@@ -36,7 +37,6 @@ export interface VerifiedPeerFile {
 }
 
 const YEAR_MS = 365 * 24 * 3600 * 1000
-export const NAME_MAX = 64
 
 /** contactId = hex(SHA-256("contact:" + JCS(A including its sig))): the URI is self-certifying. */
 export async function contactIdOf(A: SectionA): Promise<string> {

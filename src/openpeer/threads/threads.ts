@@ -1,5 +1,6 @@
 import { KeyedQueue } from '../async.ts'
 import { OpenPeerError } from '../errors.ts'
+import { BODY_MAX } from '../limits.ts'
 import { randomId } from '../identity/encoding.ts'
 import { signJson, verifyJson } from '../identity/sign.ts'
 import type { InboxStore, OutboxItem, OutboxStore } from '../ports.ts'
@@ -7,8 +8,6 @@ import type { PeerSession } from '../session/peer-session.ts'
 import type { IncomingNotify } from '../wire/endpoint.ts'
 import type { RequestOf } from '../wire/messages.ts'
 import { threadIdFor } from './thread-id.ts'
-
-export const BODY_MAX = 16_000
 
 export interface ReceivedMessage {
   contactId: string
