@@ -225,7 +225,7 @@ export class FinderSocket implements Connection {
    */
   private async drain(first: string | Buffer): Promise<void> {
     this.waiting = []
-    for (let raw: string | Buffer | undefined = first; raw !== undefined; ) {
+    for (let raw: string | Buffer | undefined = first; raw !== undefined;) {
       // Queued frames of a socket that is closing (say, cut off for flooding) are not worth work.
       if (this.ws.readyState === WebSocket.OPEN) {
         try {
