@@ -86,6 +86,25 @@ describe('importVerifyKey / importBoxKey', () => {
     expect(box.algorithm).toMatchObject({ name: 'ECDH', namedCurve: 'P-256' })
   })
 
+  it('keep a key in use while others stream through the cache (512 keys, least recent out)', async () => {
+    const jwkOf = async () => {
+      const pair = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
+        'sign',
+        'verify',
+      ])
+      return exportPublicJwk(pair.publicKey)
+    }
+    const mine = await jwkOf()
+    const first = await importVerifyKey(mine)
+    const others = await Promise.all(Array.from({ length: 512 }, jwkOf))
+    for (const jwk of others.slice(0, 511)) await importVerifyKey(jwk)
+    // Used again (a connect's reply and signals after its find): now the most recent.
+    expect(await importVerifyKey(mine)).toBe(first)
+    // One more key evicts the least recently used, which is no longer mine.
+    await importVerifyKey(others[511]!)
+    expect(await importVerifyKey(mine)).toBe(first)
+  })
+
   it('reject a point that is not on the curve with ERR_SIGNATURE, every time', async () => {
     const bad = { kty: 'EC', crv: 'P-256', x: 'A'.repeat(43), y: 'B'.repeat(43) } as const
     await expect(importVerifyKey(bad)).rejects.toMatchObject({ code: 'ERR_SIGNATURE' })

@@ -58,7 +58,12 @@ function cached(
 ): Promise<CryptoKey> {
   const id = `${jwk.x}.${jwk.y}`
   let key = cache.get(id)
-  if (!key) {
+  if (key) {
+    // Least recently used goes first: a connect checks the same key several times within
+    // seconds (find, reply, signals), while a finder's registrations stream through the cache.
+    cache.delete(id)
+    cache.set(id, key)
+  } else {
     if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value as string)
     key = make().catch((cause: unknown) => {
       cache.delete(id)
