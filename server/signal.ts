@@ -2,7 +2,7 @@ import { OpenPeerError } from '../src/openpeer/errors.ts'
 import { randomId, verifyJson } from '../src/openpeer/identity/index.ts'
 import type { NotifyOf, WireMessage } from '../src/openpeer/wire/index.ts'
 import { deliver, reachable, type Connection, type FinderContext } from './context.ts'
-import { registered } from './find.ts'
+import { registeredAs } from './find.ts'
 
 /**
  * peer-location-signal notify: SDP and trickled candidates between the two ends of an open find,
@@ -15,9 +15,13 @@ export async function signal(
   msg: NotifyOf<'peer-location-signal'>,
 ): Promise<void> {
   const { proof } = msg
-  const route = await ctx.registry.route(proof.context)
+  // Both lookups at once (two Redis round trips in one), judged in order.
+  const [route, mine] = await Promise.all([
+    ctx.registry.route(proof.context),
+    ctx.registry.get(conn.session),
+  ])
   if (!route) throw new OpenPeerError('ERR_NOT_FOUND', 'no find is open for this context')
-  const me = await registered(ctx, conn)
+  const me = registeredAs(mine)
   if (proof.from !== me.locationId) {
     throw new OpenPeerError('ERR_FORBIDDEN', 'a signal must come from the registered location')
   }
