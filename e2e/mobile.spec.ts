@@ -18,11 +18,12 @@ import {
   expectState,
   finderStatus,
   message,
+  newUser,
   OwnFinder,
   send,
   type User,
 } from './helpers.ts'
-import { userOn, type ScreenName } from './screens.ts'
+import { SCREENS, userOn, type ScreenName } from './screens.ts'
 
 /** A fresh profile with a display name, at the given screen (screens.ts, shared with ux.spec). */
 function user(
@@ -44,6 +45,11 @@ async function shareSheet(page: Page, file: TestFile, text: string): Promise<voi
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null)
   const manifest = await page.evaluate(async () => (await fetch('/manifest.webmanifest')).json())
   expect(manifest.share_target).toMatchObject({ method: 'POST', enctype: 'multipart/form-data' })
+  await postShare(page, manifest.share_target.action as string, file, text)
+}
+
+/** The share sheet's POST itself: a form with `files` and `text`, submitted as a navigation. */
+async function postShare(page: Page, action: string, file: TestFile, text: string) {
   const bytes = [...(await readFile(file.path))]
   await page.evaluate(
     ({ action, name, bytes, text }) => {
@@ -64,7 +70,7 @@ async function shareSheet(page: Page, file: TestFile, text: string): Promise<voi
       document.body.append(form)
       form.submit()
     },
-    { action: manifest.share_target.action as string, name: file.name, bytes, text },
+    { action, name: file.name, bytes, text },
   )
 }
 
@@ -97,6 +103,26 @@ for (const screen of ['phone', 'desktop'] as const) {
     await bob.context.close()
   })
 }
+
+test('a share that reaches the server before the service worker is ready asks to share again', async ({
+  browser,
+  baseURL,
+}) => {
+  // No worker, as on the app's first launch: the share sheet's POST goes to the server.
+  const alice = await newUser(browser, baseURL!, 'Alice', {
+    context: { ...SCREENS.phone, serviceWorkers: 'block' },
+  })
+  expect(await alice.page.evaluate(() => navigator.serviceWorker?.controller ?? null)).toBeNull()
+  const file = await randomFile('too-early.txt', 20_000)
+  await postShare(alice.page, '/share-target', file, 'look at this')
+  await expect(
+    alice.page.getByText('The share arrived before the app was ready — please share again.'),
+  ).toBeVisible()
+  // The marker left the address bar, and nothing waits to be shared.
+  expect(new URL(alice.page.url()).search).toBe('')
+  await expect(alice.page.getByRole('dialog', { name: 'Share with…' })).toHaveCount(0)
+  await alice.context.close()
+})
 
 test('a second tab says the app is open elsewhere; "Use here" takes over mid-chat and nothing is lost', async ({
   browser,
