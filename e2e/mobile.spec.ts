@@ -168,6 +168,55 @@ test('a second tab says the app is open elsewhere; "Use here" takes over mid-cha
   await bob.context.close()
 })
 
+test('the owning tab closes: a waiting tab becomes the app by itself; a reloaded owner takes it back; nothing is lost', async ({
+  browser,
+  baseURL,
+}) => {
+  const alice = await user(browser, baseURL!, 'Alice', 'desktop')
+  const bob = await user(browser, baseURL!, 'Bob', 'desktop')
+  await connect(alice, bob)
+  await send(alice.page, 'Bob', 'from the first tab')
+  await contactItem(bob.page, 'Alice').click()
+  await expect(message(bob.page, 'from the first tab')).toBeVisible()
+
+  const second = await alice.context.newPage()
+  await second.goto('/')
+  await expect(second.getByText('Open Peer Web is open in another tab')).toBeVisible()
+  await alice.page.close()
+  // Bob writes while no tab of Alice's runs the client.
+  const box = conversation(bob.page).getByRole('textbox', { name: 'Message' })
+  await box.fill('while the tab closes')
+  await box.press('Enter')
+  // Nobody pressed anything in the second tab.
+  await expect(finderStatus(second)).toContainText('online')
+  await expectState(second, 'Bob', 'connected')
+  await contactItem(second, 'Bob').click()
+  for (const text of ['from the first tab', 'while the tab closes']) {
+    await expect(message(second, text)).toBeVisible()
+  }
+  await expect(message(bob.page, 'while the tab closes')).toContainText(/delivered|read/)
+  await send(second, 'Bob', 'from the second tab')
+  await expect(message(bob.page, 'from the second tab')).toBeVisible()
+
+  // A third tab waits; the owner reloads and keeps the client (the third may hold it a moment).
+  const third = await alice.context.newPage()
+  await third.goto('/')
+  await expect(third.getByText('Open Peer Web is open in another tab')).toBeVisible()
+  await second.reload()
+  await box.fill('during the reload')
+  await box.press('Enter')
+  await expect(finderStatus(second)).toContainText('online')
+  await expect(third.getByText('Open Peer Web is open in another tab')).toBeVisible()
+  await expectState(second, 'Bob', 'connected')
+  await contactItem(second, 'Bob').click()
+  await expect(message(second, 'during the reload')).toBeVisible()
+  await expect(message(bob.page, 'during the reload')).toContainText(/delivered|read/)
+  await send(second, 'Bob', 'after the reload')
+  await expect(message(bob.page, 'after the reload')).toBeVisible()
+  await alice.context.close()
+  await bob.context.close()
+})
+
 test('notification permission is not asked on load; "Notify me of new messages" asks once a contact connected', async ({
   browser,
   baseURL,
