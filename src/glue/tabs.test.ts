@@ -281,12 +281,41 @@ describe('one tab owns the client', () => {
     expect(session.data.has(TAB_OWNED)).toBe(false)
     second.close()
     await vi.waitFor(() => expect(first.restarted()).toBe(1))
-    // The reload then asks for the client at once.
-    expect(session.data.get(TAB_OWNED)).toBe('1')
+    // The fresh page asks for the lock as a new tab does, and gets it.
+    expect(session.data.has(TAB_OWNED)).toBe(false)
     first.close()
     const again = tab({ ...ports, session, reloaded: true }, log, 'again')
     await vi.waitFor(() => expect(again.status()).toBe('owner'))
     expect(log).toEqual(['first start', 'first stop', 'second start', 'again start'])
+  })
+
+  it('an ask whose lock request the browser queues late: the old owner does not take the client back', async () => {
+    const ports = { locks: lockManager(), openChannel: channels() }
+    const log: string[] = []
+    const session = sessionOf()
+    const owner = tab({ ...ports, session }, log, 'owner')
+    await vi.waitFor(() => expect(owner.status()).toBe('owner'))
+    // The asker's message arrives at once; its lock request only when the test says.
+    let queueIt = () => {}
+    const late = new Promise<void>((resolve) => (queueIt = resolve))
+    const slowLocks: LockManagerLike = {
+      request: async (name, options, cb) => {
+        await late
+        return ports.locks.request(name, options, cb)
+      },
+    }
+    const asker = tab({ ...ports, locks: slowLocks }, log, 'asker', { takeOver: true })
+    // The owner stops, lets the lock go and, nobody queued, is granted it again: it starts over
+    // from a fresh page (a reload), which does not ask for the client.
+    await vi.waitFor(() => expect(owner.restarted()).toBe(1))
+    expect(session.data.has(TAB_OWNED)).toBe(false)
+    owner.close()
+    queueIt()
+    await vi.waitFor(() => expect(asker.status()).toBe('owner'))
+    const reloaded = tab({ ...ports, session, reloaded: true }, log, 'reloaded')
+    await vi.waitFor(() => expect(reloaded.status()).toBe('elsewhere'))
+    expect(asker.status()).toBe('owner')
+    expect(log).toEqual(['owner start', 'owner stop', 'asker start'])
   })
 
   it('a duplicated tab (same sessionStorage, not a reload) does not take the client', async () => {

@@ -135,9 +135,11 @@ export function ownClient(
     }
     const held = new Promise<void>((resolve) => (release = resolve))
     if (ran) {
-      // This page's stores are spent: take the client from a fresh page, holding the lock
-      // until this one unloads.
-      restart()
+      // This page's stores are spent: start over from a fresh page, holding the lock until
+      // this one unloads. That page asks for the lock like any new tab, not for the client:
+      // an ask may be on its way whose lock request the browser has not queued yet, and a
+      // tab that took the client back on its own would then take it from the asker.
+      run.restart()
       await held
       return
     }
