@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import {
   ownClient,
+  TAB_LOCK,
   TAB_OWNED,
   type ChannelLike,
   type LockManagerLike,
@@ -289,33 +290,66 @@ describe('one tab owns the client', () => {
     expect(log).toEqual(['first start', 'first stop', 'second start', 'again start'])
   })
 
-  it('an ask whose lock request the browser queues late: the old owner does not take the client back', async () => {
-    const ports = { locks: lockManager(), openChannel: channels() }
-    const log: string[] = []
-    const session = sessionOf()
-    const owner = tab({ ...ports, session }, log, 'owner')
-    await vi.waitFor(() => expect(owner.status()).toBe('owner'))
-    // The asker's message arrives at once; its lock request only when the test says.
+  /** Web Locks of the asker's tab whose request for the client's lock the browser queues late. */
+  function slowToQueue(locks: LockManagerLike) {
     let queueIt = () => {}
     const late = new Promise<void>((resolve) => (queueIt = resolve))
-    const slowLocks: LockManagerLike = {
+    const slow: LockManagerLike = {
       request: async (name, options, cb) => {
-        await late
-        return ports.locks.request(name, options, cb)
+        if (name === TAB_LOCK) await late
+        return locks.request(name, options, cb)
       },
     }
-    const asker = tab({ ...ports, locks: slowLocks }, log, 'asker', { takeOver: true })
-    // The owner stops, lets the lock go and, nobody queued, is granted it again: it starts over
-    // from a fresh page (a reload), which does not ask for the client.
-    await vi.waitFor(() => expect(owner.restarted()).toBe(1))
-    expect(session.data.has(TAB_OWNED)).toBe(false)
-    owner.close()
+    return { slow, queueIt }
+  }
+
+  it('an ask whose lock request the browser queues late: no other tab takes the client meanwhile', async () => {
+    const ports = { locks: lockManager(), openChannel: channels() }
+    const log: string[] = []
+    const running = clients()
+    const owner = tab(ports, log, 'owner', { running })
+    await vi.waitFor(() => expect(owner.status()).toBe('owner'))
+    const waiting = tab(ports, log, 'waiting', { running })
+    await vi.waitFor(() => expect(waiting.status()).toBe('elsewhere'))
+    const { slow, queueIt } = slowToQueue(ports.locks)
+    const asker = tab({ ...ports, locks: slow }, log, 'asker', { running, takeOver: true })
+    await vi.waitFor(() => expect(owner.status()).toBe('elsewhere'))
+    // The waiting tab is granted the lock and lets it pass: nobody runs the client until the
+    // asker's request is queued.
+    await new Promise((r) => setTimeout(r, 0))
+    expect(log).toEqual(['owner start', 'owner stop'])
     queueIt()
     await vi.waitFor(() => expect(asker.status()).toBe('owner'))
-    const reloaded = tab({ ...ports, session, reloaded: true }, log, 'reloaded')
-    await vi.waitFor(() => expect(reloaded.status()).toBe('elsewhere'))
-    expect(asker.status()).toBe('owner')
     expect(log).toEqual(['owner start', 'owner stop', 'asker start'])
+    expect([owner.restarted(), waiting.restarted()]).toEqual([0, 0])
+    expect(running.most()).toBe(1)
+    // The others queue again. When the asker's tab closes, the one waiting longest is the
+    // former owner, which starts over from a fresh page; when that one unloads, the other.
+    asker.close()
+    await vi.waitFor(() => expect(owner.restarted()).toBe(1))
+    owner.close()
+    await vi.waitFor(() => expect(waiting.status()).toBe('owner'))
+    expect(running.most()).toBe(1)
+  })
+
+  it('an asker that closes before it got the client: a waiting tab takes it', async () => {
+    const ports = { locks: lockManager(), openChannel: channels() }
+    const log: string[] = []
+    const owner = tab(ports, log, 'owner')
+    await vi.waitFor(() => expect(owner.status()).toBe('owner'))
+    const waiting = tab(ports, log, 'waiting')
+    await vi.waitFor(() => expect(waiting.status()).toBe('elsewhere'))
+    const asker = tab({ ...ports, locks: slowToQueue(ports.locks).slow }, log, 'asker', {
+      takeOver: true,
+    })
+    await vi.waitFor(() => expect(owner.status()).toBe('elsewhere'))
+    asker.close()
+    // The former owner, first in the queue again, starts over from a fresh page; as it unloads,
+    // the waiting tab gets the lock.
+    await vi.waitFor(() => expect(owner.restarted()).toBe(1))
+    owner.close()
+    await vi.waitFor(() => expect(waiting.status()).toBe('owner'))
+    expect(log).toEqual(['owner start', 'owner stop', 'waiting start'])
   })
 
   it('a duplicated tab (same sessionStorage, not a reload) does not take the client', async () => {

@@ -14,6 +14,8 @@ export const TAB_LOCK = 'opw-client'
 const CHANNEL = 'opw-tabs'
 /** sessionStorage: this tab owned the client (or was told to take it) before a reload */
 export const TAB_OWNED = 'opw-take-over'
+/** held by a tab from its ask for the client until it runs it (or closes) */
+const askLock = (id: string): string => `${TAB_LOCK}-ask-${id}`
 
 /** waiting: asking for the lock · owner: this tab runs the client · elsewhere: another one does */
 export type TabStatus = 'waiting' | 'owner' | 'elsewhere'
@@ -100,8 +102,11 @@ export function ownClient(
   let queued = false
   /** this tab asked for the client ("Use here", a reload of the owner) */
   let asking = false
+  /** lets go of this tab's ask lock (held from the ask until this tab owns the client) */
+  let asked: (() => void) | undefined
   /** other tabs that asked for the client and have not announced they run it */
   const wanted = new Set<string>()
+  let waitingForAsks = false
 
   const post = (type: TabMessage['type']): void => channel?.postMessage({ type, id })
   const remember = (owned: boolean): void => {
@@ -127,18 +132,16 @@ export function ownClient(
       return
     }
     if (!asking && wanted.size) {
-      // Another tab asked for the client and waits behind this one: let it have it. Once only,
-      // so a tab that asked and then closed cannot keep this one out.
-      wanted.clear()
-      queue()
+      // Another tab asked for the client: let it have it, even if the browser has not queued
+      // its request for the lock yet.
+      queueAfterAsks()
       return
     }
     const held = new Promise<void>((resolve) => (release = resolve))
     if (ran) {
       // This page's stores are spent: start over from a fresh page, holding the lock until
-      // this one unloads. That page asks for the lock like any new tab, not for the client:
-      // an ask may be on its way whose lock request the browser has not queued yet, and a
-      // tab that took the client back on its own would then take it from the asker.
+      // this one unloads. That page asks for the lock like any new tab, not for the client
+      // (which would take it from a tab that asked meanwhile).
       run.restart()
       await held
       return
@@ -149,6 +152,8 @@ export function ownClient(
     onStatus('owner')
     remember(true)
     post('owner')
+    asked?.()
+    asked = undefined
     starting = run.start().catch(() => undefined)
     await starting
     await held
@@ -167,6 +172,30 @@ export function ownClient(
       })
   }
 
+  /**
+   * Queues for the lock once every tab that asked for the client got it or closed. An asker
+   * holds its ask lock from before it says so until it runs the client; waiting for that lock
+   * keeps this tab out of the queue for as long as the ask is alive, however late the browser
+   * queues the asker's own request for the client's lock.
+   */
+  const queueAfterAsks = (): void => {
+    if (!locks || closed || waitingForAsks) return
+    const asks = [...wanted]
+    if (!asks.length) return queue()
+    waitingForAsks = true
+    void Promise.all(
+      asks.map((ask) =>
+        locks
+          .request(askLock(ask), { signal: leave.signal }, async () => undefined)
+          .catch(() => undefined),
+      ),
+    ).then(() => {
+      waitingForAsks = false
+      for (const ask of asks) wanted.delete(ask)
+      queueAfterAsks()
+    })
+  }
+
   const handOver = async (to: string): Promise<void> => {
     const done = release
     if (!done) return
@@ -181,9 +210,9 @@ export function ownClient(
     } finally {
       remember(false)
       onStatus('elsewhere')
-      // Queued behind the asker (it queued when it asked): this tab takes the client back by
-      // itself once the new owner's tab closes.
-      queue()
+      // In the queue again once the asker runs the client: this tab takes it back by itself
+      // when the new owner's tab closes.
+      queueAfterAsks()
       done()
     }
   }
@@ -207,12 +236,21 @@ export function ownClient(
       restart()
       return
     }
+    if (asking || !locks) return
     asking = true
     onStatus('waiting')
-    // Ask first, then queue for the lock (if not already waiting for it): the owner releases
-    // it once its client has stopped.
-    post('take')
-    queue()
+    // Hold the ask lock, then ask, then queue for the client's lock (if not already waiting
+    // for it): the owner releases it once its client has stopped; other tabs wait for the ask
+    // lock before they queue again. The browser lets go of the ask lock if this tab closes.
+    locks
+      .request(askLock(id), { signal: leave.signal }, async () => {
+        if (closed) return
+        const letGo = new Promise<void>((resolve) => (asked = resolve))
+        post('take')
+        queue()
+        await letGo
+      })
+      .catch(() => undefined)
   }
 
   let reclaim = opts.takeOver ?? false
@@ -241,6 +279,8 @@ export function ownClient(
       channel?.close()
       release?.()
       release = undefined
+      asked?.()
+      asked = undefined
     },
   }
 }
