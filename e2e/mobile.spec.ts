@@ -18,7 +18,6 @@ import {
   expectState,
   finderStatus,
   message,
-  newUser,
   OwnFinder,
   send,
   type User,
@@ -109,19 +108,26 @@ test('a share that reaches the server before the service worker is ready asks to
   baseURL,
 }) => {
   // No worker, as on the app's first launch: the share sheet's POST goes to the server.
-  const alice = await newUser(browser, baseURL!, 'Alice', {
-    context: { ...SCREENS.phone, serviceWorkers: 'block' },
-  })
-  expect(await alice.page.evaluate(() => navigator.serviceWorker?.controller ?? null)).toBeNull()
+  const context = await browser.newContext({ ...SCREENS.phone, baseURL, serviceWorkers: 'block' })
+  const page = await context.newPage()
+  await page.goto('/')
   const file = await randomFile('too-early.txt', 20_000)
-  await postShare(alice.page, '/share-target', file, 'look at this')
-  await expect(
-    alice.page.getByText('The share arrived before the app was ready — please share again.'),
-  ).toBeVisible()
-  // The marker left the address bar, and nothing waits to be shared.
-  expect(new URL(alice.page.url()).search).toBe('')
-  await expect(alice.page.getByRole('dialog', { name: 'Share with…' })).toHaveCount(0)
-  await alice.context.close()
+  const toast = page.getByText('The share arrived before the app was ready — please share again.')
+  // Before any profile: said once the profile is made.
+  await postShare(page, '/share-target', file, 'look at this')
+  await page.getByRole('textbox', { name: 'Display name' }).fill('Alice')
+  await page.getByRole('button', { name: 'Continue' }).click()
+  await expect(toast).toBeVisible()
+  expect(new URL(page.url()).search).toBe('')
+  await page.getByRole('button', { name: 'Close' }).click()
+  await expect(toast).toBeHidden()
+  // With a profile: said at once; the marker leaves the address bar, nothing waits to be shared.
+  expect(await page.evaluate(() => navigator.serviceWorker?.controller ?? null)).toBeNull()
+  await postShare(page, '/share-target', file, 'look at this')
+  await expect(toast).toBeVisible()
+  expect(new URL(page.url()).search).toBe('')
+  await expect(page.getByRole('dialog', { name: 'Share with…' })).toHaveCount(0)
+  await context.close()
 })
 
 test('a second tab says the app is open elsewhere; "Use here" takes over mid-chat and nothing is lost', async ({
