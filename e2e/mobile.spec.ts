@@ -22,7 +22,7 @@ import {
   send,
   type User,
 } from './helpers.ts'
-import { userOn, type ScreenName } from './screens.ts'
+import { SCREENS, userOn, type ScreenName } from './screens.ts'
 
 /** A fresh profile with a display name, at the given screen (screens.ts, shared with ux.spec). */
 function user(
@@ -44,6 +44,11 @@ async function shareSheet(page: Page, file: TestFile, text: string): Promise<voi
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null)
   const manifest = await page.evaluate(async () => (await fetch('/manifest.webmanifest')).json())
   expect(manifest.share_target).toMatchObject({ method: 'POST', enctype: 'multipart/form-data' })
+  await postShare(page, manifest.share_target.action as string, file, text)
+}
+
+/** The share sheet's POST itself: a form with `files` and `text`, submitted as a navigation. */
+async function postShare(page: Page, action: string, file: TestFile, text: string) {
   const bytes = [...(await readFile(file.path))]
   await page.evaluate(
     ({ action, name, bytes, text }) => {
@@ -64,7 +69,7 @@ async function shareSheet(page: Page, file: TestFile, text: string): Promise<voi
       document.body.append(form)
       form.submit()
     },
-    { action: manifest.share_target.action as string, name: file.name, bytes, text },
+    { action, name: file.name, bytes, text },
   )
 }
 
@@ -97,6 +102,33 @@ for (const screen of ['phone', 'desktop'] as const) {
     await bob.context.close()
   })
 }
+
+test('a share that reaches the server before the service worker is ready asks to share again', async ({
+  browser,
+  baseURL,
+}) => {
+  // No worker, as on the app's first launch: the share sheet's POST goes to the server.
+  const context = await browser.newContext({ ...SCREENS.phone, baseURL, serviceWorkers: 'block' })
+  const page = await context.newPage()
+  await page.goto('/')
+  const file = await randomFile('too-early.txt', 20_000)
+  const toast = page.getByText('The share arrived before the app was ready — please share again.')
+  // Before any profile: said once the profile is made.
+  await postShare(page, '/share-target', file, 'look at this')
+  await page.getByRole('textbox', { name: 'Display name' }).fill('Alice')
+  await page.getByRole('button', { name: 'Continue' }).click()
+  await expect(toast).toBeVisible()
+  expect(new URL(page.url()).search).toBe('')
+  await page.getByRole('button', { name: 'Close' }).click()
+  await expect(toast).toBeHidden()
+  // With a profile: said at once; the marker leaves the address bar, nothing waits to be shared.
+  expect(await page.evaluate(() => navigator.serviceWorker?.controller ?? null)).toBeNull()
+  await postShare(page, '/share-target', file, 'look at this')
+  await expect(toast).toBeVisible()
+  expect(new URL(page.url()).search).toBe('')
+  await expect(page.getByRole('dialog', { name: 'Share with…' })).toHaveCount(0)
+  await context.close()
+})
 
 test('a second tab says the app is open elsewhere; "Use here" takes over mid-chat and nothing is lost', async ({
   browser,
@@ -138,6 +170,55 @@ test('a second tab says the app is open elsewhere; "Use here" takes over mid-cha
   await expect(message(bob.page, 'from the second tab')).toBeVisible()
   // Bob's messages all reached Alice: each shows delivered on his side.
   await expect(message(bob.page, 'during the takeover')).toContainText(/delivered|read/)
+  await alice.context.close()
+  await bob.context.close()
+})
+
+test('the owning tab closes: a waiting tab becomes the app by itself; a reloaded owner takes it back; nothing is lost', async ({
+  browser,
+  baseURL,
+}) => {
+  const alice = await user(browser, baseURL!, 'Alice', 'desktop')
+  const bob = await user(browser, baseURL!, 'Bob', 'desktop')
+  await connect(alice, bob)
+  await send(alice.page, 'Bob', 'from the first tab')
+  await contactItem(bob.page, 'Alice').click()
+  await expect(message(bob.page, 'from the first tab')).toBeVisible()
+
+  const second = await alice.context.newPage()
+  await second.goto('/')
+  await expect(second.getByText('Open Peer Web is open in another tab')).toBeVisible()
+  await alice.page.close()
+  // Bob writes while no tab of Alice's runs the client.
+  const box = conversation(bob.page).getByRole('textbox', { name: 'Message' })
+  await box.fill('while the tab closes')
+  await box.press('Enter')
+  // Nobody pressed anything in the second tab.
+  await expect(finderStatus(second)).toContainText('online')
+  await expectState(second, 'Bob', 'connected')
+  await contactItem(second, 'Bob').click()
+  for (const text of ['from the first tab', 'while the tab closes']) {
+    await expect(message(second, text)).toBeVisible()
+  }
+  await expect(message(bob.page, 'while the tab closes')).toContainText(/delivered|read/)
+  await send(second, 'Bob', 'from the second tab')
+  await expect(message(bob.page, 'from the second tab')).toBeVisible()
+
+  // A third tab waits; the owner reloads and keeps the client (the third may hold it a moment).
+  const third = await alice.context.newPage()
+  await third.goto('/')
+  await expect(third.getByText('Open Peer Web is open in another tab')).toBeVisible()
+  await second.reload()
+  await box.fill('during the reload')
+  await box.press('Enter')
+  await expect(finderStatus(second)).toContainText('online')
+  await expect(third.getByText('Open Peer Web is open in another tab')).toBeVisible()
+  await expectState(second, 'Bob', 'connected')
+  await contactItem(second, 'Bob').click()
+  await expect(message(second, 'during the reload')).toBeVisible()
+  await expect(message(bob.page, 'during the reload')).toContainText(/delivered|read/)
+  await send(second, 'Bob', 'after the reload')
+  await expect(message(bob.page, 'after the reload')).toBeVisible()
   await alice.context.close()
   await bob.context.close()
 })

@@ -187,6 +187,25 @@ describe('static hosting', () => {
     expect(post.headers.allow).toBe('GET, HEAD')
   })
 
+  it('a share that reaches the server (no service worker yet) goes back to the app: 303 to /?share=early', async () => {
+    const form = new FormData()
+    form.append('files', new Blob([new Uint8Array(200_000)]), 'photo.jpg')
+    form.append('text', 'look')
+    for (const server of [finder, bare]) {
+      const res = await fetch(`${server.url}/share-target`, {
+        method: 'POST',
+        body: form,
+        redirect: 'manual',
+      })
+      expect(res.status).toBe(303)
+      expect(res.headers.get('location')).toBe('/?share=early')
+      await res.text()
+    }
+    // Only the share target takes a POST, and only a POST.
+    expect((await raw(finder.url, '/share-target/x', { method: 'POST' })).status).toBe(405)
+    expect((await raw(finder.url, '/share-target', { method: 'PUT' })).status).toBe(405)
+  })
+
   it('answers 503 when the app is not built, while the finder still works', async () => {
     const res = await fetch(`${bare.url}/`)
     expect(res.status).toBe(503)

@@ -20,7 +20,7 @@ import { VerifyGate } from './verify-gate.ts'
 import { resolveLimits, type Limits } from './limits.ts'
 import { listen } from './listen.ts'
 import { createMemoryRegistry, type Registry } from './registry.ts'
-import { createStaticHandler, plain } from './static.ts'
+import { SHARE_TARGET_PATH, createStaticHandler, plain, shareArrivedEarly } from './static.ts'
 import { TurnIssuer, type TurnService } from './turn-credentials.ts'
 
 export type { Limits } from './limits.ts'
@@ -129,10 +129,11 @@ export async function createFinderServer(opts: FinderServerOptions = {}): Promis
   let closing: Promise<void> | undefined
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    const pathname = (req.url ?? '/').split('?')[0]
+    if (req.method === 'POST' && pathname === SHARE_TARGET_PATH) return shareArrivedEarly(req, res)
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       return plain(res, 405, 'Method not allowed', { Allow: 'GET, HEAD' })
     }
-    const pathname = (req.url ?? '/').split('?')[0]
     if (pathname === BOOTSTRAP_PATH) return serveBootstrap(req, res)
     serveStatic(req, res).catch((e: unknown) => {
       log(`finder: static ${pathname} failed: ${String(e)}`)

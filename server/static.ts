@@ -54,6 +54,26 @@ export function plain(
   res.end(res.req.method === 'HEAD' ? undefined : text)
 }
 
+/**
+ * The manifest's `share_target.action` (src/pwa/share-stash.ts SHARE_PATH; server/ may not
+ * import it). The service worker answers this POST; it reaches the server only when no worker
+ * is active yet (the first launch, or site data cleared).
+ */
+export const SHARE_TARGET_PATH = '/share-target'
+
+/**
+ * A share that arrived before the app was ready: nothing of it can be kept here (the files are
+ * the worker's to stash, in the browser), so the body is read and dropped and the page sent to
+ * the app with the marker `share=early`, which asks the person to share again
+ * (src/glue/share-target.ts). 303: the browser follows with a GET.
+ */
+export function shareArrivedEarly(req: IncomingMessage, res: ServerResponse): void {
+  req.resume()
+  plain(res, 303, 'The app was not ready for this share: share again.', {
+    Location: '/?share=early',
+  })
+}
+
 async function fileAt(file: string): Promise<Stats | undefined> {
   try {
     const info = await stat(file)

@@ -75,29 +75,26 @@ export function startClient(show: (view: ClientView) => void): void {
   }
 
   // "Use here" in a tab that ran the client before: start over from a clean page (the stores are
-  // module singletons), which takes the client over as soon as it loads.
-  const TAKE_OVER = 'opw-take-over'
-  const takeOver = sessionStorage.getItem(TAKE_OVER) === '1'
-  sessionStorage.removeItem(TAKE_OVER)
+  // module singletons), which takes the client over as soon as it loads (src/glue/tabs.ts).
+  const navigation = performance.getEntriesByType('navigation')[0] as
+    PerformanceNavigationTiming | undefined
   const ownership: TabOwnership = ownClient(
     {
       locks: navigator.locks,
       openChannel:
         typeof BroadcastChannel === 'undefined' ? undefined : (name) => new BroadcastChannel(name),
+      session: sessionStorage,
+      reloaded: navigation?.type === 'reload',
     },
     {
       start: startApp,
       stop: stopApp,
-      restart() {
-        sessionStorage.setItem(TAKE_OVER, '1')
-        location.reload()
-      },
+      restart: () => location.reload(),
     },
     (status) => {
       tab = status
       update()
     },
-    { takeOver },
   )
 }
 

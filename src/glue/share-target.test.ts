@@ -105,6 +105,18 @@ describe('share target glue', () => {
     expect(useMobile.getState().share).toBeNull()
   })
 
+  it('a share the server answered (no worker yet) asks, in plain words, to share again', async () => {
+    const s = stash('s5', [], {})
+    const { page } = await arrived('early', s.caches)
+    await vi.waitFor(() =>
+      expect(useUi.getState().notice).toBe(
+        'The share arrived before the app was ready — please share again.',
+      ),
+    )
+    expect(useMobile.getState().share).toBeNull()
+    expect(page.location.href).toBe('https://app.test/')
+  })
+
   it('the words: title, text and link, without repeating a link the text holds', () => {
     expect(sharedWords({ title: '', text: 'see https://a.b/c', url: 'https://a.b/c' })).toBe(
       'see https://a.b/c',

@@ -12,6 +12,13 @@ export interface ShareTargetActions {
   cancelIncoming(): void
 }
 
+/**
+ * The marker the server sends with a share that reached it (server/static.ts): the service
+ * worker was not active yet (the app's first launch, or site data cleared), so nothing was kept.
+ */
+const EARLY = 'early'
+const SHARE_EARLY_NOTICE = 'The share arrived before the app was ready — please share again.'
+
 /** The words of a share: title, text and link, without repeating a link the text holds. */
 export function sharedWords({ title, text, url }: Pick<SharedText, 'title' | 'text' | 'url'>) {
   const parts = [title, text]
@@ -60,6 +67,11 @@ export function attachShareTarget(
       '',
       page.location.pathname + rest + page.location.hash,
     )
+    if (id === EARLY) {
+      // The server answered the share sheet: no worker was there to keep the files.
+      uiActions.notify(SHARE_EARLY_NOTICE, 15_000)
+      return
+    }
     if (id === 'failed' || !page.caches) {
       uiActions.notify('Nothing arrived from the share sheet. Try sharing again.')
       return

@@ -151,6 +151,60 @@ describe('FinderConnection', () => {
     conn.stop()
   })
 
+  it('a retryNow during an attempt: when that attempt fails, the next starts at once', () => {
+    const sockets: FakeSocket[] = []
+    const conn = new FinderConnection({
+      url: 'ws://finder.test/finder',
+      createSocket: () => {
+        const s = new FakeSocket()
+        sockets.push(s)
+        return s
+      },
+      minDelay: 60_000,
+      maxDelay: 60_000,
+      random: () => 1,
+    })
+    conn.start()
+    sockets[0]!.drop()
+    // Offline, waiting out the backoff: retryNow connects at once.
+    conn.retryNow()
+    expect(sockets).toHaveLength(2)
+    expect(conn.state).toBe('connecting')
+    // The network changed again while that attempt is in flight; then the attempt fails.
+    conn.retryNow()
+    expect(sockets).toHaveLength(2)
+    sockets[1]!.drop()
+    expect(sockets).toHaveLength(3)
+    sockets[2]!.open()
+    expect(conn.online).toBe(true)
+    // Asked once, used once: a later drop waits for the backoff again.
+    sockets[2]!.drop()
+    expect(sockets).toHaveLength(3)
+    vi.advanceTimersByTime(60_000)
+    expect(sockets).toHaveLength(4)
+    conn.stop()
+  })
+
+  it('a retryNow during an attempt that succeeds is spent: a later failure waits for the backoff', () => {
+    const sockets: FakeSocket[] = []
+    const conn = new FinderConnection({
+      url: 'ws://finder.test/finder',
+      createSocket: () => {
+        const s = new FakeSocket()
+        sockets.push(s)
+        return s
+      },
+      minDelay: 60_000,
+      maxDelay: 60_000,
+    })
+    conn.start()
+    conn.retryNow()
+    sockets[0]!.open()
+    sockets[0]!.drop()
+    expect(sockets).toHaveLength(1)
+    conn.stop()
+  })
+
   it('stops while still connecting without an error escaping', async () => {
     const socket = new FakeSocket()
     const conn = new FinderConnection({

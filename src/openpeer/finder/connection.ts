@@ -53,6 +53,8 @@ export class FinderConnection extends Emitter<FinderConnectionEvents> {
   private readonly backoff: Backoff
   private timer: ReturnType<typeof setTimeout> | undefined
   private stopped = true
+  /** a retryNow came while an attempt was in flight: if that attempt fails, try again at once */
+  private retryAsked = false
   private readonly urls: readonly string[]
   private current: string
   private readonly random: () => number
@@ -147,9 +149,17 @@ export class FinderConnection extends Emitter<FinderConnectionEvents> {
     return this.state === 'online'
   }
 
-  /** Reconnect now instead of waiting out the backoff (e.g. the browser came back online). */
+  /**
+   * Reconnect now instead of waiting out the backoff (e.g. the browser came back online). While
+   * an attempt is in flight it may be the one the network change dooms (a socket opened on the
+   * old network): if it fails, the next one starts at once, not after a backoff period.
+   */
   retryNow(): void {
-    if (this.stopped || this.state !== 'offline') return
+    if (this.stopped || this.state === 'online') return
+    if (this.state === 'connecting') {
+      this.retryAsked = true
+      return
+    }
     clearTimeout(this.timer)
     this.connect()
   }
@@ -200,6 +210,7 @@ export class FinderConnection extends Emitter<FinderConnectionEvents> {
   }
 
   private connect(): void {
+    this.retryAsked = false
     this.setState('connecting')
     let socket: SocketLike
     try {
@@ -212,6 +223,7 @@ export class FinderConnection extends Emitter<FinderConnectionEvents> {
     }
     this.socket = socket
     socket.onopen = () => {
+      this.retryAsked = false
       this.backoff.reset()
       this.setState('online')
       this.emit('open', undefined)
@@ -237,6 +249,12 @@ export class FinderConnection extends Emitter<FinderConnectionEvents> {
     this.moveOn()
     this.setState('offline', error)
     clearTimeout(this.timer)
+    if (this.retryAsked) {
+      // At once, not on a timer: a page whose timers are held back (a frozen or throttled
+      // tab, the e2e's paused clock) would wait as long as for the backoff.
+      this.connect()
+      return
+    }
     this.timer = setTimeout(() => this.connect(), this.backoff.next())
   }
 
