@@ -1,12 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { isDeepStrictEqual } from 'node:util'
 import { OpenPeerError } from '../src/openpeer/errors.ts'
-import {
-  findSecretMessage,
-  parsePeerUri,
-  randomId,
-  verifyJson,
-} from '../src/openpeer/identity/index.ts'
+import { findSecretMessage, parsePeerUri, randomId } from '../src/openpeer/identity/index.ts'
 import {
   PROOF_LIFETIME,
   checkFresh,
@@ -19,6 +14,7 @@ import {
 } from '../src/openpeer/wire/index.ts'
 import { deliver, reachable, type Connection, type FinderContext } from './context.ts'
 import type { Registration } from './registry.ts'
+import { verifySigned } from './verify.ts'
 
 /** Routes outlive the find proof a little: signalling continues after the proof expired. */
 const ROUTE_GRACE = 5 * 60_000
@@ -128,6 +124,7 @@ export async function findRequest(
       throw new OpenPeerError('ERR_FIND_DENIED', 'find secret proof does not match')
     }
     await checkProof(proof, proof.from.signKey, {
+      verify: verifySigned,
       replay: ctx.replay,
       maxLifetime: PROOF_LIFETIME.finder,
       what,
@@ -182,7 +179,7 @@ export async function findReply(
   if (me.contactId !== route.targetContactId || proof.location !== me.locationId) {
     throw new OpenPeerError('ERR_FORBIDDEN', 'only a location of the found contact may reply')
   }
-  await ctx.verifier.run(conn, () => verifyJson(me.A.signKey, proof, 'find reply signature'))
+  await ctx.verifier.run(conn, () => verifySigned(me.A.signKey, proof, 'find reply signature'))
   const forward: WireMessage = {
     v: 1,
     kind: 'notify',

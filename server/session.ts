@@ -1,5 +1,5 @@
 import { OpenPeerError } from '../src/openpeer/errors.ts'
-import { contactIdOf, formatPeerUri, verifyJson } from '../src/openpeer/identity/index.ts'
+import { contactIdOf, formatPeerUri } from '../src/openpeer/identity/index.ts'
 import {
   PROOF_LIFETIME,
   checkFresh,
@@ -8,6 +8,7 @@ import {
   type ResultBody,
 } from '../src/openpeer/wire/index.ts'
 import type { Connection, FinderContext } from './context.ts'
+import { verifySigned } from './verify.ts'
 
 /**
  * session-create (PROTOCOL §5.2): the proof must be signed by the key of the section A it
@@ -40,13 +41,14 @@ export async function sessionCreate(
         throw new OpenPeerError('ERR_CONTACT_MISMATCH', 'section B names another contact')
       }
       // verifySectionA would hash A again: the id is above, A's expiry was checked before.
-      await verifyJson(A.signKey, A, 'section A signature')
+      await verifySigned(A.signKey, A, 'section A signature')
       await checkProof(proof, A.signKey, {
+        verify: verifySigned,
         replay: ctx.replay,
         maxLifetime: PROOF_LIFETIME.finder,
         what,
       })
-      if (B) await verifyJson(A.signKey, B, 'section B signature')
+      if (B) await verifySigned(A.signKey, B, 'section B signature')
       return contactId
     },
     B ? 3 : 2,
