@@ -14,7 +14,7 @@ import {
 } from '../src/openpeer/wire/index.ts'
 import { deliver, reachable, type Connection, type FinderContext } from './context.ts'
 import type { Registration } from './registry.ts'
-import { verifySigned } from './verify.ts'
+import { verifyReused } from './verify.ts'
 
 /** Routes outlive the find proof a little: signalling continues after the proof expired. */
 const ROUTE_GRACE = 5 * 60_000
@@ -124,7 +124,7 @@ export async function findRequest(
       throw new OpenPeerError('ERR_FIND_DENIED', 'find secret proof does not match')
     }
     await checkProof(proof, proof.from.signKey, {
-      verify: verifySigned,
+      verify: verifyReused,
       replay: ctx.replay,
       maxLifetime: PROOF_LIFETIME.finder,
       what,
@@ -179,7 +179,7 @@ export async function findReply(
   if (me.contactId !== route.targetContactId || proof.location !== me.locationId) {
     throw new OpenPeerError('ERR_FORBIDDEN', 'only a location of the found contact may reply')
   }
-  await ctx.verifier.run(conn, () => verifySigned(me.A.signKey, proof, 'find reply signature'))
+  await ctx.verifier.run(conn, () => verifyReused(me.A.signKey, proof, 'find reply signature'))
   const forward: WireMessage = {
     v: 1,
     kind: 'notify',

@@ -3,7 +3,7 @@ import { randomId } from '../src/openpeer/identity/index.ts'
 import type { NotifyOf, WireMessage } from '../src/openpeer/wire/index.ts'
 import { deliver, reachable, type Connection, type FinderContext } from './context.ts'
 import { registeredAs } from './find.ts'
-import { verifySigned } from './verify.ts'
+import { verifyReused } from './verify.ts'
 
 /**
  * peer-location-signal notify: SDP and trickled candidates between the two ends of an open find,
@@ -46,7 +46,7 @@ export async function signal(
     throw new OpenPeerError('ERR_FORBIDDEN', 'this location is not a party to this find')
   }
   // Cheap for the finder, and it keeps junk off the other side's socket.
-  await ctx.verifier.run(conn, () => verifySigned(me.A.signKey, proof, 'signal signature'))
+  await ctx.verifier.run(conn, () => verifyReused(me.A.signKey, proof, 'signal signature'))
   const forward: WireMessage = {
     v: 1,
     kind: 'notify',

@@ -6,7 +6,7 @@ import {
   signJson,
   verifyJson,
 } from '../src/openpeer/identity/index.ts'
-import { verifySigned } from './verify.ts'
+import { verifyReused, verifySigned } from './verify.ts'
 
 const codeOf = (p: Promise<void>) =>
   p.then(
@@ -14,15 +14,25 @@ const codeOf = (p: Promise<void>) =>
     (e: { code?: string }) => e.code ?? 'threw',
   )
 
-/** Both checks on one input: the finder's must say what the library's says. */
+/**
+ * The library's verdict on one input, once both of the finder's checks (one-off and with the
+ * key kept, asked twice so the second finds it kept) said the same.
+ */
 async function verdicts(
   signer: Parameters<typeof verifyJson>[0],
   signed: { sig: string },
 ): Promise<[string, string]> {
-  return [await codeOf(verifyJson(signer, signed)), await codeOf(verifySigned(signer, signed))]
+  const library = await codeOf(verifyJson(signer, signed))
+  const finder = [
+    await codeOf(verifySigned(signer, signed)),
+    await codeOf(verifyReused(signer, signed)),
+    await codeOf(verifyReused(signer, signed)),
+  ]
+  expect(new Set(finder)).toEqual(new Set([finder[0]]))
+  return [library, finder[0]!]
 }
 
-describe('verifySigned', () => {
+describe('verifySigned and verifyReused', () => {
   it('agrees with verifyJson: a good signature, a tampered body, another key, a bad sig', async () => {
     const [alice, eve] = await Promise.all([generateIdentityKeys(), generateIdentityKeys()])
     const aliceJwk = await exportPublicJwk(alice.sign.publicKey)
@@ -57,5 +67,6 @@ describe('verifySigned', () => {
     const jwk = await exportPublicJwk(keys.sign.publicKey)
     const short = { ...jwk, x: jwk.x.slice(0, 40) }
     expect(await codeOf(verifySigned(short, signed))).toBe('ERR_SIGNATURE')
+    expect(await codeOf(verifyReused(short, signed))).toBe('ERR_SIGNATURE')
   })
 })
