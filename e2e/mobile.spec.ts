@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import { expect, test, type Browser, type Page } from '@playwright/test'
+import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test'
 import {
   expectComplete,
   expectSavedEqual,
@@ -39,6 +39,16 @@ function user(
  * What the phone's share sheet does: a POST of multipart/form-data to the manifest's
  * share_target action, as a navigation, which the service worker answers.
  */
+const ELSEWHERE = 'Open Peer Web is open in another tab'
+
+/** Another tab of the same profile, opened while one already owns the client: it says so. */
+async function waitingTab(context: BrowserContext): Promise<Page> {
+  const page = await context.newPage()
+  await page.goto('/')
+  await expect(page.getByText(ELSEWHERE)).toBeVisible()
+  return page
+}
+
 async function shareSheet(page: Page, file: TestFile, text: string): Promise<void> {
   // The worker controls the page once it activated (clientsClaim).
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null)
@@ -142,9 +152,7 @@ test('a second tab says the app is open elsewhere; "Use here" takes over mid-cha
   await contactItem(alice.page, 'Bob').click()
   await expect(message(alice.page, 'before the takeover')).toBeVisible()
 
-  const second = await alice.context.newPage()
-  await second.goto('/')
-  await expect(second.getByText('Open Peer Web is open in another tab')).toBeVisible()
+  const second = await waitingTab(alice.context)
   await expect(finderStatus(second)).toHaveCount(0)
 
   await second.getByRole('button', { name: 'Use here' }).click()
@@ -152,7 +160,7 @@ test('a second tab says the app is open elsewhere; "Use here" takes over mid-cha
   const box = conversation(bob.page).getByRole('textbox', { name: 'Message' })
   await box.fill('during the takeover')
   await box.press('Enter')
-  await expect(alice.page.getByText('Open Peer Web is open in another tab')).toBeVisible()
+  await expect(alice.page.getByText(ELSEWHERE)).toBeVisible()
   await expect(finderStatus(second)).toContainText('online')
   await expectState(second, 'Bob', 'connected')
   await send(bob.page, 'Alice', 'after the takeover')
@@ -185,9 +193,7 @@ test('the owning tab closes: a waiting tab becomes the app by itself; a reloaded
   await contactItem(bob.page, 'Alice').click()
   await expect(message(bob.page, 'from the first tab')).toBeVisible()
 
-  const second = await alice.context.newPage()
-  await second.goto('/')
-  await expect(second.getByText('Open Peer Web is open in another tab')).toBeVisible()
+  const second = await waitingTab(alice.context)
   await alice.page.close()
   // Bob writes while no tab of Alice's runs the client.
   const box = conversation(bob.page).getByRole('textbox', { name: 'Message' })
@@ -205,14 +211,12 @@ test('the owning tab closes: a waiting tab becomes the app by itself; a reloaded
   await expect(message(bob.page, 'from the second tab')).toBeVisible()
 
   // A third tab waits; the owner reloads and keeps the client (the third may hold it a moment).
-  const third = await alice.context.newPage()
-  await third.goto('/')
-  await expect(third.getByText('Open Peer Web is open in another tab')).toBeVisible()
+  const third = await waitingTab(alice.context)
   await second.reload()
   await box.fill('during the reload')
   await box.press('Enter')
   await expect(finderStatus(second)).toContainText('online')
-  await expect(third.getByText('Open Peer Web is open in another tab')).toBeVisible()
+  await expect(third.getByText(ELSEWHERE)).toBeVisible()
   await expectState(second, 'Bob', 'connected')
   await contactItem(second, 'Bob').click()
   await expect(message(second, 'during the reload')).toBeVisible()
@@ -329,7 +333,7 @@ test('"Use here" during a download: the new tab finishes it, byte for byte', asy
   const second = await alice.context.newPage()
   await second.goto('/')
   await second.getByRole('button', { name: 'Use here' }).click()
-  await expect(alice.page.getByText('Open Peer Web is open in another tab')).toBeVisible()
+  await expect(alice.page.getByText(ELSEWHERE)).toBeVisible()
   await expectState(second, 'Bob', 'connected')
   await contactItem(second, 'Bob').click()
   await expect(progressOf(second, file.name)).toBeVisible()

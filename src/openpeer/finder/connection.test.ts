@@ -31,19 +31,29 @@ class FakeSocket implements SocketLike {
   }
 }
 
+/** A connection to ws://finder.test/finder whose every socket is a FakeSocket, kept in order. */
+function withFakeSockets(
+  opts: Omit<ConstructorParameters<typeof FinderConnection>[0], 'url' | 'createSocket'>,
+) {
+  const sockets: FakeSocket[] = []
+  const conn = new FinderConnection({
+    url: 'ws://finder.test/finder',
+    createSocket: () => {
+      const s = new FakeSocket()
+      sockets.push(s)
+      return s
+    },
+    ...opts,
+  })
+  return { conn, sockets }
+}
+
 describe('FinderConnection', () => {
   beforeEach(() => vi.useFakeTimers())
   afterEach(() => vi.useRealTimers())
 
   it('reconnects with exponential backoff and full jitter, and resets after a success', () => {
-    const sockets: FakeSocket[] = []
-    const conn = new FinderConnection({
-      url: 'ws://finder.test/finder',
-      createSocket: () => {
-        const s = new FakeSocket()
-        sockets.push(s)
-        return s
-      },
+    const { conn, sockets } = withFakeSockets({
       minDelay: 100,
       maxDelay: 1000,
       random: () => 1, // the top of each jitter window
@@ -116,15 +126,7 @@ describe('FinderConnection', () => {
   })
 
   it('fails pending requests when the socket drops, with a coded error', async () => {
-    const sockets: FakeSocket[] = []
-    const conn = new FinderConnection({
-      url: 'ws://finder.test/finder',
-      createSocket: () => {
-        const s = new FakeSocket()
-        sockets.push(s)
-        return s
-      },
-    })
+    const { conn, sockets } = withFakeSockets({})
     conn.start()
     sockets[0]!.open()
     const pending = conn.request('peer-file-get', { contactId: 'a'.repeat(64) })
@@ -152,14 +154,7 @@ describe('FinderConnection', () => {
   })
 
   it('a retryNow during an attempt: when that attempt fails, the next starts at once', () => {
-    const sockets: FakeSocket[] = []
-    const conn = new FinderConnection({
-      url: 'ws://finder.test/finder',
-      createSocket: () => {
-        const s = new FakeSocket()
-        sockets.push(s)
-        return s
-      },
+    const { conn, sockets } = withFakeSockets({
       minDelay: 60_000,
       maxDelay: 60_000,
       random: () => 1,
@@ -186,14 +181,7 @@ describe('FinderConnection', () => {
   })
 
   it('a retryNow during an attempt that succeeds is spent: a later failure waits for the backoff', () => {
-    const sockets: FakeSocket[] = []
-    const conn = new FinderConnection({
-      url: 'ws://finder.test/finder',
-      createSocket: () => {
-        const s = new FakeSocket()
-        sockets.push(s)
-        return s
-      },
+    const { conn, sockets } = withFakeSockets({
       minDelay: 60_000,
       maxDelay: 60_000,
     })
