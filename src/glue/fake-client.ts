@@ -53,6 +53,8 @@ export class FakeClient implements GlueClient {
   loadError: Error | undefined
   contactList: ContactView[] = []
   readonly accepted: string[] = []
+  readonly prefetched: string[] = []
+  prefetchInvite = (text: string): void => void this.prefetched.push(text)
   acceptInvite = async (text: string): Promise<ContactView> => {
     this.accepted.push(text)
     return BOB

@@ -15,6 +15,8 @@ export interface InviteActions {
   shareInvite(): Promise<void>
   /** opens an invite link (pasted, or from the address bar): connects and adds the contact */
   openInvite(text: string): Promise<void>
+  /** a link typed or pasted, not yet opened: its card is fetched ahead (nothing shows) */
+  prefetchInvite(text: string): void
   /** old links stop working; a link on screen is replaced */
   resetInvites(): Promise<void>
 }
@@ -94,6 +96,9 @@ export function attachInvites(ctx: GlueContext): InvitesGlue {
       makeInvite,
       canShare,
       openInvite,
+      prefetchInvite(text) {
+        if (useIdentity.getState().info) client.prefetchInvite(text)
+      },
       async copyInvite() {
         const link = useUi.getState().inviteLink
         if (!link) return

@@ -108,6 +108,7 @@ export type GlueClient = { readonly calls: CallService } & Pick<
   | 'inviteLink'
   | 'contacts'
   | 'acceptInvite'
+  | 'prefetchInvite'
   | 'sendMessage'
   | 'markRead'
   | 'resetInvites'

@@ -4,7 +4,7 @@ import { useActions } from './useActions.ts'
 
 /** For a link that arrived somewhere other than this browser's address bar. */
 export function OpenInviteForm() {
-  const { openInvite } = useActions()
+  const { openInvite, prefetchInvite } = useActions()
   const [text, setText] = useState('')
   const opening = useUi((s) => s.openingInvite)
 
@@ -23,7 +23,11 @@ export function OpenInviteForm() {
           id="paste-invite"
           className="mono grow"
           value={text}
-          onChange={(e) => setText(e.target.value)}
+          onChange={(e) => {
+            setText(e.target.value)
+            // The card is fetched while the person reaches for "Open invite".
+            prefetchInvite(e.target.value)
+          }}
           placeholder="https://…/#/i/…"
           autoComplete="off"
         />

@@ -8,6 +8,7 @@ import {
   type OpenPeerClient,
 } from '../../src/openpeer/index.ts'
 import { createMemoryNetwork, memoryClient, memoryPorts, startFinder, until } from './harness.ts'
+import { recordingProxy } from '../recording-proxy.ts'
 
 const cleanups: (() => Promise<void> | void)[] = []
 afterEach(async () => {
@@ -200,5 +201,32 @@ describe('a finder socket that died without a close', () => {
     await expect(bob.acceptInvite(alice.inviteLink('http://app.test'))).resolves.toMatchObject({
       state: 'connected',
     })
+  })
+})
+
+describe('an invite link pasted before it is opened', () => {
+  it('has its card fetched and checked ahead: opening it asks the finder for the card no more', async () => {
+    const { server } = await startFinder()
+    cleanups.push(() => server.close())
+    const proxy = await recordingProxy(server.address().port)
+    cleanups.push(() => proxy.close())
+    const network = createMemoryNetwork()
+    const alice = await memoryClient('Alice', proxy.domain, network)
+    const bob = await memoryClient('Bob', proxy.domain, network)
+    cleanups.push(
+      () => alice.stop(),
+      () => bob.stop(),
+    )
+    const cardRequests = () =>
+      proxy.frames.filter(
+        (f) => f.dir === 'in' && (JSON.parse(f.text) as { type?: string }).type === 'peer-file-get',
+      ).length
+    const link = alice.inviteLink('http://app.test')
+    // Half a link while it is being typed, and then the whole one.
+    bob.prefetchInvite(link.slice(0, 30))
+    bob.prefetchInvite(link)
+    await expect.poll(cardRequests).toBe(1)
+    expect(await bob.acceptInvite(link)).toMatchObject({ state: 'connected', name: 'Alice' })
+    expect(cardRequests()).toBe(1)
   })
 })

@@ -13,7 +13,7 @@ import { Contacts, displayNameOf } from './contacts.ts'
 import { Introductions } from './introductions.ts'
 import { Reach } from './reach.ts'
 import { attachSessions } from './routing.ts'
-import { acceptInvite } from './invites.ts'
+import { acceptInvite, prefetchInvite, type InviteDeps, type Prefetched } from './invites.ts'
 import * as identities from './identity.ts'
 import { ContactStates } from './contact-states.ts'
 import { joinWithLink, linkDevice, type DeviceDeps } from './devices.ts'
@@ -54,6 +54,8 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
   /** our other devices: which we know, their sync, removing one */
   private readonly own: OwnDevices
   private running = false
+  /** invite cards fetched ahead of opening (prefetchInvite) */
+  private readonly prefetched = new Map<string, Prefetched>()
   /** file sharing; present when the host gave `ports.torrents` */
   readonly torrents: TorrentService | undefined
   /**
@@ -409,24 +411,35 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
 
   /** Opens an invite link: fetches and checks the inviter's card, rings them, resolves once connected. */
   async acceptInvite(text: string, opts: { signal?: AbortSignal } = {}): Promise<ContactView> {
-    return acceptInvite(
-      {
-        me: this.requireIdentity(),
-        contacts: this.contactBook,
-        sessions: this.sessions,
-        states: this.states,
-        pool: () => this.requireReach().pool,
-        rendezvous: this.reach?.rendezvous,
-        upsert: (peer, findSecret) => this.upsert(peer, { findSecret }),
-        now: this.replay.now,
-        onSecurityAlert: (fn) =>
-          this.on('security:alert', ({ error, contact }) => fn(error, contact?.contactId)),
-        alert: (err, contactId) => this.report(err, 'opening an invite', contactId),
-        timeout: this.opts.inviteTimeout ?? 20_000,
-      },
-      text,
-      opts,
-    )
+    return acceptInvite(this.inviteDeps(), text, opts)
+  }
+
+  /**
+   * A link was pasted, not yet opened: fetches and checks its card now, so that opening it
+   * skips that finder round trip. Ignores what it cannot use (see invites.ts).
+   */
+  prefetchInvite(text: string): void {
+    if (!this.reach || !this.stored) return
+    prefetchInvite(this.inviteDeps(), text)
+  }
+
+
+  private inviteDeps(): InviteDeps {
+    return {
+      me: this.requireIdentity(),
+      contacts: this.contactBook,
+      sessions: this.sessions,
+      states: this.states,
+      pool: () => this.requireReach().pool,
+      rendezvous: this.reach?.rendezvous,
+      upsert: (peer, findSecret) => this.upsert(peer, { findSecret }),
+      now: this.replay.now,
+      onSecurityAlert: (fn) =>
+        this.on('security:alert', ({ error, contact }) => fn(error, contact?.contactId)),
+      alert: (err, contactId) => this.report(err, 'opening an invite', contactId),
+      timeout: this.opts.inviteTimeout ?? 20_000,
+      prefetched: this.prefetched,
+    }
   }
 
   async sendMessage(contactId: string, body: string): Promise<OutboxItem> {

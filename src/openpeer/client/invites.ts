@@ -1,7 +1,7 @@
 import { raceSignal, withTimeout } from '../async.ts'
 import { OpenPeerError, isOpenPeerError } from '../errors.ts'
 import { parseInvite } from '../identity/invite.ts'
-import { verifyPeerFile, type VerifiedPeerFile } from '../identity/peer-file.ts'
+import { verifyPeerFile, type SectionA, type VerifiedPeerFile } from '../identity/peer-file.ts'
 import type { ContactRecord, StoredIdentity } from '../ports.ts'
 import type { SessionManager } from '../session/manager.ts'
 import type { Rendezvous } from '../session/rendezvous.ts'
@@ -27,6 +27,88 @@ export interface InviteDeps {
   /** ms until the whole invite gives up */
   timeout: number
   now: () => number
+  /** cards fetched and checked ahead of opening (prefetchInvite), by `${domain} ${contactId}` */
+  prefetched: Map<string, Prefetched>
+}
+
+/** A card fetched before its link was opened, and when (ms, deps.now). */
+export interface Prefetched {
+  at: number
+  card: Promise<Card>
+}
+
+interface Card {
+  peer: { A: SectionA }
+  card: VerifiedPeerFile
+}
+
+/** How long a card fetched ahead is used instead of asking the finder again. */
+const PREFETCH_FRESH = 60_000
+
+/**
+ * Fetches and checks the card of an invite link that was pasted but not yet opened: opening it
+ * then skips the finder round trip (one RTT on a phone's network). Anything it cannot use (not
+ * a link, our own, a contact already connected, a finder error, a card that does not check)
+ * is dropped silently: opening the link fetches again and says what is wrong.
+ */
+export function prefetchInvite(deps: InviteDeps, text: string): void {
+  let invite: ReturnType<typeof parseInvite>
+  try {
+    invite = parseInvite(text)
+  } catch {
+    return
+  }
+  if (invite.contactId === deps.me.contactId) return
+  if (deps.sessions.ofContact(invite.contactId).length) return
+  const key = `${invite.domain} ${invite.contactId}`
+  const now = deps.now()
+  for (const [k, p] of deps.prefetched) if (now - p.at > PREFETCH_FRESH) deps.prefetched.delete(k)
+  if (deps.prefetched.has(key)) return
+  const signal = AbortSignal.timeout(deps.timeout)
+  const card = (async () => {
+    const finder = await deps.pool().get(invite.domain, { signal })
+    return fetchCard(finder, invite, deps.now(), signal)
+  })()
+  deps.prefetched.set(key, { at: now, card })
+  card.catch(() => deps.prefetched.delete(key))
+}
+
+/**
+ * The inviter's section A from `finder`, checked against the link's contact id; `onBadCard`
+ * hears of a card that does not check (the finder served someone else's).
+ */
+async function fetchCard(
+  finder: Awaited<ReturnType<FinderPool['get']>>,
+  invite: ReturnType<typeof parseInvite>,
+  now: number,
+  signal: AbortSignal,
+  onBadCard: (err: unknown) => void = () => undefined,
+): Promise<Card> {
+  const { peer } = await finder
+    .request('peer-file-get', { contactId: invite.contactId }, { signal })
+    .catch((err: unknown) => {
+      throw isOpenPeerError(err, 'ERR_NOT_FOUND')
+        ? new OpenPeerError('ERR_NOT_FOUND', `nobody with this invite is known at ${invite.domain}`)
+        : err
+    })
+  trace('invite:peer-file')
+  const card = await verifyPeerFile({ A: peer.A }, invite.contactId, now).catch((err: unknown) => {
+    onBadCard(err)
+    throw err
+  })
+  return { peer, card }
+}
+
+/** A prefetched card for the link, if one is fresh and checked; undefined otherwise. */
+async function takePrefetched(
+  deps: InviteDeps,
+  invite: ReturnType<typeof parseInvite>,
+): Promise<Card | undefined> {
+  const key = `${invite.domain} ${invite.contactId}`
+  const ahead = deps.prefetched.get(key)
+  deps.prefetched.delete(key)
+  if (!ahead || deps.now() - ahead.at > PREFETCH_FRESH) return undefined
+  return ahead.card.catch(() => undefined)
 }
 
 /** Opens an invite link: fetches and checks the inviter's card, rings them, resolves once connected. */
@@ -46,22 +128,13 @@ export async function acceptInvite(
   const signal = withTimeout(deps.timeout, opts.signal)
   const finder = await pool.get(invite.domain, { signal })
   trace('invite:finder')
-  const { peer } = await finder
-    .request('peer-file-get', { contactId: invite.contactId }, { signal })
-    .catch((err: unknown) => {
-      throw isOpenPeerError(err, 'ERR_NOT_FOUND')
-        ? new OpenPeerError('ERR_NOT_FOUND', `nobody with this invite is known at ${invite.domain}`)
-        : err
-    })
-  trace('invite:peer-file')
-  const card = await verifyPeerFile({ A: peer.A }, invite.contactId, deps.now()).catch(
-    (err: unknown) => {
-      // The finder served someone else's section A: nothing is sent to it, and the person is
-      // told whose invite it lied about.
-      deps.alert(err, invite.contactId)
-      throw err
-    },
-  )
+  const { peer, card } =
+    (await takePrefetched(deps, invite)) ??
+    // The finder served someone else's section A: nothing is sent to it, and the person is
+    // told whose invite it lied about.
+    (await fetchCard(finder, invite, deps.now(), signal, (err) =>
+      deps.alert(err, invite.contactId),
+    ))
   trace('invite:peer-file-checked')
   const opened = waitForSession(deps, invite.contactId, signal)
   opened.catch(() => undefined)
