@@ -423,7 +423,6 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     prefetchInvite(this.inviteDeps(), text)
   }
 
-
   private inviteDeps(): InviteDeps {
     return {
       me: this.requireIdentity(),
