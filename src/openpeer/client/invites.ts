@@ -1,7 +1,7 @@
 import { raceSignal, withTimeout } from '../async.ts'
 import { OpenPeerError, isOpenPeerError } from '../errors.ts'
 import { parseInvite } from '../identity/invite.ts'
-import { verifyPeerFile, type SectionA, type VerifiedPeerFile } from '../identity/peer-file.ts'
+import { verifyPeerFile, type VerifiedPeerFile } from '../identity/peer-file.ts'
 import type { ContactRecord, StoredIdentity } from '../ports.ts'
 import type { SessionManager } from '../session/manager.ts'
 import type { Rendezvous } from '../session/rendezvous.ts'
@@ -34,13 +34,11 @@ export interface InviteDeps {
 /** A card fetched before its link was opened, and when (ms, deps.now). */
 export interface Prefetched {
   at: number
-  card: Promise<Card>
+  card: Promise<VerifiedPeerFile>
 }
 
-interface Card {
-  peer: { A: SectionA }
-  card: VerifiedPeerFile
-}
+type Invite = ReturnType<typeof parseInvite>
+const cardKey = (invite: Invite): string => `${invite.domain} ${invite.contactId}`
 
 /** How long a card fetched ahead is used instead of asking the finder again. */
 const PREFETCH_FRESH = 60_000
@@ -52,7 +50,7 @@ const PREFETCH_FRESH = 60_000
  * is dropped silently: opening the link fetches again and says what is wrong.
  */
 export function prefetchInvite(deps: InviteDeps, text: string): void {
-  let invite: ReturnType<typeof parseInvite>
+  let invite: Invite
   try {
     invite = parseInvite(text)
   } catch {
@@ -60,7 +58,7 @@ export function prefetchInvite(deps: InviteDeps, text: string): void {
   }
   if (invite.contactId === deps.me.contactId) return
   if (deps.sessions.ofContact(invite.contactId).length) return
-  const key = `${invite.domain} ${invite.contactId}`
+  const key = cardKey(invite)
   const now = deps.now()
   for (const [k, p] of deps.prefetched) if (now - p.at > PREFETCH_FRESH) deps.prefetched.delete(k)
   if (deps.prefetched.has(key)) return
@@ -79,11 +77,11 @@ export function prefetchInvite(deps: InviteDeps, text: string): void {
  */
 async function fetchCard(
   finder: Awaited<ReturnType<FinderPool['get']>>,
-  invite: ReturnType<typeof parseInvite>,
+  invite: Invite,
   now: number,
   signal: AbortSignal,
   onBadCard: (err: unknown) => void = () => undefined,
-): Promise<Card> {
+): Promise<VerifiedPeerFile> {
   const { peer } = await finder
     .request('peer-file-get', { contactId: invite.contactId }, { signal })
     .catch((err: unknown) => {
@@ -92,19 +90,18 @@ async function fetchCard(
         : err
     })
   trace('invite:peer-file')
-  const card = await verifyPeerFile({ A: peer.A }, invite.contactId, now).catch((err: unknown) => {
+  return verifyPeerFile({ A: peer.A }, invite.contactId, now).catch((err: unknown) => {
     onBadCard(err)
     throw err
   })
-  return { peer, card }
 }
 
 /** A prefetched card for the link, if one is fresh and checked; undefined otherwise. */
 async function takePrefetched(
   deps: InviteDeps,
-  invite: ReturnType<typeof parseInvite>,
-): Promise<Card | undefined> {
-  const key = `${invite.domain} ${invite.contactId}`
+  invite: Invite,
+): Promise<VerifiedPeerFile | undefined> {
+  const key = cardKey(invite)
   const ahead = deps.prefetched.get(key)
   deps.prefetched.delete(key)
   if (!ahead || deps.now() - ahead.at > PREFETCH_FRESH) return undefined
@@ -128,7 +125,7 @@ export async function acceptInvite(
   const signal = withTimeout(deps.timeout, opts.signal)
   const finder = await pool.get(invite.domain, { signal })
   trace('invite:finder')
-  const { peer, card } =
+  const card =
     (await takePrefetched(deps, invite)) ??
     // The finder served someone else's section A: nothing is sent to it, and the person is
     // told whose invite it lied about.
@@ -139,7 +136,7 @@ export async function acceptInvite(
   const opened = waitForSession(deps, invite.contactId, signal)
   opened.catch(() => undefined)
   try {
-    await deps.rendezvous?.find(finder, { ...invite, A: peer.A }, { signal })
+    await deps.rendezvous?.find(finder, { ...invite, A: card.file.A }, { signal })
   } catch (err) {
     if (isOpenPeerError(err, 'ERR_FIND_DENIED')) {
       throw new OpenPeerError(
