@@ -76,10 +76,11 @@ export async function findRequest(
   // The three lookups at once: with Redis each is a round trip (bench:finder, two nodes). Their
   // answers are still judged in the order below; a bad `to` is refused where it was.
   let target: string | undefined
+  let badTo: unknown
   try {
     target = parsePeerUri(proof.to).contactId
-  } catch {
-    target = undefined
+  } catch (err) {
+    badTo = err
   }
   const [mine, seen, targets] = await Promise.all([
     ctx.registry.get(conn.session),
@@ -100,8 +101,7 @@ export async function findRequest(
   const what = 'find proof'
   checkFresh(proof, { maxLifetime: PROOF_LIFETIME.finder, now: ctx.replay.now(), what })
   if (seen) throw new OpenPeerError('ERR_REPLAY', 'this proof was already used')
-  // (Throws the URI's own error when it did not parse above.)
-  if (target === undefined) target = parsePeerUri(proof.to).contactId
+  if (target === undefined) throw badTo
   let locations = reachable(ctx, targets)
   if (target === me.contactId) {
     // Finding one's own other devices is fine; ringing oneself is not.

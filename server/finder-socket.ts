@@ -34,8 +34,8 @@ function onPong(this: WebSocket): void {
 function onWsClose(this: WebSocket): void {
   ownerOf(this).dispose()
 }
-// 'close' follows an error; a bad client must not crash the server.
-function ignore(): void {}
+/** An 'error' listener: 'close' follows an error, and a bad client must not crash the server. */
+export function ignore(): void {}
 
 /**
  * What the socket's Endpoint calls: one object a socket, with methods, in place of an options

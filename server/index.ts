@@ -12,7 +12,7 @@ import {
   hostDomain,
   type IceServer,
 } from './bootstrap.ts'
-import { FinderSocket } from './finder-socket.ts'
+import { FinderSocket, ignore } from './finder-socket.ts'
 import { RELAY_PATH, RelayHub } from './relay.ts'
 import type { FinderContext } from './context.ts'
 import { IpLimits, type IpBudgets } from './ip-limits.ts'
@@ -68,8 +68,6 @@ export interface FinderServer {
 /** sockets checked by the heartbeat per turn of the event loop (see beatInSlices) */
 const HEARTBEAT_SLICE = 256
 const CLIENT_IP = Symbol('client ip')
-// 'close' follows a raw socket's error; a bad client must not crash the server.
-function ignore(): void {}
 
 const DEFAULT_DIST = fileURLToPath(new URL('../dist', import.meta.url))
 
