@@ -107,9 +107,12 @@ function tab(
 ) {
   const seen: TabStatus[] = []
   let restarted = 0
-  const { running, starting, ...own } = opts
+  const { running, starting, takeOver } = opts
+  // Taking over at once is what a reload of the owning tab does: its session is marked.
+  const owned = sessionOf()
+  owned.setItem(TAB_OWNED, '1')
   const ownership = ownClient(
-    ports,
+    takeOver ? { ...ports, reloaded: true, session: owned } : ports,
     {
       start: async () => {
         log.push(`${name} start`)
@@ -128,7 +131,6 @@ function tab(
       restart: () => void restarted++,
     },
     (s) => void seen.push(s),
-    own,
   )
   return {
     own: ownership,

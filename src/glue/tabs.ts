@@ -79,14 +79,13 @@ const isMessage = (data: unknown): data is TabMessage => {
 
 /**
  * Takes the lock if free, else waits for it; asks the owner to hand it over on "Use here" (or
- * at once with `takeOver`, or after a reload of the owning tab); reports the tab's status as it
- * changes.
+ * at once after a reload of the owning tab); reports the tab's status as it changes.
  */
 export function ownClient(
   ports: TabPorts,
   run: TabRun,
   onStatus: (status: TabStatus) => void,
-  opts: { takeOver?: boolean; signal?: AbortSignal } = {},
+  opts: { signal?: AbortSignal } = {},
 ): TabOwnership {
   const { locks, session } = ports
   const channel = ports.openChannel?.(CHANNEL)
@@ -253,9 +252,9 @@ export function ownClient(
       .catch(() => undefined)
   }
 
-  let reclaim = opts.takeOver ?? false
+  let reclaim = false
   try {
-    reclaim ||= !!ports.reloaded && session?.getItem(TAB_OWNED) === '1'
+    reclaim = !!ports.reloaded && session?.getItem(TAB_OWNED) === '1'
     session?.removeItem(TAB_OWNED)
   } catch {
     // storage refused: no reclaim
