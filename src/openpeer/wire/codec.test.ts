@@ -317,6 +317,62 @@ describe('decode: the catalogue', () => {
   })
 })
 
+describe('decode: messages without a body (the keep-alive shape)', () => {
+  // Every (type, kind, channel) whose body is empty, and one of each other kind of type.
+  const cases = (Object.keys(CATALOGUE) as MessageType[]).flatMap((type) =>
+    KINDS.flatMap((kind) => CHANNELS.map((channel) => ({ type, kind, channel }))),
+  )
+  const compact = (type: string, kind: string) =>
+    `{"v":1,"kind":"${kind}","type":"${type}","id":"k42"}`
+  const spaced = (type: string, kind: string) =>
+    `{ "v": 1, "kind": "${kind}", "type": "${type}", "id": "k42" }`
+
+  it('decode exactly as the full path does, accepted or refused alike', () => {
+    let accepted = 0
+    for (const { type, kind, channel } of cases) {
+      // The spaced frame does not have the exact shape, so it is parsed and checked by zod.
+      let full: unknown
+      try {
+        full = decode(spaced(type, kind), channel)
+      } catch (err) {
+        full = err
+      }
+      if (full instanceof Error) {
+        const fast = thrown(() => decode(compact(type, kind), channel))
+        expect(fast, `${type} ${kind} on ${channel}`).toMatchObject({
+          code: (full as OpenPeerError).code,
+          message: full.message,
+        })
+      } else {
+        accepted++
+        expect(decode(compact(type, kind), channel), `${type} ${kind}`).toStrictEqual(full)
+      }
+    }
+    // The keep-alives and empty results are among them.
+    expect(accepted).toBeGreaterThan(5)
+    expect(decode(compact('session-keep-alive', 'request'), 'finder')).toStrictEqual({
+      v: 1,
+      kind: 'request',
+      type: 'session-keep-alive',
+      id: 'k42',
+    })
+  })
+
+  it('refuses the shape for a message that needs a body, or a bad id or version', () => {
+    expect(thrown(() => decode(compact('peer-location-find', 'request'), 'finder'))).toMatchObject({
+      code: 'ERR_BAD_MESSAGE',
+      id: 'k42',
+    })
+    expect(thrown(() => decode(compact('session-keep-alive', 'request'), 'peer'))).toMatchObject({
+      code: 'ERR_BAD_MESSAGE',
+    })
+    const badId = '{"v":1,"kind":"request","type":"session-keep-alive","id":"a.b"}'
+    expect(thrown(() => decode(badId, 'finder'))).toMatchObject({ code: 'ERR_BAD_MESSAGE' })
+    const v2 = '{"v":2,"kind":"request","type":"session-keep-alive","id":"k1"}'
+    expect(thrown(() => decode(v2, 'finder'))).toMatchObject({ code: 'ERR_VERSION' })
+  })
+})
+
 describe('decode: torrent messages', () => {
   const offer = (body: object): string =>
     JSON.stringify({ v: 1, kind: 'notify', type: 'torrent-offer', id: 'o-1', ...body })

@@ -29,7 +29,8 @@ export type Channel = 'finder' | 'peer'
  */
 export const RELAY_PATH = '/relay'
 
-const empty = z.strictObject({})
+/** The body of a message that carries none (decode's fast path knows it by identity). */
+export const empty = z.strictObject({})
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/)
 const time = z.number().int().nonnegative()
 const deviceNonce = z.string().regex(/^[A-Za-z0-9_-]{22}$/)
