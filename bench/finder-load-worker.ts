@@ -10,6 +10,7 @@
  * ANSWER). A find's latency is the server's two legs: request sent → fork arrives, and reply
  * sent → reply arrives; the target's own crypto between them is the client's, not the server's.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import WebSocket from 'ws'
 import {
   findReplyBody,
@@ -23,16 +24,26 @@ import {
 
 export type Dialect = 'openpeer' | 'peerserver'
 
+/**
+ * How late this process's event loop ran while finds were timed (ms): a find is timed here, so
+ * a late loop on either client adds to its latency though the server had long sent the frame.
+ */
+export interface LoopDelay {
+  p99: number
+  max: number
+}
+
 export type Command =
   | { cmd: 'init'; count: number; domain: string; localAddress: string }
   | { cmd: 'connect'; dialect: Dialect; urls: string[]; upTo: number; inFlight: number }
-  | { cmd: 'finds'; count: number }
+  /** `gapMs`: the mean wait between one find's end and the next's start (0: back to back) */
+  | { cmd: 'finds'; count: number; gapMs: number }
   | { cmd: 'close' }
 
 export type Reply =
   | { cmd: 'init'; ms: number }
   | { cmd: 'connect'; registered: number; errors: string[] }
-  | { cmd: 'finds'; latencies: number[]; errors: string[] }
+  | { cmd: 'finds'; latencies: number[]; errors: string[]; loopDelay: LoopDelay; ms: number }
   | { cmd: 'close' }
 
 interface Client {
@@ -57,6 +68,7 @@ let localAddress = '127.0.0.1'
 let dialect: Dialect = 'openpeer'
 const timers: NodeJS.Timeout[] = []
 let seq = 0
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 function send(ws: WebSocket, frame: object): void {
   ws.send(JSON.stringify(frame))
@@ -241,7 +253,7 @@ async function find(from: Client, to: Client, signed?: Signed): Promise<number> 
   return leg1 + performance.now() - t1
 }
 
-async function finds(count: number): Promise<Reply> {
+async function finds(count: number, gapMs: number): Promise<Reply> {
   const live = clients.filter((c) => c.ws?.readyState === WebSocket.OPEN)
   const latencies: number[] = []
   const errors: string[] = []
@@ -258,14 +270,22 @@ async function finds(count: number): Promise<Reply> {
   for (const [from, to] of pairs) {
     signed.push(dialect === 'peerserver' ? undefined : await sign(from, to))
   }
+  const delay = monitorEventLoopDelay({ resolution: 1 })
+  delay.enable()
+  const t0 = performance.now()
   for (const [k, [from, to]] of pairs.entries()) {
+    // Exponential gaps: finds arrive as independent users' would, not in lockstep.
+    if (gapMs > 0) await sleep(-Math.log(1 - Math.random()) * gapMs)
     try {
       latencies.push(await find(from, to, signed[k]))
     } catch (err) {
       errors.push((err as Error).message)
     }
   }
-  return { cmd: 'finds', latencies, errors }
+  delay.disable()
+  const ms = performance.now() - t0
+  const loopDelay = { p99: delay.percentile(99) / 1e6, max: delay.max / 1e6 }
+  return { cmd: 'finds', latencies, errors, loopDelay, ms }
 }
 
 async function closeAll(): Promise<Reply> {
@@ -308,7 +328,7 @@ async function handle(msg: Command): Promise<Reply> {
       dialect = msg.dialect
       return connectAll(msg.urls, msg.upTo, msg.inFlight)
     case 'finds':
-      return finds(msg.count)
+      return finds(msg.count, msg.gapMs)
     case 'close':
       return closeAll()
   }

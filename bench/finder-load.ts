@@ -11,7 +11,8 @@
  * address has ~28 000 ephemeral ports. Clients keep alive as real ones do (ours every 15 s,
  * PeerJS every 5 s), so the finds run beside that steady load.
  *
- * BENCH_FINDER_NS (default 1000,5000,19000), BENCH_FINDER_FINDS (finds per level, default 400),
+ * BENCH_FINDER_NS (default 1000,5000,19000), BENCH_FINDER_FINDS (finds timed per level at
+ * BENCH_FINDER_FIND_RATE a second, default 1000 at 200/s; then half as many back to back),
  * BENCH_FINDER_SETUPS (default one,two,peerserver), BENCH_FINDER_NODE_ARGS (node flags for the
  * servers, e.g. --max-semi-space-size=1, to try a tuning against the same clients),
  * BENCH_FINDER_SERVER_LOG (a directory: each server's output is written there when it stops).
@@ -24,7 +25,11 @@ import { startRedis, type TestRedis } from '../server/test-redis.ts'
 import type { Command, Dialect, Reply } from './finder-load-worker.ts'
 
 const NS = (process.env.BENCH_FINDER_NS ?? '1000,5000,19000').split(',').map(Number)
-const FINDS = Number(process.env.BENCH_FINDER_FINDS ?? 400)
+const FINDS = Number(process.env.BENCH_FINDER_FINDS ?? 1000)
+// Finds a second over all clients while latency is timed: every one of 19 000 users ringing
+// someone every 95 s, far more than people open chats. Then the same finds back to back (four
+// in flight, one a client process) for the most a node answers (docs/scale.md).
+const FIND_RATE = Number(process.env.BENCH_FINDER_FIND_RATE ?? 200)
 const SETUPS = (process.env.BENCH_FINDER_SETUPS ?? 'one,two,peerserver').split(',')
 const WORKERS = 4
 const DOMAIN = 'bench.test'
@@ -47,9 +52,16 @@ interface Level {
   registered: number
   regPerSecond: number
   rssPerClient: number
+  /** RSS the finds added (MiB): what they leave behind is bounded, not per client */
+  findsMiB: number
   redisPerClient?: number
+  /** find latency at FIND_RATE */
   p50: number
   p99: number
+  /** finds a second with four back to back, and their latency */
+  saturated: { rate: number; p50: number; p99: number }
+  /** the worst client process's event-loop delay while finds were timed: p99 and max (ms) */
+  clientLoop: { p99: number; max: number }
   errors: string[]
 }
 
@@ -138,39 +150,63 @@ async function runSetup(setup: string, workers: Worker[], redis?: TestRedis): Pr
       )) as Extract<Reply, { cmd: 'connect' }>[]
       const seconds = (performance.now() - t0) / 1000
       const registered = connected.reduce((s, r) => s + r.registered, 0)
-      const found = (await Promise.all(
-        workers.map((w) => w.ask({ cmd: 'finds', count: Math.ceil(FINDS / WORKERS) })),
-      )) as Extract<Reply, { cmd: 'finds' }>[]
-      // The least RSS over 8 s of keep-alives: the registrations' garbage is collected by then,
-      // and one reading alone lands anywhere in a GC cycle.
-      let rss = Infinity
-      for (let i = 0; i < 8; i++) {
-        await sleep(1000)
-        rss = Math.min(
-          rss,
-          nodes.reduce((sum, node) => sum + rssKiB(node.pid), 0),
-        )
+      // The least RSS over 8 s of keep-alives, before any find: the registrations' garbage is
+      // collected by then, and one reading alone lands anywhere in a GC cycle. What finds leave
+      // (routes, nonces, up to 1 024 parsed keys: bounded, not per client) is reported apart.
+      const leastRss = async () => {
+        let least = Infinity
+        for (let i = 0; i < 8; i++) {
+          await sleep(1000)
+          least = Math.min(
+            least,
+            nodes.reduce((sum, node) => sum + rssKiB(node.pid), 0),
+          )
+        }
+        return least
       }
+      const rss = await leastRss()
       const redisNow = redis0 !== undefined ? await redisUsedMemory(redis!) : undefined
+      const findAll = async (count: number, gapMs: number) =>
+        (await Promise.all(
+          workers.map((w) => w.ask({ cmd: 'finds', count: Math.ceil(count / WORKERS), gapMs })),
+        )) as Extract<Reply, { cmd: 'finds' }>[]
+      const found = await findAll(FINDS, (WORKERS / FIND_RATE) * 1000)
+      const flat = await findAll(Math.ceil(FINDS / 2), 0)
+      const flatLatencies = flat.flatMap((f) => f.latencies).sort((a, b) => a - b)
+      const afterFinds = await leastRss()
       const latencies = found.flatMap((f) => f.latencies).sort((a, b) => a - b)
       levels.push({
         n,
         registered,
         regPerSecond: (registered - before) / seconds,
         rssPerClient: (rss - rss0) / registered,
+        findsMiB: (afterFinds - rss) / 1024,
         redisPerClient:
           redisNow !== undefined ? (redisNow - redis0!) / 1024 / registered : undefined,
         p50: quantile(latencies, 0.5),
         p99: quantile(latencies, 0.99),
-        errors: [...connected.flatMap((c) => c.errors), ...found.flatMap((f) => f.errors)],
+        saturated: {
+          rate: flatLatencies.length / (Math.max(...flat.map((f) => f.ms)) / 1000),
+          p50: quantile(flatLatencies, 0.5),
+          p99: quantile(flatLatencies, 0.99),
+        },
+        clientLoop: {
+          p99: Math.max(...found.map((f) => f.loopDelay.p99)),
+          max: Math.max(...found.map((f) => f.loopDelay.max)),
+        },
+        errors: [...connected, ...found, ...flat].flatMap((r) => r.errors),
       })
       before = registered
       const l = levels.at(-1)!
       console.log(
         `  ${setup.padEnd(10)} N=${String(n).padStart(5)}: ${registered} registered, ` +
           `${l.regPerSecond.toFixed(0)} reg/s, ${l.rssPerClient.toFixed(2)} KiB RSS/client` +
+          ` (${l.findsMiB.toFixed(1)} MiB more after the finds)` +
           (l.redisPerClient !== undefined ? ` (+${l.redisPerClient.toFixed(2)} KiB Redis)` : '') +
-          `, find p50 ${l.p50.toFixed(2)} ms p99 ${l.p99.toFixed(2)} ms, ${l.errors.length} errors`,
+          `, find p50 ${l.p50.toFixed(2)} ms p99 ${l.p99.toFixed(2)} ms at ${FIND_RATE}/s` +
+          `; back to back ${l.saturated.rate.toFixed(0)}/s p50 ${l.saturated.p50.toFixed(2)} p99 ${l.saturated.p99.toFixed(2)} ms` +
+          ` (client loop delay p99 ${l.clientLoop.p99.toFixed(1)} max ${l.clientLoop.max.toFixed(1)} ms)` +
+          `, ${l.errors.length} errors`,
       )
     }
   } finally {
@@ -225,7 +261,7 @@ function printTable(results: Map<string, Level[]>): void {
   const ratio = (mine: number, theirs: number | undefined) =>
     theirs ? `${(mine / theirs).toFixed(2)}×` : '—'
   console.log(
-    '\n  setup       N      reg/s (÷PS)     KiB/client (÷PS)   find p50 / p99 ms (p99 ÷PS)   errors',
+    `\n  setup       N      reg/s (÷PS)     KiB/client (÷PS)   find p50 / p99 ms at ${FIND_RATE}/s (p99 ÷PS)   back to back: finds/s (÷PS), p99 ms   errors`,
   )
   for (const [setup, levels] of results) {
     for (const [i, l] of levels.entries()) {
@@ -236,6 +272,7 @@ function printTable(results: Map<string, Level[]>): void {
           `${l.rssPerClient.toFixed(2).padStart(6)} (${ratio(l.rssPerClient, ps?.rssPerClient).padStart(6)})` +
           `${l.redisPerClient !== undefined ? ` +${l.redisPerClient.toFixed(2)} Redis` : ''}  ` +
           `${l.p50.toFixed(2).padStart(6)} / ${l.p99.toFixed(2).padStart(6)} (${ratio(l.p99, ps?.p99)})  ` +
+          `${l.saturated.rate.toFixed(0).padStart(6)} (${ratio(l.saturated.rate, ps?.saturated.rate)}), ${l.saturated.p99.toFixed(2)}  ` +
           `${l.errors.length}${l.errors.length ? ` e.g. ${l.errors[0]}` : ''}`,
       )
     }
