@@ -114,3 +114,18 @@ export class KeyedQueue {
     return turn
   }
 }
+
+/**
+ * Awaits every promise, then throws the first failure in the order given: checks that used to
+ * run one after another run at once and still report what the first failing one would have (a
+ * forgery as a forgery, not as whatever failed first in time). Resolves with every value.
+ */
+export async function allInOrder<T extends readonly unknown[]>(promises: {
+  readonly [K in keyof T]: Promise<T[K]>
+}): Promise<T> {
+  const settled = await Promise.allSettled(promises)
+  return settled.map((s) => {
+    if (s.status === 'rejected') throw s.reason
+    return s.value
+  }) as unknown as T
+}

@@ -1,3 +1,4 @@
+import { allInOrder } from '../async.ts'
 import { OpenPeerError } from '../errors.ts'
 import { NAME_MAX } from '../limits.ts'
 import { toHex, sha256 } from './encoding.ts'
@@ -115,8 +116,11 @@ export async function verifySectionA(
   expectedContactId?: string,
   now = Date.now(),
 ): Promise<string> {
-  await verifyJson(A.signKey, A, 'section A signature')
-  const contactId = await contactIdOf(A)
+  // The hash beside the signature; a bad signature is still what is reported first.
+  const [, contactId] = await allInOrder<[void, string]>([
+    verifyJson(A.signKey, A, 'section A signature'),
+    contactIdOf(A),
+  ])
   if (expectedContactId !== undefined && contactId !== expectedContactId) {
     throw new OpenPeerError('ERR_CONTACT_MISMATCH', 'section A does not belong to this contact id')
   }
@@ -130,14 +134,25 @@ export async function verifyPeerFile(
   expectedContactId?: string,
   now = Date.now(),
 ): Promise<VerifiedPeerFile> {
-  const contactId = await verifySectionA(file.A, expectedContactId, now)
+  // Every signature at once (a peer file is checked on each connect, on both sides); failures
+  // are reported in the order they were once checked one by one: A, then B, then C.
+  const sections = (['B', 'C'] as const).flatMap((id) => {
+    const section = file[id]
+    if (!section) return []
+    return [
+      { id, section, verified: verifyJson(file.A.signKey, section, `section ${id} signature`) },
+    ]
+  })
+  const [a, ...verdicts] = await Promise.allSettled([
+    verifySectionA(file.A, expectedContactId, now),
+    ...sections.map((s) => s.verified),
+  ])
+  if (a.status === 'rejected') throw a.reason
+  const contactId = a.value as string
   const uri = formatPeerUri({ domain: file.A.domain, contactId })
-  for (const [id, section] of [
-    ['B', file.B],
-    ['C', file.C],
-  ] as const) {
-    if (!section) continue
-    await verifyJson(file.A.signKey, section, `section ${id} signature`)
+  for (const [i, { id, section }] of sections.entries()) {
+    const verdict = verdicts[i]
+    if (verdict?.status === 'rejected') throw verdict.reason
     if (section.contact !== uri) {
       throw new OpenPeerError('ERR_CONTACT_MISMATCH', `section ${id} names another contact`)
     }

@@ -1,3 +1,4 @@
+import { allInOrder } from '../async.ts'
 import { OpenPeerError } from '../errors.ts'
 import { constantTimeEqual } from '../identity/encoding.ts'
 import type { IdentityKeys } from '../identity/keys.ts'
@@ -75,12 +76,15 @@ export async function checkIdentify(
     known: (contactId: string) => boolean
   },
 ): Promise<VerifiedPeerFile> {
-  const verified = await verifyPeerFile(proof.peer, opts.expectedContactId, opts.replay.now())
-  await checkProof(proof, proof.peer.A.signKey, {
-    replay: opts.replay,
-    maxLifetime: PROOF_LIFETIME.identify,
-    what: 'peer-identify proof',
-  })
+  // Both at once, judged in the old order (allInOrder): the peer file, then the proof it signs.
+  const [verified] = await allInOrder<[VerifiedPeerFile, void]>([
+    verifyPeerFile(proof.peer, opts.expectedContactId, opts.replay.now()),
+    checkProof(proof, proof.peer.A.signKey, {
+      replay: opts.replay,
+      maxLifetime: PROOF_LIFETIME.identify,
+      what: 'peer-identify proof',
+    }),
+  ])
   if (proof.location.id !== opts.expectedLocationId) {
     throw new OpenPeerError('ERR_SIGNATURE', 'peer-identify from another location than the find')
   }
@@ -121,16 +125,24 @@ export async function checkIdentifyResult(
     replay: ReplayCache
   },
 ): Promise<VerifiedPeerFile> {
-  const verified = await verifyPeerFile(proof.peer, opts.expectedContactId, opts.replay.now())
+  // The peer file, the proof and our request's digest at once; failures in the old order.
+  const [file, signed, digest] = await Promise.allSettled([
+    verifyPeerFile(proof.peer, opts.expectedContactId, opts.replay.now()),
+    checkProof(proof, opts.expectedA.signKey, {
+      replay: opts.replay,
+      maxLifetime: PROOF_LIFETIME.identify,
+      what: 'peer-identify result',
+    }),
+    digestOf(opts.request),
+  ])
+  if (file.status === 'rejected') throw file.reason
+  const verified = file.value
   if (verified.file.A.sig !== opts.expectedA.sig) {
     throw new OpenPeerError('ERR_CONTACT_MISMATCH', 'peer-identify answered with another section A')
   }
-  await checkProof(proof, opts.expectedA.signKey, {
-    replay: opts.replay,
-    maxLifetime: PROOF_LIFETIME.identify,
-    what: 'peer-identify result',
-  })
-  if (proof.digest !== (await digestOf(opts.request))) {
+  if (signed.status === 'rejected') throw signed.reason
+  if (digest.status === 'rejected') throw digest.reason
+  if (proof.digest !== digest.value) {
     throw new OpenPeerError('ERR_SIGNATURE', 'peer-identify result answers another request')
   }
   if (proof.location.id !== opts.expectedLocationId) {
@@ -157,13 +169,14 @@ export async function identifyAsInitiator(
   side: IdentifySide,
   live: Fingerprints,
   ask: (proof: IdentifyProof) => Promise<{ proof: IdentifyResultProof }>,
+  early?: EarlyIdentify,
 ): Promise<Admitted> {
-  const request = await makeIdentify(side.me(), {
-    context: side.context,
-    findSecret: side.findSecret,
-    fingerprints: live,
-    now: side.replay.now(),
-  })
+  // Signed ahead (while ICE and DTLS ran) only counts for the fingerprints the link has now.
+  const ahead = await early?.proof.catch(() => undefined)
+  const request =
+    ahead && early && sameFingerprints(early.fingerprints, live)
+      ? ahead
+      : await signIdentify(side, live)
   const result = await ask(request)
   const peer = await checkIdentifyResult(result.proof, {
     expectedA: side.remote.A,
@@ -175,6 +188,35 @@ export async function identifyAsInitiator(
   })
   return { peer, location: result.proof.location }
 }
+
+/** An identify request signed before the link was up, for the fingerprints it names. */
+export interface EarlyIdentify {
+  fingerprints: Fingerprints
+  proof: Promise<IdentifyProof>
+}
+
+/**
+ * The initiator's request, signed as soon as both session descriptions are set (they hold the
+ * fingerprints): the signature is then made while ICE and DTLS run, not after `connect`.
+ * identifyAsInitiator uses it only if the live fingerprints are still the ones it names.
+ */
+export function identifyAhead(side: IdentifySide, fingerprints: Fingerprints): EarlyIdentify {
+  const proof = signIdentify(side, fingerprints)
+  proof.catch(() => undefined) // signed again at connect if this failed
+  return { fingerprints, proof }
+}
+
+function signIdentify(side: IdentifySide, fingerprints: Fingerprints): Promise<IdentifyProof> {
+  return makeIdentify(side.me(), {
+    context: side.context,
+    findSecret: side.findSecret,
+    fingerprints,
+    now: side.replay.now(),
+  })
+}
+
+const sameFingerprints = (a: Fingerprints, b: Fingerprints): boolean =>
+  a.local === b.local && a.remote === b.remote
 
 /** The target checks the initiator's identify and signs its answer. */
 export async function answerIdentify(

@@ -10,7 +10,13 @@ import type {
   ResultBody,
 } from '../wire/messages.ts'
 import { liveFingerprints } from './fingerprint.ts'
-import { answerIdentify, identifyAsInitiator, type IdentifyProof } from './identify.ts'
+import {
+  answerIdentify,
+  identifyAhead,
+  identifyAsInitiator,
+  type EarlyIdentify,
+  type IdentifyProof,
+} from './identify.ts'
 import { Endpoint, type IncomingNotify, type IncomingRequest } from '../wire/endpoint.ts'
 import { BulkChannels } from './channels.ts'
 import { renegotiate } from './renegotiate.ts'
@@ -41,6 +47,8 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
   private requestHandler: ((m: IncomingRequest) => Promise<object>) | undefined
   /** why identify failed on our side: the close reports it, whatever closes the link first */
   private failure: OpenPeerError | undefined
+  /** the initiator's identify request, signed once both descriptions were set */
+  private earlyIdentify: EarlyIdentify | undefined
   private readonly bulk: BulkChannels
   private markConnected: () => void = () => {}
   private markAdmitted: () => void = () => {}
@@ -217,10 +225,27 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
 
   private onLocalSignal(data: unknown): void {
     if (this.state === 'closed') return
-    trace(`signal:local:${String((data as { type?: unknown } | null)?.type ?? 'other')}`)
+    const type = (data as { type?: unknown } | null)?.type
+    trace(`signal:local:${String(type ?? 'other')}`)
+    if (this.opts.role === 'initiator' && this.state === 'signalling' && type === 'answer') {
+      this.signAhead()
+    }
     if (this.state === 'open') {
       this.rpc.notify('session-signal', { signal: data as NotifyBody<'session-signal'>['signal'] })
     } else this.opts.sendSignal(data)
+  }
+
+  /**
+   * Our answer is set, so both descriptions are: the identify request is signed now, while ICE
+   * and DTLS run (identifyAhead), instead of after `connect`.
+   */
+  private signAhead(): void {
+    if (this.earlyIdentify) return
+    try {
+      this.earlyIdentify = identifyAhead(this.opts, liveFingerprints(this.opts.peer.connection))
+    } catch {
+      // no fingerprints to sign yet (another path): signed at connect as before
+    }
   }
 
   private async onConnect(): Promise<void> {
@@ -235,16 +260,21 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
     if (this.opts.role !== 'initiator') return
     try {
       const live = liveFingerprints(this.opts.peer.connection)
-      const { peer, location } = await identifyAsInitiator(this.opts, live, async (proof) => {
-        trace('identify:sent')
-        const result = await this.rpc.request(
-          'peer-identify',
-          { proof },
-          { timeout: this.timings.identifyTimeout },
-        )
-        trace('identify:result')
-        return result
-      })
+      const { peer, location } = await identifyAsInitiator(
+        this.opts,
+        live,
+        async (proof) => {
+          trace('identify:sent')
+          const result = await this.rpc.request(
+            'peer-identify',
+            { proof },
+            { timeout: this.timings.identifyTimeout },
+          )
+          trace('identify:result')
+          return result
+        },
+        this.earlyIdentify,
+      )
       this.admit(peer, location)
     } catch (err) {
       this.close(asOpenPeerError(err, 'peer-identify failed'))
