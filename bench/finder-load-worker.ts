@@ -11,6 +11,7 @@
  * sent → reply arrives; the target's own crypto between them is the client's, not the server's.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { setTimeout as sleep } from 'node:timers/promises'
 import WebSocket from 'ws'
 import {
   findReplyBody,
@@ -68,7 +69,6 @@ let localAddress = '127.0.0.1'
 let dialect: Dialect = 'openpeer'
 const timers: NodeJS.Timeout[] = []
 let seq = 0
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 function send(ws: WebSocket, frame: object): void {
   ws.send(JSON.stringify(frame))

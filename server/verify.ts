@@ -83,25 +83,21 @@ function check(
     )
   }
   const data = utf8(jcs(withoutSig(signed)))
+  const doesNotVerify = (cause?: unknown) =>
+    new OpenPeerError('ERR_SIGNATURE', `${what} does not verify`, { cause })
   if (reuse) {
     // With the key parsed the check is ~60 µs: less than the two thread switches a job on
     // libuv's pool costs, which on a busy machine wait for a core each (find p50 under load,
     // docs/performance.md). Registrations parse a key each and stay on the pool.
-    let ok = false
     try {
-      ok = verify('sha256', data, input, sig)
+      if (verify('sha256', data, input, sig)) return Promise.resolve()
+      return Promise.reject(doesNotVerify())
     } catch (cause) {
-      return Promise.reject(
-        new OpenPeerError('ERR_SIGNATURE', `${what} does not verify`, { cause }),
-      )
+      return Promise.reject(doesNotVerify(cause))
     }
-    return ok
-      ? Promise.resolve()
-      : Promise.reject(new OpenPeerError('ERR_SIGNATURE', `${what} does not verify`))
   }
   return new Promise((resolve, reject) => {
-    const refuse = (cause?: unknown) =>
-      reject(new OpenPeerError('ERR_SIGNATURE', `${what} does not verify`, { cause }))
+    const refuse = (cause?: unknown) => reject(doesNotVerify(cause))
     try {
       verify('sha256', data, input, sig, (err, ok) =>
         err || !ok ? refuse(err ?? undefined) : resolve(),

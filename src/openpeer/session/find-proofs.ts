@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { allInOrder } from '../async.ts'
 import { OpenPeerError } from '../errors.ts'
 import { constantTimeEqual } from '../identity/encoding.ts'
 import { findSecretProof } from '../identity/find-secret.ts'
@@ -145,10 +146,7 @@ export async function checkFind(
     }
     return initiatorId
   })()
-  const [signed, proven] = await Promise.allSettled([signatures, secret])
-  if (signed.status === 'rejected') throw signed.reason
-  if (proven.status === 'rejected') throw proven.reason
-  const initiatorId = proven.value
+  const [, initiatorId] = await allInOrder([signatures, secret])
   opts.proven?.(initiatorId)
   const opened = await unsealOpening(
     me.keys.box.privateKey,

@@ -99,6 +99,10 @@ export function nestsDeeperThan(text: string, max: number): boolean {
   return false
 }
 
+/** A catalogue entry, read as what decode asks of it: its channels and each kind's schema. */
+const entryOf = (type: MessageType) =>
+  CATALOGUE[type] as { channels: readonly Channel[] } & Partial<Record<Kind, import('zod').ZodType>>
+
 function isKnownType(type: unknown): type is MessageType {
   return typeof type === 'string' && Object.hasOwn(CATALOGUE, type)
 }
@@ -112,14 +116,13 @@ function isKnownType(type: unknown): type is MessageType {
  */
 const BARE =
   /^\{"v":1,"kind":"(request|result|notify)","type":"([a-z-]{1,64})","id":"([A-Za-z0-9_-]{1,64})"\}$/
-const BARE_MAX = 200
 
 function bareMessage(text: string, channel: Channel): WireMessage | undefined {
   const match = BARE.exec(text)
   if (!match) return undefined
   const [, kind, type, id] = match as unknown as [string, Kind, string, string]
   if (!isKnownType(type)) return undefined
-  const entry = CATALOGUE[type] as { channels: readonly Channel[] } & Partial<Record<Kind, unknown>>
+  const entry = entryOf(type)
   if (entry[kind] !== empty || !entry.channels.includes(channel)) return undefined
   return { v: 1, kind, type, id } as WireMessage
 }
@@ -145,7 +148,7 @@ export function decode(raw: unknown, channel: Channel): WireMessage {
   } else throw new WireError('ERR_BAD_MESSAGE', 'frame is not text')
 
   if (longerThan(text, MAX_FRAME[channel])) throw tooLarge()
-  const bare = text.length <= BARE_MAX ? bareMessage(text, channel) : undefined
+  const bare = bareMessage(text, channel)
   if (bare) return bare
   // JSON.parse of 16 KiB of "[[[[…" takes a millisecond, 50× a real frame: refused unparsed.
   if (nestsDeeperThan(text, MAX_DEPTH))
@@ -188,9 +191,7 @@ export function decode(raw: unknown, channel: Channel): WireMessage {
       `unknown type ${JSON.stringify(typeof type === 'string' ? type.slice(0, 40) : typeof type)}`,
     )
   }
-  const entry = CATALOGUE[type] as {
-    channels: readonly Channel[]
-  } & Partial<Record<Kind, import('zod').ZodType>>
+  const entry = entryOf(type)
   if (!entry.channels.includes(channel))
     throw bad(`${type} is not allowed on the ${channel} channel`)
   const schema = entry[envelope.kind]
