@@ -129,29 +129,83 @@ export async function stopProfile(tab: Tab, dir: string): Promise<void> {
  * CPU seconds used so far by this process's descendants (Chromium's processes), from /proc;
  * NaN where there is no /proc. Processes that already exited are not counted.
  */
-export function browserCpuSeconds(): number {
-  if (!existsSync('/proc/self/stat')) return NaN
-  const parent = new Map<number, number>()
-  const ticks = new Map<number, number>()
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue
+/** CPU seconds of every thread of Chromium's processes, keyed "process type/thread name" */
+export function browserThreadSeconds(): Map<string, number> {
+  const out = new Map<string, number>()
+  for (const pid of chromiumPids()) {
+    let type = 'browser'
     try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8')
-      // after "pid (comm) ": state ppid … utime (12th) stime (13th)
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      parent.set(Number(name), Number(f[1]))
-      ticks.set(Number(name), Number(f[11]) + Number(f[12]))
+      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split(/[\0 ]/)
+      const arg = (name: string): string | undefined =>
+        args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3)
+      type = arg('utility-sub-type')?.replace(/\.mojom\..*/, '') ?? arg('type') ?? type
+      for (const tid of readdirSync(`/proc/${pid}/task`)) {
+        const comm = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim()
+        const key = `${type}/${comm.replace(/\d+$/, '')}`
+        out.set(
+          key,
+          (out.get(key) ?? 0) +
+            ticksOf(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')) / 100,
+        )
+      }
     } catch {
       // exited while we looked
     }
   }
-  let total = 0
-  for (const [pid, t] of ticks) {
+  return out
+}
+
+/** the threads that used the most CPU between two `browserThreadSeconds`, in ms per MiB moved */
+export function topThreads(
+  before: Map<string, number>,
+  after: Map<string, number>,
+  mib: number,
+  n = 8,
+): string {
+  return [...after]
+    .map(([k, v]) => [k, v - (before.get(k) ?? 0)] as const)
+    .filter(([, v]) => v > 0)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([k, v]) => `${k} ${((v * 1000) / mib).toFixed(0)}`)
+    .join(' · ')
+}
+
+/** utime + stime of a /proc stat line, in ticks */
+function ticksOf(stat: string): number {
+  // after "pid (comm) ": state ppid … utime (12th) stime (13th)
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return Number(f[11]) + Number(f[12])
+}
+
+/** the processes descending from this one (Chromium's, in the benches) */
+function chromiumPids(): number[] {
+  const parent = new Map<number, number>()
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8')
+      parent.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]))
+    } catch {
+      // exited while we looked
+    }
+  }
+  return [...parent.keys()].filter((pid) => {
     for (let p = parent.get(pid); p !== undefined && p > 1; p = parent.get(p)) {
-      if (p === process.pid) {
-        total += t
-        break
-      }
+      if (p === process.pid) return true
+    }
+    return false
+  })
+}
+
+export function browserCpuSeconds(): number {
+  if (!existsSync('/proc/self/stat')) return NaN
+  let total = 0
+  for (const pid of chromiumPids()) {
+    try {
+      total += ticksOf(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+    } catch {
+      // exited while we looked
     }
   }
   return total / 100 // USER_HZ is 100 on Linux

@@ -38,6 +38,8 @@ import { download, randomFile, saveMatches, share } from './browser-files.ts'
 import { connectUsers, contactItem, user, userIn } from './browser-lib.ts'
 import {
   browserCpuSeconds,
+  browserThreadSeconds,
+  topThreads,
   HeapSampler,
   heapOf,
   startProfile,
@@ -150,10 +152,16 @@ export async function benchTransferBrowser(): Promise<number> {
     // Two channels on the raw association: the second one measures parallel channels.
     await rawConnect(alice.page, bob.page, 2)
     const rawWarm = rate(16 * MiB, (await alice.page.evaluate(rawSend(16 * MiB, RAW))) as number)
-    const rawRun = async (): Promise<{ rate: number; cores: number }> => {
+    const rawRun = async (): Promise<{ rate: number; cores: number; threads: string }> => {
       const cpu0 = browserCpuSeconds()
+      const threads0 = browserThreadSeconds()
       const ms = (await alice.page.evaluate(rawSend(MB * MiB, RAW))) as number
-      return { rate: rate(MB * MiB, ms), cores: (browserCpuSeconds() - cpu0) / (ms / 1000) }
+      const threads = topThreads(threads0, browserThreadSeconds(), MB)
+      return {
+        rate: rate(MB * MiB, ms),
+        cores: (browserCpuSeconds() - cpu0) / (ms / 1000),
+        threads,
+      }
     }
     const rawBefore = await rawRun()
 
@@ -173,6 +181,7 @@ export async function benchTransferBrowser(): Promise<number> {
     if (TRACE) await startTrace(bob)
     const busy0 = await Promise.all([alice, bob].map(mainThreadSeconds))
     const cpu0 = browserCpuSeconds()
+    const threads0 = browserThreadSeconds()
     const wall0 = performance.now()
     let moving = true
     const during = download(bob.page, file, 600_000).finally(() => (moving = false))
@@ -181,6 +190,7 @@ export async function benchTransferBrowser(): Promise<number> {
     const app = await during
     const wallS = (performance.now() - wall0) / 1000
     const appCores = (browserCpuSeconds() - cpu0) / wallS
+    const appThreads = topThreads(threads0, browserThreadSeconds(), MB)
     const busy1 = await Promise.all([alice, bob].map(mainThreadSeconds))
     if (PROFILE) for (const tab of [alice, bob]) await stopProfile(tab, PROFILE)
     if (TRACE) await stopTrace(bob, TRACE)
@@ -230,6 +240,10 @@ export async function benchTransferBrowser(): Promise<number> {
       `raw ${cores((rawBefore.cores + rawAfter.cores) / 2)} · app ${cores(appCores)} ` +
         `(machine: ${cpus().length} cores)`,
     )
+    // Which threads the CPU went to, in ms per MiB (process type / thread name; both tabs'
+    // renderers summed): where the app spends more per byte than the raw channel does.
+    row('busiest threads, raw (ms/MiB)', rawAfter.threads)
+    row('busiest threads, app (ms/MiB)', appThreads)
     row('chat round trip during app', `${chatText(duringChat)} (goal < 200 ms)`)
     const slow = duringChat.ms
       .map((ms, i) => ({ ms, at: (duringChat.at[i]! - app.clickAt) / 1000 }))
