@@ -103,8 +103,13 @@ export async function benchConnect(): Promise<void> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  benchConnect().catch((err: unknown) => {
-    console.error(err)
-    process.exit(1)
-  })
+  // Exits when done: PeerServer 1.0.2 keeps two timers (message expiry, broken-connection
+  // checks) running after its server closed, and they would hold the process forever.
+  benchConnect().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(err)
+      process.exit(1)
+    },
+  )
 }

@@ -14,3 +14,5 @@ await benchConnect()
 await benchTransfer()
 process.exitCode = await benchTransferBrowser()
 process.exitCode ||= await benchCall()
+// PeerServer (bench:connect's anchor, in this process) keeps two timers running after it closed.
+process.exit()
