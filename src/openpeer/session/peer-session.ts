@@ -118,6 +118,7 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
   /** Signal data that arrived through the finder (answer, offer, trickled candidates). */
   signal(data: unknown): void {
     if (this.state === 'closed') return
+    trace(`peer:signal:${String((data as { type?: unknown } | null)?.type ?? 'other')}`)
     try {
       this.opts.peer.signal(data)
     } catch (cause) {

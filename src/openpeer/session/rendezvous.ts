@@ -325,7 +325,9 @@ export class Rendezvous {
     },
   ): PeerSession {
     // WebRTC first; the relay tunnel beside the finder when ICE finds no path (PROTOCOL §5.7).
+    trace('session:new')
     const peer = this.newPeer(ctx, context, opts)
+    trace('session:peer')
     // In order, or a candidate could reach the other side before the SDP it belongs to; and
     // batched: what comes while a message is sealed and sent goes in the next one, so a burst of
     // candidates costs a signature or two, not one each (nor one finder hop each).
@@ -366,6 +368,7 @@ export class Rendezvous {
     }
     session.on('identified', done)
     session.on('closed', done)
+    trace('session:made')
     return session
   }
 
