@@ -3,7 +3,7 @@ import { createApp, type App as OpenPeerApp, type AppActions } from './glue/app.
 import { showError } from './glue/errors.ts'
 import type { SystemNotifications } from './glue/ports.ts'
 import { ownClient, type TabOwnership, type TabStatus } from './glue/tabs.ts'
-import { setTracing, simplePeerFactory, type SocketLike } from './openpeer/index.ts'
+import { compileParsers, setTracing, simplePeerFactory, type SocketLike } from './openpeer/index.ts'
 import { closePieceStore, openAppStores, type AppStores } from './storage/index.ts'
 
 /** What main.tsx renders: which tab owns the client, its actions, and "Use here". */
@@ -23,6 +23,8 @@ export function startClient(show: (view: ClientView) => void): void {
   let actions: AppActions | null = null
   const update = (): void => show({ tab, actions, useHere: () => ownership.takeOver() })
 
+  // A page meets each message type's first frame on a connect path: no parser compiling there.
+  compileParsers(false)
   // The connect path's debug marks (bench:connect turns them on; docs/performance.md).
   try {
     setTracing(localStorage.getItem('opw:trace') === '1')

@@ -97,3 +97,5 @@ export { simplePeerFactory } from './session/simple-peer.ts'
 export { createMemoryNetwork, type MemoryNetwork } from './testing/index.ts'
 /** Debug marks of the connect path (docs/performance.md): off unless turned on. */
 export { setTracing, trace } from './trace.ts'
+/** zod's compiled parsers on or off (a page turns them off: wire/codec.ts). */
+export { compileParsers } from './wire/codec.ts'

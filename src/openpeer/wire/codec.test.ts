@@ -7,7 +7,7 @@ import { exportPublicJwk, generateIdentityKeys, type IdentityKeys } from '../ide
 import { createPeerFile, createSectionB, type VerifiedPeerFile } from '../identity/peer-file.ts'
 import { seal, sealOnChannel, sealOpening } from '../identity/seal.ts'
 import { signJson } from '../identity/sign.ts'
-import { MAX_FRAME, WireError, decode, encode, errorResult } from './codec.ts'
+import { MAX_FRAME, WireError, compileParsers, decode, encode, errorResult } from './codec.ts'
 import {
   CATALOGUE,
   type Channel,
@@ -314,6 +314,54 @@ describe('decode: the catalogue', () => {
     const m = sample('peer-file-get', 'request')
     delete m.contactId
     expectBad(JSON.stringify(m), 'finder', m.id as string)
+  })
+})
+
+describe('decode without compiled parsers (the app: compileParsers(false))', () => {
+  /** decode's verdict on `text`: the message, or the refusal's code and words */
+  const verdict = (text: string, channel: Channel): unknown => {
+    try {
+      return decode(text, channel)
+    } catch (err) {
+      return { code: (err as OpenPeerError).code, message: (err as Error).message }
+    }
+  }
+  /** the verdicts with and without compiled parsers */
+  const both = (text: string, channel: Channel): [unknown, unknown] => {
+    const compiled = verdict(text, channel)
+    compileParsers(false)
+    try {
+      return [compiled, verdict(text, channel)]
+    } finally {
+      compileParsers(true)
+    }
+  }
+
+  it.each(PAIRS)('gives the same verdicts for $type $kind', ({ type, kind, channel }) => {
+    const m = sample(type, kind)
+    const [compiled, interpreted] = both(JSON.stringify(m), channel)
+    expect(interpreted).toEqual(m)
+    expect(compiled).toEqual(m)
+    const body = Object.keys(m).filter((k) => !['v', 'kind', 'type', 'id'].includes(k))
+    // A field dropped may be an optional one: the two must agree, whatever they say.
+    for (const k of body) {
+      const [a, b] = both(JSON.stringify({ ...m, [k]: undefined }), channel)
+      expect(b).toEqual(a)
+    }
+    const broken = [{ ...m, extra: 1 }, ...body.map((k) => ({ ...m, [k]: { nested: [1] } }))]
+    for (const bad of broken) {
+      const [a, b] = both(JSON.stringify(bad), channel)
+      expect(b).toEqual(a)
+      expect(b).toMatchObject({ code: 'ERR_BAD_MESSAGE' })
+    }
+  })
+
+  it('refuses an extra field deep inside a proof without compiled parsers too', () => {
+    const m = sample('peer-identify', 'request') as Msg & { proof: { peer: { A: object } } }
+    m.proof.peer.A = { ...m.proof.peer.A, extra: 'x' }
+    const [a, b] = both(JSON.stringify(m), 'peer')
+    expect(b).toEqual(a)
+    expect(b).toMatchObject({ code: 'ERR_BAD_MESSAGE' })
   })
 })
 

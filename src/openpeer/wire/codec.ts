@@ -16,6 +16,20 @@ const KINDS: ReadonlySet<string> = new Set(['request', 'result', 'notify'])
 const textDecoder = new TextDecoder('utf-8', { fatal: true })
 const textEncoder = new TextEncoder()
 
+/**
+ * zod compiles an object schema's parser (`new Function`) the first time it parses: 1–4 ms a
+ * message type in a fresh process, against 0.1–0.7 ms parsed without it, and the same ~0.05–0.4
+ * ms a message after (Node, the catalogue's connect-path messages; docs/performance.md). The
+ * finder parses a few types all day and keeps compiling; a page meets each type's first message
+ * on someone's connect path, so the app turns it off (`compileParsers(false)`, src/client.ts).
+ */
+let parseOptions: { jitless: true } | undefined
+
+/** Whether zod compiles the schemas' parsers on first use (the default) or interprets them. */
+export function compileParsers(on: boolean): void {
+  parseOptions = on ? undefined : { jitless: true }
+}
+
 /** True when `text` is over `max` bytes as UTF-8. */
 function longerThan(text: string, max: number): boolean {
   // Cheap bounds first, no copy: a UTF-16 unit is one to three UTF-8 bytes.
@@ -196,7 +210,7 @@ export function decode(raw: unknown, channel: Channel): WireMessage {
     throw bad(`${type} is not allowed on the ${channel} channel`)
   const schema = entry[envelope.kind]
   if (!schema) throw bad(`${type} has no ${envelope.kind}`)
-  const parsed = schema.safeParse(body)
+  const parsed = schema.safeParse(body, parseOptions)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
     const where = issue?.path.join('.') || 'body'
