@@ -103,13 +103,26 @@ async function raw(from: PeerSession, to: PeerSession, bytes: number): Promise<n
   const chunk = randomBytes(64 * 1024)
   const t0 = performance.now()
   for (let sent = 0; sent < bytes && !tx.destroyed; sent += chunk.length) {
-    if (!tx.write(chunk)) await new Promise((r) => (tx.once('drain', r), tx.once('close', r)))
+    if (!tx.write(chunk)) await drainOrClose(tx)
   }
   await done
   const ms = performance.now() - t0
   tx.destroy()
   rx.destroy()
   return ms
+}
+
+/** Waits for the duplex's 'drain' or 'close', leaving no listener behind (one a wait piled up). */
+function drainOrClose(d: ChannelDuplex): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      d.removeListener('drain', done)
+      d.removeListener('close', done)
+      resolve()
+    }
+    d.once('drain', done)
+    d.once('close', done)
+  })
 }
 
 /** Chat round trips (send → delivered receipt) one after another until `stop` resolves. */
