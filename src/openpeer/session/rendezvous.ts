@@ -20,6 +20,7 @@ import type { FindChannel } from './find-channel.ts'
 import type { LocalIdentity } from './identify.ts'
 import type { SessionManager } from './manager.ts'
 import { PeerSession } from './peer-session.ts'
+import { SignalBatch } from './signal-batch.ts'
 import { DEFAULT_TIMINGS, type SessionTimings } from './session-types.ts'
 import { trace } from '../trace.ts'
 
@@ -61,11 +62,6 @@ interface Context {
   receive: Map<string, CryptoKey>
   timer: ReturnType<typeof setTimeout>
 }
-
-/** Signals per message at most: a batch is what a side produced while its last one travelled. */
-const BATCH_MAX = 16
-/** …and about this many bytes of JSON, so that a sealed batch fits a finder frame (16 KiB). */
-const BATCH_BYTES = 6_000
 
 const CONTEXT_TTL = 60_000
 
@@ -328,23 +324,11 @@ export class Rendezvous {
     trace('session:new')
     const peer = this.newPeer(ctx, context, opts)
     trace('session:peer')
-    // In order, or a candidate could reach the other side before the SDP it belongs to; and
-    // batched: what comes while a message is sealed and sent goes in the next one, so a burst of
-    // candidates costs a signature or two, not one each (nor one finder hop each).
-    const pending: unknown[] = []
-    let sending = false
-    const flush = async (): Promise<void> => {
-      sending = true
-      try {
-        while (pending.length && session.state !== 'closed') {
-          await opts.send(takeBatch(pending))
-        }
-      } catch (err) {
-        session.close(asOpenPeerError(err, 'cannot signal through the finder'))
-      } finally {
-        sending = false
-      }
-    }
+    const signals = new SignalBatch({
+      send: opts.send,
+      open: () => session.state !== 'closed',
+      fail: (err) => session.close(asOpenPeerError(err, 'cannot signal through the finder')),
+    })
     const session = new PeerSession({
       me: this.deps.me,
       peer,
@@ -355,10 +339,7 @@ export class Rendezvous {
       known: this.deps.known,
       replay: this.deps.replay,
       timings: this.deps.timings,
-      sendSignal: (signal) => {
-        pending.push(signal)
-        if (!sending) void flush()
-      },
+      sendSignal: (signal) => signals.push(signal),
     })
     ctx.sessions.set(opts.remoteLocationId, session)
     const done = (): void => {
@@ -384,18 +365,6 @@ export class Rendezvous {
     ctx.finder.notify('peer-location-signal', { proof })
     trace(`signal:sent:${kindOf(signals)}`)
   }
-}
-
-/** The next message's signals: in order, at most BATCH_MAX of them and about BATCH_BYTES. */
-function takeBatch(pending: unknown[]): unknown[] {
-  let n = 0
-  let bytes = 0
-  while (n < pending.length && n < BATCH_MAX) {
-    bytes += JSON.stringify(pending[n]).length
-    if (n > 0 && bytes > BATCH_BYTES) break
-    n += 1
-  }
-  return pending.splice(0, n)
 }
 
 /** offer, answer, candidate… of a batch's first signal (for the trace) */
