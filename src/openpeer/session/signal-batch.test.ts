@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { BATCH_BYTES, BATCH_MAX, SignalBatch } from './signal-batch.ts'
 
 /** A batcher whose sends wait until the test lets them go, recording each batch. */
-function rig(opts: { open?: () => boolean; failWith?: Error } = {}) {
+function rig(opts: { open?: () => boolean; failWith?: Error; linger?: number } = {}) {
   const sent: unknown[][] = []
   const releases: (() => void)[] = []
   const failures: unknown[] = []
@@ -14,6 +14,7 @@ function rig(opts: { open?: () => boolean; failWith?: Error } = {}) {
     },
     open: opts.open ?? (() => true),
     fail: (err) => failures.push(err),
+    linger: opts.linger,
   })
   /** lets the oldest send finish and the next batch go */
   const release = async (): Promise<void> => {
@@ -76,5 +77,33 @@ describe('SignalBatch: signals through the finder, in order and batched', () => 
     batch.push(candidate(2))
     await new Promise((r) => setTimeout(r, 0))
     expect(failures).toEqual([error])
+  })
+
+  it('holds a candidate for the rest of its burst when nothing is on its way: one message', async () => {
+    const { batch, sent } = rig({ linger: 20 })
+    batch.push(candidate(1))
+    batch.push(candidate(2))
+    batch.push(candidate(3))
+    expect(sent).toEqual([])
+    await new Promise((r) => setTimeout(r, 40))
+    expect(sent).toEqual([[candidate(1), candidate(2), candidate(3)]])
+  })
+
+  it('never holds an offer or answer: it goes at once, after what waited before it', async () => {
+    const { batch, sent, release } = rig({ linger: 10_000 })
+    const answer = { type: 'answer', sdp: 'v=0' }
+    batch.push(answer)
+    expect(sent).toEqual([[answer]])
+    // Candidates that come while the answer travels go as soon as it is sent, without waiting.
+    batch.push(candidate(1))
+    batch.push(candidate(2))
+    await release()
+    expect(sent).toEqual([[answer], [candidate(1), candidate(2)]])
+    await release()
+    // A held candidate goes along with an SDP pushed behind it (an ICE restart's new offer).
+    const offer = { type: 'offer', sdp: 'v=0 restart' }
+    batch.push(candidate(3))
+    batch.push(offer)
+    expect(sent.at(-1)).toEqual([candidate(3), offer])
   })
 })

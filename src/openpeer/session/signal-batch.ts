@@ -10,6 +10,11 @@ export interface SignalBatchOptions {
   open: () => boolean
   /** a batch could not be sent: the session is over */
   fail: (err: unknown) => void
+  /**
+   * ms a trickled candidate waits, when nothing is on its way, for the rest of its burst
+   * (0: none). An offer or answer never waits: it goes at once, with what waited before it.
+   */
+  linger?: number
 }
 
 /**
@@ -21,15 +26,24 @@ export interface SignalBatchOptions {
 export class SignalBatch {
   private readonly pending: unknown[] = []
   private sending = false
+  private lingering: ReturnType<typeof setTimeout> | undefined
 
   constructor(private readonly opts: SignalBatchOptions) {}
 
   push(signal: unknown): void {
     this.pending.push(signal)
-    if (!this.sending) void this.flush()
+    if (this.sending) return // goes with the next batch, once the one on its way is sent
+    const linger = this.opts.linger ?? 0
+    if (linger > 0 && isCandidate(signal)) {
+      this.lingering ??= setTimeout(() => void this.flush(), linger)
+      return
+    }
+    void this.flush()
   }
 
   private async flush(): Promise<void> {
+    clearTimeout(this.lingering)
+    this.lingering = undefined
     this.sending = true
     try {
       while (this.pending.length && this.opts.open()) {
@@ -41,6 +55,11 @@ export class SignalBatch {
       this.sending = false
     }
   }
+}
+
+/** a trickled ICE candidate, as simple-peer signals one */
+function isCandidate(signal: unknown): boolean {
+  return (signal as { type?: unknown } | null)?.type === 'candidate'
 }
 
 /** The next message's signals: in order, at most BATCH_MAX of them and about BATCH_BYTES. */
