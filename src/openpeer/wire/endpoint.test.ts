@@ -51,6 +51,35 @@ describe('Endpoint', () => {
     expect(frames(wire, 'b')[0]).toMatchObject({ kind: 'result', error: { code: 403 } })
   })
 
+  it('tells `answered` once a result is on the wire, so what follows cannot overtake it; not for errors', async () => {
+    const seen: string[] = []
+    let fail = false
+    const ends = pair(
+      {},
+      {
+        request: async () => {
+          // A microtask queued by the handler runs before the result is sent: too early for
+          // what must follow the result (the session's admission used to run there).
+          queueMicrotask(() => seen.push(`microtask after ${frames(ends.wire, 'b').length} frames`))
+          if (fail) throw new OpenPeerError('ERR_FIND_DENIED', 'no')
+          return {}
+        },
+        answered: (m) => {
+          seen.push(`answered ${m.type} after ${frames(ends.wire, 'b').length} frames`)
+          ends.right.notify('session-close', { reason: 'follows the result' })
+        },
+      },
+    )
+    await ends.left.request('peer-keep-alive', {})
+    expect(seen).toEqual(['microtask after 0 frames', 'answered peer-keep-alive after 1 frames'])
+    expect(frames(ends.wire, 'b').map((f) => f.kind)).toEqual(['result', 'notify'])
+    fail = true
+    await expect(ends.left.request('peer-keep-alive', {})).rejects.toMatchObject({
+      code: 'ERR_FIND_DENIED',
+    })
+    expect(seen).toHaveLength(3) // the microtask; no `answered` for an error result
+  })
+
   it('answers an uncoded failure (a bug) as ERR_INTERNAL', async () => {
     const { left } = pair({}, { request: () => Promise.reject(new TypeError('oops')) })
     await expect(left.request('peer-keep-alive', {})).rejects.toMatchObject({

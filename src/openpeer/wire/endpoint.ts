@@ -26,6 +26,12 @@ export interface EndpointHandlers {
   notify?(message: IncomingNotify): Promise<void> | void
   /** a frame that did not decode, after it was answered where it could be */
   malformed?(error: WireError): void
+  /**
+   * A request's result is on the transport (not for a coded error): what must follow the result
+   * on the wire, and not overtake it, starts here (a session admitted once its identify result
+   * went out).
+   */
+  answered?(message: IncomingRequest): void
 }
 
 export interface EndpointOptions {
@@ -135,7 +141,7 @@ export class Endpoint {
         throw new OpenPeerError('ERR_BAD_MESSAGE', `${request.type} is not served here`)
       const body = await handlers.request(request)
       if (body === undefined) return
-      this.answer(request, body)
+      if (this.answer(request, body)) handlers.answered?.(request)
     } catch (err) {
       this.trySend(errorResult(message.type, message.id, asOpenPeerError(err, 'request failed')))
     }
@@ -175,15 +181,17 @@ export class Endpoint {
     this.failPending(error)
   }
 
-  private answer(request: IncomingRequest, body: object): void {
+  /** Sends a request's result; true once it is on the transport. */
+  private answer(request: IncomingRequest, body: object): boolean {
     const result = { v: 1, kind: 'result', type: request.type, id: request.id, ...body }
     let text: string
     try {
       text = encode(result as WireMessage, this.opts.channel)
     } catch (err) {
-      return this.trySend(errorResult(request.type, request.id, asOpenPeerError(err, 'result')))
+      this.trySend(errorResult(request.type, request.id, asOpenPeerError(err, 'result')))
+      return false
     }
-    this.trySendText(text)
+    return this.trySendText(text)
   }
 
   private answerMalformed(error: WireError): void {
@@ -201,12 +209,14 @@ export class Endpoint {
     this.trySendText(encode(message, this.opts.channel))
   }
 
-  private trySendText(text: string): void {
-    if (this.closedWith) return
+  private trySendText(text: string): boolean {
+    if (this.closedWith) return false
     try {
       this.opts.send(text)
+      return true
     } catch {
       // the transport went away under us; its owner reports the close
+      return false
     }
   }
 }
