@@ -13,7 +13,14 @@ import type { Browser } from 'playwright-core'
 import { createFinderServer } from '../server/index.ts'
 import { launch, stats } from './browser.ts'
 import { userIn } from './browser-lib.ts'
-import { clearMarks, medianTimeline, timeline, traced, type Mark } from './connect-trace.ts'
+import {
+  clearMarks,
+  medianTimeline,
+  settled,
+  timeline,
+  traced,
+  type Mark,
+} from './connect-trace.ts'
 import { peerjsRun, startPeerServer } from './connect-peerjs.ts'
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20)
@@ -37,6 +44,9 @@ async function appRun(
   await a.getByRole('button', { name: 'Invite', exact: true }).click()
   const link = await a.getByRole('textbox', { name: 'Invite link', exact: true }).inputValue()
   const hash = new URL(link).hash
+  // People open an invite seconds after it was shown, not while the inviter's page still draws
+  // its QR code: both pages settle first (that work ran into the find, 21–42 ms, run to run).
+  await Promise.all([settled(a), settled(b)])
   await Promise.all([clearMarks(a), clearMarks(b)])
   // Measured inside the page: a hash change triggers the invite, a MutationObserver sees "connected".
   // In-page code goes as a string: tsx's keepNames helpers (`__name`) do not exist in the page.
