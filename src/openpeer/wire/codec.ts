@@ -18,10 +18,11 @@ const textEncoder = new TextEncoder()
 
 /**
  * zod compiles an object schema's parser (`new Function`) the first time it parses: 1–4 ms a
- * message type in a fresh process, against 0.1–0.7 ms parsed without it, and the same ~0.05–0.4
- * ms a message after (Node, the catalogue's connect-path messages; docs/performance.md). The
- * finder parses a few types all day and keeps compiling; a page meets each type's first message
- * on someone's connect path, so the app turns it off (`compileParsers(false)`, src/client.ts).
+ * message type in a fresh process, against 0.1–0.7 ms parsed without it; after that a message
+ * takes ~0.1–0.15 ms compiled and ~0.15–0.3 ms interpreted (Node, the catalogue's connect-path
+ * messages; docs/performance.md). The finder parses a few types all day and keeps compiling; a
+ * page meets each type's first message on someone's connect path and decodes a few a second,
+ * so the app turns it off (`compileParsers(false)`, src/client.ts).
  */
 let parseOptions: { jitless: true } | undefined
 
