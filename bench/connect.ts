@@ -102,6 +102,14 @@ export async function benchConnect(): Promise<void> {
       `  ratio app/PeerJS         median ${(a.median / p.median).toFixed(2)}×  p95 ${(a.p95 / p.p95).toFixed(2)}×  (goal: median ≤ 1.5×)`,
     )
     if (TRACE) {
+      // Every find, reply and signal message is signed by one page, checked by the finder and
+      // by the other page: how many a connect takes is a cost of its own (docs/scale.md).
+      const sent = stats(
+        traces.map(
+          (t) => t.filter((m) => /^(find:sent|reply:sent|signal:sent:)/.test(m.name)).length,
+        ),
+      )
+      console.log(`  signed messages through the finder per connect: median ${sent.median}`)
       console.log('  app timeline (median of each mark’s first time, from the invite opened):')
       for (const line of medianTimeline(traces)) console.log(`  ${line}`)
     }
