@@ -129,6 +129,7 @@ export class Endpoint {
       return
     }
     const { handlers } = this.opts
+    let answered = false
     try {
       if (message.kind === 'notify') {
         if (!handlers.notify)
@@ -141,10 +142,12 @@ export class Endpoint {
         throw new OpenPeerError('ERR_BAD_MESSAGE', `${request.type} is not served here`)
       const body = await handlers.request(request)
       if (body === undefined) return
-      if (this.answer(request, body)) handlers.answered?.(request)
+      answered = this.answer(request, body)
     } catch (err) {
       this.trySend(errorResult(message.type, message.id, asOpenPeerError(err, 'request failed')))
     }
+    // Outside the try: the request is answered, and what follows it must not answer it twice.
+    if (answered) handlers.answered?.(message as IncomingRequest)
   }
 
   /**
