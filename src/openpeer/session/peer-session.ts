@@ -23,6 +23,7 @@ import { renegotiate } from './renegotiate.ts'
 import { pathOf, type ConnectionPath } from './path.ts'
 import {
   DEFAULT_TIMINGS,
+  signalType,
   type PeerSessionEvents,
   type PeerSessionOptions,
   type SessionState,
@@ -126,7 +127,7 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
   /** Signal data that arrived through the finder (answer, offer, trickled candidates). */
   signal(data: unknown): void {
     if (this.state === 'closed') return
-    trace(`peer:signal:${String((data as { type?: unknown } | null)?.type ?? 'other')}`)
+    trace(`peer:signal:${signalType(data)}`)
     try {
       this.opts.peer.signal(data)
     } catch (cause) {
@@ -234,8 +235,8 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
 
   private onLocalSignal(data: unknown): void {
     if (this.state === 'closed') return
-    const type = (data as { type?: unknown } | null)?.type
-    trace(`signal:local:${String(type ?? 'other')}`)
+    const type = signalType(data)
+    trace(`signal:local:${type}`)
     if (this.opts.role === 'initiator' && this.state === 'signalling' && type === 'answer') {
       this.signAhead()
     }

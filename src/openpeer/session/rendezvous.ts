@@ -21,7 +21,7 @@ import type { LocalIdentity } from './identify.ts'
 import type { SessionManager } from './manager.ts'
 import { PeerSession } from './peer-session.ts'
 import { SignalBatch } from './signal-batch.ts'
-import { DEFAULT_TIMINGS, type SessionTimings } from './session-types.ts'
+import { DEFAULT_TIMINGS, signalType, type SessionTimings } from './session-types.ts'
 import { trace } from '../trace.ts'
 
 export type { FindTarget } from './find-proofs.ts'
@@ -295,7 +295,7 @@ export class Rendezvous {
     if (!session || !channel) return
     trace('signal:in')
     const signals = await openSignal(proof, ctx.remoteA, channel, this.deps.replay)
-    trace(`signal:opened:${kindOf(signals)}`)
+    trace(`signal:opened:${signalType(signals[0])}`)
     for (const signal of signals) session.signal(signal)
   }
 
@@ -372,13 +372,8 @@ export class Rendezvous {
     const route = { context, to, channel: ctx.send }
     const proof = await makeSignal(this.deps.me(), route, signals, this.now())
     ctx.finder.notify('peer-location-signal', { proof })
-    trace(`signal:sent:${kindOf(signals)}`)
+    trace(`signal:sent:${signalType(signals[0])}`)
   }
-}
-
-/** offer, answer, candidate… of a batch's first signal (for the trace) */
-function kindOf(signals: unknown[]): string {
-  return String((signals[0] as { type?: unknown } | null)?.type ?? 'other')
 }
 
 /** Who a refused find says it is from (unverified: the alert says "claims"), if it says at all. */

@@ -9,6 +9,11 @@ import type { IncomingNotify } from '../wire/endpoint.ts'
 
 export type SessionState = 'signalling' | 'identifying' | 'open' | 'closed'
 
+/** offer, answer, candidate… of a simple-peer signal; 'other' when it names none */
+export function signalType(signal: unknown): string {
+  return String((signal as { type?: unknown } | null)?.type ?? 'other')
+}
+
 export interface SessionTimings {
   connectTimeout: number
   identifyTimeout: number

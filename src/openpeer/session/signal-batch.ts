@@ -1,3 +1,5 @@
+import { signalType } from './session-types.ts'
+
 /** Signals per message at most: a batch is what a side produced while its last one travelled. */
 export const BATCH_MAX = 16
 /** …and about this many bytes of JSON, so that a sealed batch fits a finder frame (16 KiB). */
@@ -34,7 +36,7 @@ export class SignalBatch {
     this.pending.push(signal)
     if (this.sending) return // goes with the next batch, once the one on its way is sent
     const linger = this.opts.linger ?? 0
-    if (linger > 0 && isCandidate(signal)) {
+    if (linger > 0 && signalType(signal) === 'candidate') {
       this.lingering ??= setTimeout(() => void this.flush(), linger)
       return
     }
@@ -55,11 +57,6 @@ export class SignalBatch {
       this.sending = false
     }
   }
-}
-
-/** a trickled ICE candidate, as simple-peer signals one */
-function isCandidate(signal: unknown): boolean {
-  return (signal as { type?: unknown } | null)?.type === 'candidate'
 }
 
 /** The next message's signals: in order, at most BATCH_MAX of them and about BATCH_BYTES. */
