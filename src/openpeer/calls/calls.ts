@@ -389,7 +389,7 @@ export class Calls {
       return this.end(
         call,
         'failed',
-        // node-datachannel's RTCPeerConnection, for one, has addTrack but "Not implemented".
+        // node-datachannel's RTCPeerConnection, for one, has addTrack but throws when called.
         new OpenPeerError('ERR_NO_MEDIA_PATH', 'this connection cannot carry audio or video', {
           cause,
         }),
