@@ -125,10 +125,6 @@ export async function stopProfile(tab: Tab, dir: string): Promise<void> {
   }
 }
 
-/**
- * CPU seconds used so far by this process's descendants (Chromium's processes), from /proc;
- * NaN where there is no /proc. Processes that already exited are not counted.
- */
 /** CPU seconds of every thread of Chromium's processes, keyed "process type/thread name" */
 export function browserThreadSeconds(): Map<string, number> {
   const out = new Map<string, number>()
@@ -198,6 +194,10 @@ function chromiumPids(): number[] {
   })
 }
 
+/**
+ * CPU seconds used so far by this process's descendants (Chromium's processes), from /proc;
+ * NaN where there is no /proc. Processes that already exited are not counted.
+ */
 export function browserCpuSeconds(): number {
   if (!existsSync('/proc/self/stat')) return NaN
   let total = 0
