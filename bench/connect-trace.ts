@@ -18,14 +18,6 @@ export async function traced(context: BrowserContext): Promise<void> {
   await context.addInitScript(`try { localStorage.setItem('opw:trace', '1') } catch {}`)
 }
 
-/** Settles once the page has been idle twice (its pending work done), at most after 2 s. */
-export async function settled(page: Page): Promise<void> {
-  await page.evaluate(`new Promise((resolve) => {
-    const idle = (then) => requestIdleCallback(then, { timeout: 1000 })
-    idle(() => idle(resolve))
-  })`)
-}
-
 /** Clears a page's marks, so a run's timeline holds only that run. */
 export async function clearMarks(page: Page): Promise<void> {
   await page.evaluate(`performance.clearMarks()`)

@@ -9,22 +9,23 @@
  */
 import { existsSync } from 'node:fs'
 import { loadavg } from 'node:os'
-import type { Browser } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { createFinderServer } from '../server/index.ts'
 import { launch, stats } from './browser.ts'
 import { userIn } from './browser-lib.ts'
-import {
-  clearMarks,
-  medianTimeline,
-  settled,
-  timeline,
-  traced,
-  type Mark,
-} from './connect-trace.ts'
+import { clearMarks, medianTimeline, timeline, traced, type Mark } from './connect-trace.ts'
 import { peerjsRun, startPeerServer } from './connect-peerjs.ts'
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20)
 const TRACE = process.env.BENCH_TRACE !== '0'
+
+/** Settles once the page has been idle twice (its pending work done), at most after 2 s. */
+async function settled(page: Page): Promise<void> {
+  await page.evaluate(`new Promise((resolve) => {
+    const idle = (then) => requestIdleCallback(then, { timeout: 1000 })
+    idle(() => idle(resolve))
+  })`)
+}
 
 /** One app run: ms from opening the invite link to the inviter showing "connected" on the invitee. */
 async function appRun(
