@@ -213,8 +213,10 @@ export class MemoryPeer extends PeerEvents implements PeerLike {
     this.connected = false
     for (const c of this.channels.values()) c.close()
     this.later(() => this.emit('close'))
+    // Only the peer we are paired with (both descriptions applied) sees us go: an answer to an
+    // offer that another peer's answer took pairs nothing, as with real WebRTC.
     const remote = this.remote
-    if (remote && !remote.destroyed) remote.later(() => remote.destroy())
+    if (remote && !remote.destroyed && remote.remote === this) remote.later(() => remote.destroy())
   }
 
   /** What ICE would report when the path falters (`disconnected`) or recovers (`connected`). */
