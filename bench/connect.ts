@@ -15,9 +15,15 @@ import { launch, stats } from './browser.ts'
 import { userIn } from './browser-lib.ts'
 import { clearMarks, medianTimeline, timeline, traced, type Mark } from './connect-trace.ts'
 import { peerjsRun, startPeerServer } from './connect-peerjs.ts'
+import { startDelayProxy } from './delay-proxy.ts'
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20)
 const TRACE = process.env.BENCH_TRACE !== '0'
+/**
+ * ms of round trip between the browsers and both servers (finder, PeerServer), through a delay
+ * proxy; the browsers reach each other directly. 0: all on loopback.
+ */
+const SERVER_RTT = Number(process.env.BENCH_SERVER_RTT ?? 0)
 
 /** Settles once the page has been idle twice (its pending work done), at most after 2 s. */
 async function settled(page: Page): Promise<void> {
@@ -74,7 +80,17 @@ export async function benchConnect(): Promise<void> {
   if (!existsSync('dist/index.html')) throw new Error('build the app first: npm run build')
   const server = await createFinderServer({ port: 0, host: '127.0.0.1', log: () => {} })
   const peerServer = await startPeerServer()
-  const base = `http://127.0.0.1:${server.address().port}`
+  const proxies = SERVER_RTT
+    ? await Promise.all(
+        [server.address().port, peerServer.port].map((port) =>
+          startDelayProxy(port, SERVER_RTT / 2),
+        ),
+      )
+    : []
+  const [finderPort, peerServerPort] = proxies.length
+    ? proxies.map((p) => p.port)
+    : [server.address().port, peerServer.port]
+  const base = `http://127.0.0.1:${finderPort}`
   const browser = await launch()
   const load = loadavg()
   try {
@@ -83,7 +99,7 @@ export async function benchConnect(): Promise<void> {
     const traces: Mark[][] = []
     // Run 0 of each is the warm-up (Chromium's first WebRTC, the app's first load): dropped.
     for (let i = 0; i <= RUNS; i++) {
-      const p = await peerjsRun(browser, base, peerServer.port, i)
+      const p = await peerjsRun(browser, base, peerServerPort as number, i)
       const r = await appRun(browser, base, i)
       if (i === 0) continue
       anchor.push(p)
@@ -94,7 +110,8 @@ export async function benchConnect(): Promise<void> {
     const p = stats(anchor)
     const f = (n: number): string => `${n.toFixed(0)} ms`
     const after = loadavg()
-    console.log(`bench:connect (${RUNS} runs + 1 warm-up each, loopback)`)
+    const where = SERVER_RTT ? `servers ${SERVER_RTT} ms round trip away` : 'loopback'
+    console.log(`bench:connect (${RUNS} runs + 1 warm-up each, ${where})`)
     console.log(`  load average before ${load.map((l) => l.toFixed(2)).join(' ')}`)
     console.log(`  load average after  ${after.map((l) => l.toFixed(2)).join(' ')}`)
     console.log(`  PeerJS connect→open      median ${f(p.median)}  p95 ${f(p.p95)}`)
@@ -116,6 +133,7 @@ export async function benchConnect(): Promise<void> {
     }
   } finally {
     await browser.close()
+    for (const proxy of proxies) await proxy.close()
     await peerServer.close()
     await server.close()
   }
