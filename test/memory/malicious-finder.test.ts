@@ -9,6 +9,7 @@ import {
   type ClientPorts,
   type MemoryNetwork,
   type OpenPeerClient,
+  type PeerLike,
 } from '../../src/openpeer/index.ts'
 import { finderInTheMiddle, type Frame, type Tamper } from './finder-in-the-middle.ts'
 import { createMemoryNetwork, memoryClient, startFinder, until } from './harness.ts'
@@ -37,7 +38,10 @@ async function world() {
   return { domain, network }
 }
 
-/** A memory client whose finder sockets pass through `tamper`; counts the peers it makes. */
+/**
+ * A memory client whose finder sockets pass through `tamper`; counts the peers it makes, and
+ * those of them not destroyed.
+ */
 async function client(
   name: string,
   domain: string,
@@ -46,16 +50,22 @@ async function client(
   ports: Partial<ClientPorts> = {},
 ) {
   const mitm = finderInTheMiddle(tamper)
-  let peers = 0
+  const made: PeerLike[] = []
   const c = await memoryClient(name, domain, network, {
     createSocket: mitm.createSocket,
-    createPeer: (opts) => (peers++, network.createPeer(opts)),
+    createPeer: (opts) => {
+      const peer = network.createPeer(opts)
+      made.push(peer)
+      return peer
+    },
     ...ports,
   })
   cleanups.push(() => c.stop())
   const opened: string[] = []
   c.on('session:open', (s) => opened.push(s.contactId))
-  return Object.assign(c, { mitm, peers: () => peers, opened })
+  const peers = (): number => made.length
+  const live = (): number => made.filter((p) => !p.destroyed).length
+  return Object.assign(c, { mitm, peers, live, opened })
 }
 
 /** Opens `inviter`'s invite; resolves with the failure (or null when it connected). */
@@ -130,7 +140,10 @@ describe('a malicious finder is caught', () => {
     expect(moved.error.code).toBe('ERR_SIGNATURE')
     expect(moved.contact?.contactId).toBe(idOf(alice))
     expect(isOpenPeerError(failed)).toBe(true)
-    expect(carol.peers()).toBe(0)
+    // Her one peer is the one her find's offer came from, gone with the failed invite: the moved
+    // reply drew no other.
+    expect(carol.peers()).toBe(1)
+    expect(carol.live()).toBe(0)
     expect(carol.opened).toEqual([])
     expect(alice.opened).not.toContain(idOf(carol))
     expect(carol.contacts().every((c) => c.state !== 'connected')).toBe(true)
@@ -149,9 +162,11 @@ describe('a malicious finder is caught', () => {
     const seen: Alert = await alert
     expect(seen.error.code).toBe('ERR_CONTACT_MISMATCH')
     expect(seen.contact).toEqual({ contactId: idOf(alice) })
-    // Bob sent Mallory's finder nothing to ring with, made no peer, and keeps no contact.
+    // Bob sent Mallory's finder nothing to ring with, keeps no peer (the one his offer was being
+    // made on while the card was checked is gone) and no contact.
     expect(bob.mitm.sent.filter((f) => f.type === 'peer-location-find')).toEqual([])
-    expect(bob.peers()).toBe(0)
+    expect(bob.peers()).toBe(1)
+    expect(bob.live()).toBe(0)
     expect(bob.contacts()).toEqual([])
     expect(alice.opened).toEqual([])
   })
@@ -198,11 +213,13 @@ describe('a malicious finder is caught', () => {
     expect(seen.error.code).toBe('ERR_FIND_DENIED')
     expect(seen.contact).toEqual({ contactId: mallory.contactId })
     expect(isOpenPeerError(failed)).toBe(true)
-    // No reply, no signal (nothing sealed to Mallory), no peer, no contact, on either side.
+    // No reply, no signal (nothing sealed to Mallory), no peer, no contact, on either side (Bob's
+    // one peer is the one his find's offer came from, gone once nobody answered in time).
     expect(alice.mitm.sent.filter((f) => isReply(f) || f.type === 'peer-location-signal')).toEqual(
       [],
     )
-    expect([alice.peers(), bob.peers()]).toEqual([0, 0])
+    expect([alice.peers(), bob.peers()]).toEqual([0, 1])
+    expect(bob.live()).toBe(0)
     expect(alice.contacts()).toEqual([])
     expect(bob.opened).toEqual([])
   })

@@ -125,19 +125,31 @@ export async function acceptInvite(
   const signal = withTimeout(deps.timeout, opts.signal)
   const finder = await pool.get(invite.domain, { signal })
   trace('invite:finder')
-  const card =
-    (await takePrefetched(deps, invite)) ??
-    // The finder served someone else's section A: nothing is sent to it, and the person is
-    // told whose invite it lied about.
-    (await fetchCard(finder, invite, deps.now(), signal, (err) =>
-      deps.alert(err, invite.contactId),
-    ))
-  trace('invite:peer-file-checked')
+  const checked = (async () => {
+    const card =
+      (await takePrefetched(deps, invite)) ??
+      // The finder served someone else's section A: nothing is sent to it, and the person is
+      // told whose invite it lied about.
+      (await fetchCard(finder, invite, deps.now(), signal, (err) =>
+        deps.alert(err, invite.contactId),
+      ))
+    trace('invite:peer-file-checked')
+    return card
+  })()
   const opened = waitForSession(deps, invite.contactId, signal)
   opened.catch(() => undefined)
+  // An invite that fails (an alert, a timeout) abandons its find's offer, if nobody took it.
+  const abandon = new AbortController()
+  const findSignal = AbortSignal.any([signal, abandon.signal])
   try {
-    await deps.rendezvous?.find(finder, { ...invite, A: card.file.A }, { signal })
+    // Someone waits to be connected: the find carries our offer, made while the card is fetched
+    // and checked (Rendezvous.find); nothing is sent to the finder before the card passed.
+    const target = checked.then((card) => ({ ...invite, A: card.file.A }))
+    if (deps.rendezvous)
+      await deps.rendezvous.find(finder, target, { signal: findSignal, offer: true })
+    else await checked
   } catch (err) {
+    abandon.abort()
     if (isOpenPeerError(err, 'ERR_FIND_DENIED')) {
       throw new OpenPeerError(
         'ERR_FIND_DENIED',
@@ -145,7 +157,7 @@ export async function acceptInvite(
       )
     }
     if (isOpenPeerError(err, 'ERR_NOT_FOUND')) {
-      await deps.upsert(card, invite.findSecret)
+      await deps.upsert(await checked, invite.findSecret)
       throw new OpenPeerError(
         'ERR_UNAVAILABLE',
         'they are not online right now; you will be connected when they are',
@@ -153,6 +165,7 @@ export async function acceptInvite(
     }
     throw err
   }
+  const card = await checked
   trace('invite:found')
   states.finding(invite.contactId, 20_000)
   await deps.upsert(card, invite.findSecret)
@@ -160,6 +173,7 @@ export async function acceptInvite(
   try {
     if (!sessions.ofContact(invite.contactId).length) await opened
   } catch (err) {
+    abandon.abort()
     // No longer "connecting": the contact shows why it failed.
     states.found(invite.contactId)
     throw err

@@ -39,10 +39,15 @@ export type FindReplyProof = NotifyBody<'peer-location-find'>['proof']
 export type SignalProof = NotifyBody<'peer-location-signal'>['proof']
 type Location = { id: string; label: string }
 
-// What travels sealed inside the find exchange; decoded like any wire message.
-const findSealed = z.strictObject({ location: locationSchema, peer: peerFileSchema })
 /** signals batched into one message: what a side produced while its last message was on the way */
 const signalBatch = z.array(signalDataSchema).min(1).max(32)
+// What travels sealed inside the find exchange; decoded like any wire message. A find made to
+// connect at once carries the initiator's offer (docs/protocol.md, "Who offers").
+const findSealed = z.strictObject({
+  location: locationSchema,
+  peer: peerFileSchema,
+  signals: signalBatch.optional(),
+})
 const replySealed = z.strictObject({ location: locationSchema, signals: signalBatch })
 const signalSealed = z.strictObject({ signals: signalBatch })
 
@@ -61,7 +66,8 @@ export interface FindTarget {
 
 /**
  * A find request from `me` to `target`, for the exchange named `context`, and the key of our
- * channel to the target's locations that its seal opened.
+ * channel to the target's locations that its seal opened. `signals` (our offer and what followed
+ * it) go sealed inside; without them the target makes the offer.
  */
 export async function makeFind(
   me: LocalIdentity,
@@ -69,6 +75,7 @@ export async function makeFind(
   context: string,
   nonce: string,
   now: number,
+  signals?: unknown[],
 ): Promise<{ proof: FindProof; channel: CryptoKey }> {
   const expires = now + FIND_LIFETIME
   const to = formatPeerUri({ domain: target.A.domain, contactId: target.contactId })
@@ -77,7 +84,7 @@ export async function makeFind(
     findSecretProof(target.findSecret, binding),
     sealOpening(
       target.A.boxKey,
-      { location: me.location, peer: me.file },
+      { location: me.location, peer: me.file, ...(signals?.length ? { signals } : {}) },
       'find',
       channelOf(context, 'initiator'),
     ),
@@ -107,16 +114,18 @@ export async function checkFind(
   opts: {
     /**
      * called once the find is signed by the contact it names, fresh, not a replay and proves our
-     * find secret, before its sealed part is opened and checked: the target may start on its
-     * answer meanwhile, sending nothing until this resolves
+     * find secret, and its sealed part opened, before the peer file in it is checked: the target
+     * may start on its offer or answer meanwhile, sending nothing until this resolves
      */
-    proven?: (initiatorId: string) => void
+    proven?: (initiatorId: string, signals: unknown[] | undefined) => void
   } = {},
 ): Promise<{
   initiatorId: string
   location: Location
   peer: VerifiedPeerFile
   channel: CryptoKey
+  /** the initiator's offer and what followed it, when it made the offer */
+  signals: unknown[] | undefined
 }> {
   // The signatures and the find secret at once; a failure is reported in the order they were
   // checked one after the other (a forgery as a forgery), and nothing acts on the find before
@@ -147,7 +156,6 @@ export async function checkFind(
     return initiatorId
   })()
   const [, initiatorId] = await allInOrder([signatures, secret])
-  opts.proven?.(initiatorId)
   const opened = await unsealOpening(
     me.keys.box.privateKey,
     proof.sealed,
@@ -156,6 +164,7 @@ export async function checkFind(
   )
   const inner = findSealed.safeParse(opened.value)
   if (!inner.success) throw new OpenPeerError('ERR_BAD_MESSAGE', 'sealed find payload is malformed')
+  opts.proven?.(initiatorId, inner.data.signals)
   // The sealed peer file must be the one that rang (the session re-checks it at identify).
   const peer = await verifyPeerFile(inner.data.peer, initiatorId, replay.now())
   if (inner.data.location.id !== proof.fromLocation) {
@@ -166,12 +175,14 @@ export async function checkFind(
     location: inner.data.location,
     peer,
     channel: opened.channel as CryptoKey,
+    signals: inner.data.signals,
   }
 }
 
 /**
- * The target's signed answer to the find whose digest is `requestDigest`, with its offer (and
- * whatever signals followed it meanwhile), and the key of our channel back to the initiator.
+ * The target's signed answer to the find whose digest is `requestDigest`, with its offer or its
+ * answer to the find's offer (and whatever signals followed meanwhile), and the key of our
+ * channel back to the initiator.
  */
 export async function makeFindReply(
   me: LocalIdentity,
@@ -194,7 +205,7 @@ export async function makeFindReply(
   return { proof, channel: channel as CryptoKey }
 }
 
-/** The initiator's checks of a reply: signed by the target, fresh, and its sealed offer. */
+/** The initiator's checks of a reply: signed by the target, fresh, and its sealed signals. */
 export async function openFindReply(
   proof: FindReplyProof,
   target: SectionA,

@@ -127,7 +127,12 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
   /** Signal data that arrived through the finder (answer, offer, trickled candidates). */
   signal(data: unknown): void {
     if (this.state === 'closed') return
-    trace(`peer:signal:${signalType(data)}`)
+    const type = signalType(data)
+    trace(`peer:signal:${type}`)
+    if (this.opts.role === 'initiator' && this.state === 'signalling' && type === 'answer') {
+      // We offered: both descriptions are set once this answer is ('negotiated').
+      this.opts.peer.once('negotiated', () => this.state === 'signalling' && this.signAhead())
+    }
     try {
       this.opts.peer.signal(data)
     } catch (cause) {
@@ -246,8 +251,9 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
   }
 
   /**
-   * Our answer is set, so both descriptions are: the identify request is signed now, while ICE
-   * and DTLS run (identifyAhead), instead of after `connect`.
+   * Both descriptions are set (our answer made, or the answer to our offer applied): the
+   * identify request is signed now, while ICE and DTLS run (identifyAhead), instead of after
+   * `connect`.
    */
   private signAhead(): void {
     if (this.earlyIdentify) return

@@ -17,6 +17,7 @@ import {
   type FindTarget,
 } from './find-proofs.ts'
 import type { FindChannel } from './find-channel.ts'
+import { FindOffer } from './find-offer.ts'
 import type { LocalIdentity } from './identify.ts'
 import type { SessionManager } from './manager.ts'
 import { PeerSession } from './peer-session.ts'
@@ -60,6 +61,13 @@ interface Context {
   send?: CryptoKey
   /** the other side's channel keys, by its location: from the find, or from each reply */
   receive: Map<string, CryptoKey>
+  /** our find's offer (we found, and offered): the first location whose reply is accepted takes it */
+  offer?: FindOffer
+  /**
+   * locations that answered an offer another location took: each got a fresh offer, and what
+   * they send before its answer belongs to the peer they dropped
+   */
+  fresh: Set<string>
   timer: ReturnType<typeof setTimeout>
 }
 
@@ -75,8 +83,9 @@ const CANDIDATE_LINGER = 3
 
 /**
  * The find exchange (PROTOCOL §5.3) and the signalling that rides the finder until a session
- * is up. The target location makes the WebRTC offer, so one find can fork to every location of
- * the target, each answering with its own offer (docs/protocol.md says why).
+ * is up. A find made to connect now carries the initiator's offer, answered in each location's
+ * reply; a background ring carries none, and each location that answers offers (docs/protocol.md,
+ * "Who offers", says why both).
  */
 export class Rendezvous {
   private readonly contexts = new Map<string, Context>()
@@ -99,35 +108,45 @@ export class Rendezvous {
 
   /**
    * Rings every online location of `target` through `finder` (a finder, or an introducer's
-   * session: FindChannel); resolves with how many.
+   * session: FindChannel); resolves with how many. With `offer`, the find carries our WebRTC
+   * offer (someone waits to be connected: an invite opened), made while `target` is still being
+   * fetched and checked when it is a promise; without, each location offers, and nothing is made
+   * for a contact who turns out to be offline (the background rings).
    */
   async find(
     finder: FindChannel,
-    target: FindTarget,
-    opts: { signal?: AbortSignal } = {},
+    target: FindTarget | Promise<FindTarget>,
+    opts: { signal?: AbortSignal; offer?: boolean } = {},
   ): Promise<number> {
     const context = randomId()
-    const { proof, channel } = await makeFind(
-      this.deps.me(),
-      target,
-      context,
-      randomId(),
-      this.now(),
-    )
-    const ctx = this.open(context, {
-      finder,
-      remoteContactId: target.contactId,
-      remoteA: target.A,
-      digest: await digestOf(proof),
-      findSecret: target.findSecret,
-      send: channel,
-    })
-    trace('find:sent')
+    let offer: FindOffer | undefined
+    if (opts.offer) {
+      trace('find:peer:new')
+      const peer = this.newPeer(finder, context, { role: 'initiator', initiator: true })
+      offer = new FindOffer(peer, opts.signal)
+    }
+    let ctx: Context | undefined
     try {
-      const { locations } = await finder.request('peer-location-find', { proof }, opts)
+      const [to] = await Promise.all([target, offer?.ready()])
+      const signals = offer?.drain()
+      trace('find:offer')
+      ctx = this.open(context, {
+        finder,
+        remoteContactId: to.contactId,
+        remoteA: to.A,
+        findSecret: to.findSecret,
+        ...(offer ? { offer } : {}),
+      })
+      const made = await makeFind(this.deps.me(), to, context, randomId(), this.now(), signals)
+      ctx.digest = await digestOf(made.proof)
+      ctx.send = made.channel
+      trace('find:sent')
+      const request = { proof: made.proof }
+      const { locations } = await finder.request('peer-location-find', request, opts)
       return locations
     } catch (err) {
-      this.drop(context, ctx)
+      if (ctx) this.drop(context, ctx)
+      else offer?.destroy()
       throw err
     }
   }
@@ -178,13 +197,14 @@ export class Rendezvous {
 
   private open(
     context: string,
-    init: Omit<Context, 'queue' | 'sessions' | 'receive' | 'timer'>,
+    init: Omit<Context, 'queue' | 'sessions' | 'receive' | 'fresh' | 'timer'>,
   ): Context {
     const ctx: Context = {
       ...init,
       queue: Promise.resolve(),
       sessions: new Map(),
       receive: new Map(),
+      fresh: new Set(),
       timer: setTimeout(() => this.drop(context, ctx), CONTEXT_TTL),
     }
     this.contexts.set(context, ctx)
@@ -193,6 +213,7 @@ export class Rendezvous {
 
   private drop(context: string, ctx: Context): void {
     clearTimeout(ctx.timer)
+    ctx.offer?.destroy()
     if (this.contexts.get(context) === ctx) this.contexts.delete(context)
   }
 
@@ -205,20 +226,22 @@ export class Rendezvous {
     trace('find:in')
     if (this.contexts.has(proof.context))
       throw new OpenPeerError('ERR_CONFLICT', 'find context already in use')
-    // The peer is made (certificate, offer, gathering) while the find's sealed part is opened and
-    // checked, once the find is signed, fresh and proves our find secret — what it takes to be
-    // answered at all. Nothing leaves before every check passed; a find that fails the last ones
-    // closes it unseen.
+    // The peer is made (certificate, offer or answer, gathering) while the peer file in the find
+    // is checked, once the find is signed, fresh, proves our find secret and its sealed part
+    // opened — what it takes to be answered at all. Nothing leaves before every check passed; a
+    // find that fails the last ones closes it unseen.
     let session: PeerSession | undefined
     let ctx: Context | undefined
     let checked = (): void => {}
     let refused = (_: unknown): void => {}
     const passed = new Promise<void>((resolve, reject) => ((checked = resolve), (refused = reject)))
     passed.catch(() => undefined)
-    const start = (initiatorId: string): void => {
+    const start = (initiatorId: string, signals: unknown[] | undefined): void => {
       // Checked again: the same find may have come twice while the first was being checked.
       if (this.contexts.has(proof.context))
         throw new OpenPeerError('ERR_CONFLICT', 'find context already in use')
+      if (signals && signalType(signals[0]) !== 'offer')
+        throw new OpenPeerError('ERR_BAD_MESSAGE', 'the find carries signals but no offer')
       const opened = (ctx = this.open(proof.context, {
         finder,
         remoteContactId: initiatorId,
@@ -227,7 +250,8 @@ export class Rendezvous {
       let first = true
       session = this.newSession(opened, proof.context, {
         role: 'target',
-        initiator: true,
+        // the initiator offered in its find: we answer; else we offer
+        initiator: !signals,
         remoteLocationId: proof.fromLocation,
         send: async (signals) => {
           await passed
@@ -244,6 +268,7 @@ export class Rendezvous {
           trace('reply:sent')
         },
       })
+      if (signals) this.applyOffer(session, signals, passed)
     }
     try {
       const { channel } = await checkFind(proof, me, this.deps.replay, { proven: start })
@@ -257,6 +282,22 @@ export class Rendezvous {
       ;(session as PeerSession | undefined)?.close(asOpenPeerError(err, 'find refused'))
       throw err
     }
+  }
+
+  /**
+   * The find's offer, answered while the peer file in the find is checked: its description now,
+   * its candidates (and an offer that lists some) once every check passed, so nothing of ours
+   * reaches the initiator's addresses before. The answer itself waits for `passed` to be sent.
+   */
+  private applyOffer(session: PeerSession, signals: unknown[], passed: Promise<void>): void {
+    const [offer, ...rest] = signals
+    const listsAddresses = /^a=candidate:/m.test((offer as { sdp?: string }).sdp ?? '')
+    if (listsAddresses) rest.unshift(offer)
+    else session.signal(offer)
+    passed.then(
+      () => rest.forEach((s) => session.signal(s)),
+      () => undefined, // refused: the session is closed unseen
+    )
   }
 
   private async onReply(ctx: Context, message: NotifyOf<'peer-location-find'>): Promise<void> {
@@ -276,15 +317,38 @@ export class Rendezvous {
     }
     trace('reply:opened')
     if (ctx.sessions.has(proof.location)) return
+    // We offered in the find, so the reply answers; else it offers.
+    const expected = ctx.offer ? 'answer' : 'offer'
+    if (signalType(signals[0]) !== expected)
+      throw new OpenPeerError('ERR_BAD_MESSAGE', `the find reply carries no ${expected}`)
     ctx.receive.set(proof.location, channel)
+    const send = (batch: unknown[]): Promise<void> =>
+      this.sendSignal(ctx, proof.context, proof.location, batch)
+    const remoteLocationId = proof.location
+    if (!ctx.offer) {
+      const session = this.newSession(ctx, proof.context, {
+        role: 'initiator',
+        initiator: false,
+        remoteLocationId,
+        send,
+      })
+      this.deps.sessions.add(session)
+      for (const signal of signals) session.signal(signal)
+      return
+    }
+    const taken = ctx.offer.take()
+    // Another location took our offer (a find forks to each of the target's locations): this one
+    // answered an offer it cannot have, so it gets a fresh one, sent as a signal.
+    if (!taken) ctx.fresh.add(remoteLocationId)
     const session = this.newSession(ctx, proof.context, {
       role: 'initiator',
-      initiator: false,
-      remoteLocationId: proof.location,
-      send: (batch) => this.sendSignal(ctx, proof.context, proof.location, batch),
+      initiator: true,
+      remoteLocationId,
+      send,
+      ...(taken ? { peer: taken.peer, later: taken.later } : {}),
     })
     this.deps.sessions.add(session)
-    for (const signal of signals) session.signal(signal)
+    if (taken) for (const signal of signals) session.signal(signal)
   }
 
   private async onSignal(ctx: Context, message: NotifyOf<'peer-location-signal'>): Promise<void> {
@@ -294,14 +358,50 @@ export class Rendezvous {
     const channel = ctx.receive.get(proof.from)
     if (!session || !channel) return
     trace('signal:in')
-    const signals = await openSignal(proof, ctx.remoteA, channel, this.deps.replay)
+    let signals = await openSignal(proof, ctx.remoteA, channel, this.deps.replay)
     trace(`signal:opened:${signalType(signals[0])}`)
+    if (ctx.fresh.has(proof.from)) {
+      // Until the answer to its fresh offer, what it sends is for the peer it dropped.
+      const at = signals.findIndex((s) => signalType(s) === 'answer')
+      if (at < 0) return
+      ctx.fresh.delete(proof.from)
+      signals = signals.slice(at)
+    } else if (this.isFreshOffer(ctx, session, signals)) {
+      return this.answerFresh(ctx, proof.context, session, signals)
+    }
+    for (const signal of signals) session.signal(signal)
+  }
+
+  /**
+   * We were found and answered the find's offer, but another of our locations took it: the
+   * initiator sends this location an offer of its own, through the finder, before anything
+   * connected.
+   */
+  private isFreshOffer(ctx: Context, session: PeerSession, signals: unknown[]): boolean {
+    return (
+      !ctx.digest &&
+      !session.makesOffers &&
+      session.state === 'signalling' &&
+      signalType(signals[0]) === 'offer'
+    )
+  }
+
+  /** A fresh offer replaces the session that answered the taken one (closed quietly: no error). */
+  private answerFresh(ctx: Context, context: string, old: PeerSession, signals: unknown[]): void {
+    const session = this.newSession(ctx, context, {
+      role: 'target',
+      initiator: false,
+      remoteLocationId: old.remoteLocationId,
+      send: (batch) => this.sendSignal(ctx, context, old.remoteLocationId, batch),
+    })
+    old.close()
+    this.deps.sessions.add(session)
     for (const signal of signals) session.signal(signal)
   }
 
   /** The session's path: WebRTC first, the relay tunnel beside the finder when ICE finds none. */
   private newPeer(
-    ctx: Context,
+    finder: FindChannel,
     context: string,
     opts: { role: 'initiator' | 'target'; initiator: boolean },
   ): PathSwitch {
@@ -312,7 +412,7 @@ export class Rendezvous {
       createSocket: this.deps.createSocket,
       context,
       role: opts.role,
-      relay: ctx.finder.relay,
+      relay: finder.relay,
       iceTimeout: timings.iceTimeout,
       upgradeEvery: timings.upgradeEvery,
     })
@@ -326,16 +426,21 @@ export class Rendezvous {
       initiator: boolean
       remoteLocationId: string
       send: (signals: unknown[]) => Promise<void>
+      /** the peer our find's offer came from, and the signals it made since the find left */
+      peer?: PeerLike
+      later?: unknown[]
     },
   ): PeerSession {
     // WebRTC first; the relay tunnel beside the finder when ICE finds no path (PROTOCOL §5.7).
     trace('session:new')
-    const peer = this.newPeer(ctx, context, opts)
+    const peer = opts.peer ?? this.newPeer(ctx.finder, context, opts)
     trace('session:peer')
     const signals = new SignalBatch({
       send: opts.send,
       linger: CANDIDATE_LINGER,
-      open: () => session.state !== 'closed',
+      // Once connected, nothing more is for the finder: a late candidate is of no use to ICE
+      // then, and the finder hears nothing of a session that is up.
+      open: () => session.state === 'signalling',
       fail: (err) => session.close(asOpenPeerError(err, 'cannot signal through the finder')),
     })
     const session = new PeerSession({
@@ -351,7 +456,10 @@ export class Rendezvous {
       sendSignal: (signal) => signals.push(signal),
     })
     ctx.sessions.set(opts.remoteLocationId, session)
+    for (const signal of opts.later ?? []) signals.push(signal)
     const done = (): void => {
+      // A session replaced by a fresh offer's (answerFresh) leaves its successor in place.
+      if (ctx.sessions.get(opts.remoteLocationId) !== session) return
       ctx.sessions.delete(opts.remoteLocationId)
       // Once up, the session needs the finder no more: forget the context.
       if (ctx.sessions.size === 0) this.drop(context, ctx)

@@ -8,7 +8,7 @@ export const BATCH_BYTES = 6_000
 export interface SignalBatchOptions {
   /** seals and sends one batch through the finder; settles once it is sent */
   send: (signals: unknown[]) => Promise<void>
-  /** false once the session closed: what is still pending is dropped */
+  /** false once nothing more may go (the session connected, or closed): what is pending is dropped */
   open: () => boolean
   /** a batch could not be sent: the session is over */
   fail: (err: unknown) => void

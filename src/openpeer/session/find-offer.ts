@@ -1,0 +1,93 @@
+import { raceSignal } from '../async.ts'
+import { OpenPeerError } from '../errors.ts'
+import type { PeerLike } from '../ports.ts'
+import { signalType } from './session-types.ts'
+
+/** An offer that never comes (a WebRTC stack that hangs) does not hold a find forever. */
+const OFFER_TIMEOUT = 10_000
+
+/**
+ * The initiator's peer made before its find leaves, so that the find carries the offer and the
+ * reply the answer: half a round trip less than the target offering (docs/protocol.md, "Who
+ * offers"). It belongs to the first location whose reply is accepted; a find that no location
+ * answers ends with it destroyed. The signals it makes after the find was sealed wait here for
+ * that location.
+ */
+export class FindOffer {
+  private readonly held: unknown[] = []
+  private taken = false
+  private failed: OpenPeerError | undefined
+  private readonly waiting = new Set<() => void>()
+  private readonly abandon = (): void => this.destroy()
+
+  /** `signal`: the caller gave up (an invite cancelled or timed out): the peer goes unless taken */
+  constructor(
+    readonly peer: PeerLike,
+    private readonly signal?: AbortSignal,
+  ) {
+    signal?.addEventListener('abort', this.abandon, { once: true })
+    // The listeners stay after `take` (PeerLike removes them only all at once) and do nothing then.
+    peer.on('signal', (data) => {
+      if (this.taken) return
+      this.held.push(data)
+      this.wake()
+    })
+    const end = (why: string): void => {
+      if (this.taken || this.failed) return
+      this.failed = new OpenPeerError('ERR_SESSION_CLOSED', `could not make an offer: ${why}`)
+      this.wake()
+    }
+    peer.on('error', (err) => end(err.message))
+    peer.on('close', () => end('the peer connection closed'))
+  }
+
+  /** Resolves once the offer is made; rejects if the peer fails first, the caller aborts, or none comes. */
+  ready(): Promise<void> {
+    const timeout = AbortSignal.timeout(OFFER_TIMEOUT)
+    return raceSignal<void>(
+      this.signal ? AbortSignal.any([this.signal, timeout]) : timeout,
+      (resolve, reject) => {
+        const check = (): void => {
+          if (this.failed) return reject(this.failed)
+          if (this.held.some((s) => signalType(s) === 'offer')) resolve()
+        }
+        this.waiting.add(check)
+        check()
+        return () => this.waiting.delete(check)
+      },
+      { onTimeout: () => new OpenPeerError('ERR_TIMEOUT', 'no offer was made in time') },
+    )
+  }
+
+  /**
+   * For the find: the offer and whatever followed it by now (candidates gathered while the
+   * contact's card was fetched); what comes later waits for `take`.
+   */
+  drain(): unknown[] {
+    return this.held.splice(0)
+  }
+
+  /**
+   * The peer and the signals it made since the find was sealed, for the first location that
+   * answered; undefined once taken (a later location gets a fresh offer) or if it failed.
+   */
+  take(): { peer: PeerLike; later: unknown[] } | undefined {
+    if (this.taken || this.failed || this.peer.destroyed) return undefined
+    this.taken = true
+    this.signal?.removeEventListener('abort', this.abandon)
+    return { peer: this.peer, later: this.held.splice(0) }
+  }
+
+  /** A find nobody answered (or one abandoned): the peer goes, unless a location took it. */
+  destroy(): void {
+    if (this.taken) return
+    this.taken = true
+    this.signal?.removeEventListener('abort', this.abandon)
+    this.held.length = 0
+    this.peer.destroy()
+  }
+
+  private wake(): void {
+    for (const check of [...this.waiting]) check()
+  }
+}
