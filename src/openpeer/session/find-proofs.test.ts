@@ -196,6 +196,30 @@ describe('the find exchange: one channel key per direction, signals batched', ()
     }
   })
 
+  it("carries the initiator's offer sealed in the find, handed to `proven` before the peer file is checked, or none", async () => {
+    const target = {
+      contactId: alice.contactId,
+      A: alice.file.A,
+      findSecret: alice.file.B.findSecret,
+    }
+    const replay = new ReplayCache()
+    const withOffer = await makeFind(bob, target, 'ctx-o', 'nonce-o', Date.now(), [
+      offer,
+      candidate(1),
+    ])
+    // Nobody but Alice reads it: the SDP is not in the find as sent.
+    expect(JSON.stringify(withOffer.proof)).not.toContain('v=0 offer')
+    let early: unknown[] | undefined
+    const checked = await checkFind(withOffer.proof, alice, replay, {
+      proven: (_, signals) => (early = signals),
+    })
+    expect(early).toEqual([offer, candidate(1)])
+    expect(checked.signals).toEqual([offer, candidate(1)])
+
+    const without = await makeFind(bob, target, 'ctx-n', 'nonce-n', Date.now())
+    expect((await checkFind(without.proof, alice, replay)).signals).toBeUndefined()
+  })
+
   it('does not call `proven` for a find with a wrong find secret or a replayed one', async () => {
     const replay = new ReplayCache()
     const wrong = { contactId: alice.contactId, A: alice.file.A, findSecret: 'A'.repeat(22) }
