@@ -2,84 +2,39 @@ import { OpenPeerError, asOpenPeerError } from '../errors.ts'
 import { randomId } from '../identity/encoding.ts'
 import { contactIdOf, type SectionA } from '../identity/peer-file.ts'
 import type { FinderPool } from '../finder/pool.ts'
-import type { PeerLike, PeerOptions, SocketLike } from '../ports.ts'
-import { PathSwitch } from '../tunnel/path-switch.ts'
 import type { NotifyOf, RequestOf } from '../wire/messages.ts'
 import { digestOf } from '../wire/proof.ts'
-import type { ReplayCache } from '../wire/replay.ts'
 import {
   checkFind,
   makeFind,
   makeFindReply,
-  makeSignal,
   openFindReply,
   openSignal,
   type FindTarget,
 } from './find-proofs.ts'
 import type { FindChannel } from './find-channel.ts'
 import { FindOffer } from './find-offer.ts'
-import type { LocalIdentity } from './identify.ts'
+import { SessionMaker, type FindContext, type SessionMakerDeps } from './find-sessions.ts'
 import type { SessionManager } from './manager.ts'
 import { PeerSession } from './peer-session.ts'
-import { SignalBatch } from './signal-batch.ts'
-import { DEFAULT_TIMINGS, signalType, type SessionTimings } from './session-types.ts'
+import { signalType } from './session-types.ts'
 import { trace } from '../trace.ts'
 
 export type { FindTarget } from './find-proofs.ts'
 
-export interface RendezvousDeps {
+export interface RendezvousDeps extends SessionMakerDeps {
   /** where finds come in and replies and signals arrive */
   finders: FinderPool
   /** every new session goes here, before it connects */
   sessions: SessionManager
-  me: () => LocalIdentity
-  createPeer: (opts: PeerOptions) => PeerLike
-  createSocket: (url: string) => SocketLike
-  /** the ICE servers and policy of the moment (credentials renew) */
-  iceConfig: () => PeerOptions['config']
-  replay: ReplayCache
-  known: (contactId: string) => boolean
   /**
    * reports a failure nobody awaits (a bad reply, a refused incoming find), with the contact it
    * came from or claimed to come from
    */
   onError: (error: OpenPeerError, contactId?: string) => void
-  timings?: Partial<SessionTimings>
-}
-
-interface Context {
-  /** what carries this exchange: a finder, or an introducer's session */
-  finder: FindChannel
-  remoteContactId: string
-  remoteA: SectionA
-  /** serialises this context's work so a candidate never overtakes its SDP */
-  queue: Promise<void>
-  sessions: Map<string, PeerSession>
-  digest?: string
-  findSecret?: string
-  /** our channel key towards the other side (find-proofs.ts): the find's, or our reply's */
-  send?: CryptoKey
-  /** the other side's channel keys, by its location: from the find, or from each reply */
-  receive: Map<string, CryptoKey>
-  /** our find's offer (we found, and offered): the first location whose reply is accepted takes it */
-  offer?: FindOffer
-  /**
-   * locations that answered an offer another location took: each got a fresh offer, and what
-   * they send before its answer belongs to the peer they dropped
-   */
-  fresh: Set<string>
-  timer: ReturnType<typeof setTimeout>
 }
 
 const CONTEXT_TTL = 60_000
-
-/**
- * ms a trickled candidate waits for the rest of its burst. Chromium hands a page its four host
- * candidates 0.3–1.3 ms apart (2.1–2.3 ms from first to last, bench:connect), and a batch of
- * signals is sealed, signed and sent in ~0.5 ms: without the wait each went alone, and the other
- * side verified and opened four messages, the answerer before making its answer.
- */
-const CANDIDATE_LINGER = 3
 
 /**
  * The find exchange (PROTOCOL §5.3) and the signalling that rides the finder until a session
@@ -88,10 +43,12 @@ const CANDIDATE_LINGER = 3
  * "Who offers", says why both).
  */
 export class Rendezvous {
-  private readonly contexts = new Map<string, Context>()
+  private readonly contexts = new Map<string, FindContext>()
   private readonly unsubscribe: (() => void)[]
+  private readonly maker: SessionMaker
 
   constructor(private readonly deps: RendezvousDeps) {
+    this.maker = new SessionMaker(deps, (context, ctx) => this.drop(context, ctx))
     // Finds and signalling flow one way: finder pool → rendezvous → session manager.
     this.unsubscribe = [
       deps.finders.on('request', ({ finder, message }) => {
@@ -122,10 +79,10 @@ export class Rendezvous {
     let offer: FindOffer | undefined
     if (opts.offer) {
       trace('find:peer:new')
-      const peer = this.newPeer(finder, context, { role: 'initiator', initiator: true })
+      const peer = this.maker.peer(finder, context, { role: 'initiator', initiator: true })
       offer = new FindOffer(peer, opts.signal)
     }
-    let ctx: Context | undefined
+    let ctx: FindContext | undefined
     try {
       const [to] = await Promise.all([target, offer?.ready()])
       const signals = offer?.drain()
@@ -181,10 +138,6 @@ export class Rendezvous {
       )
   }
 
-  private timings(): SessionTimings {
-    return { ...DEFAULT_TIMINGS, ...this.deps.timings }
-  }
-
   /** the replay cache's clock: proofs are made and judged by one clock */
   private now(): number {
     return this.deps.replay.now()
@@ -197,9 +150,9 @@ export class Rendezvous {
 
   private open(
     context: string,
-    init: Omit<Context, 'queue' | 'sessions' | 'receive' | 'fresh' | 'timer'>,
-  ): Context {
-    const ctx: Context = {
+    init: Omit<FindContext, 'queue' | 'sessions' | 'receive' | 'fresh' | 'timer'>,
+  ): FindContext {
+    const ctx: FindContext = {
       ...init,
       queue: Promise.resolve(),
       sessions: new Map(),
@@ -211,7 +164,7 @@ export class Rendezvous {
     return ctx
   }
 
-  private drop(context: string, ctx: Context): void {
+  private drop(context: string, ctx: FindContext): void {
     clearTimeout(ctx.timer)
     ctx.offer?.destroy()
     if (this.contexts.get(context) === ctx) this.contexts.delete(context)
@@ -231,7 +184,7 @@ export class Rendezvous {
     // opened — what it takes to be answered at all. Nothing leaves before every check passed; a
     // find that fails the last ones closes it unseen.
     let session: PeerSession | undefined
-    let ctx: Context | undefined
+    let ctx: FindContext | undefined
     let checked = (): void => {}
     let refused = (_: unknown): void => {}
     const passed = new Promise<void>((resolve, reject) => ((checked = resolve), (refused = reject)))
@@ -248,14 +201,14 @@ export class Rendezvous {
         remoteA: proof.from,
       }))
       let first = true
-      session = this.newSession(opened, proof.context, {
+      session = this.maker.session(opened, proof.context, {
         role: 'target',
         // the initiator offered in its find: we answer; else we offer
         initiator: !signals,
         remoteLocationId: proof.fromLocation,
         send: async (signals) => {
           await passed
-          if (!first) return this.sendSignal(opened, proof.context, proof.fromLocation, signals)
+          if (!first) return this.maker.signal(opened, proof.context, proof.fromLocation, signals)
           first = false
           const find = {
             digest: await digestOf(proof),
@@ -300,7 +253,7 @@ export class Rendezvous {
     )
   }
 
-  private async onReply(ctx: Context, message: NotifyOf<'peer-location-find'>): Promise<void> {
+  private async onReply(ctx: FindContext, message: NotifyOf<'peer-location-find'>): Promise<void> {
     const { proof } = message
     if (!ctx.digest) return // our context, but we were found: a reply is not ours to take
     trace('reply:in')
@@ -323,10 +276,10 @@ export class Rendezvous {
       throw new OpenPeerError('ERR_BAD_MESSAGE', `the find reply carries no ${expected}`)
     ctx.receive.set(proof.location, channel)
     const send = (batch: unknown[]): Promise<void> =>
-      this.sendSignal(ctx, proof.context, proof.location, batch)
+      this.maker.signal(ctx, proof.context, proof.location, batch)
     const remoteLocationId = proof.location
     if (!ctx.offer) {
-      const session = this.newSession(ctx, proof.context, {
+      const session = this.maker.session(ctx, proof.context, {
         role: 'initiator',
         initiator: false,
         remoteLocationId,
@@ -340,7 +293,7 @@ export class Rendezvous {
     // Another location took our offer (a find forks to each of the target's locations): this one
     // answered an offer it cannot have, so it gets a fresh one, sent as a signal.
     if (!taken) ctx.fresh.add(remoteLocationId)
-    const session = this.newSession(ctx, proof.context, {
+    const session = this.maker.session(ctx, proof.context, {
       role: 'initiator',
       initiator: true,
       remoteLocationId,
@@ -351,7 +304,10 @@ export class Rendezvous {
     if (taken) for (const signal of signals) session.signal(signal)
   }
 
-  private async onSignal(ctx: Context, message: NotifyOf<'peer-location-signal'>): Promise<void> {
+  private async onSignal(
+    ctx: FindContext,
+    message: NotifyOf<'peer-location-signal'>,
+  ): Promise<void> {
     const { proof } = message
     if (proof.to !== this.deps.me().location.id) return
     const session = ctx.sessions.get(proof.from)
@@ -377,7 +333,7 @@ export class Rendezvous {
    * initiator sends this location an offer of its own, through the finder, before anything
    * connected.
    */
-  private isFreshOffer(ctx: Context, session: PeerSession, signals: unknown[]): boolean {
+  private isFreshOffer(ctx: FindContext, session: PeerSession, signals: unknown[]): boolean {
     return (
       !ctx.digest &&
       !session.makesOffers &&
@@ -387,100 +343,21 @@ export class Rendezvous {
   }
 
   /** A fresh offer replaces the session that answered the taken one (closed quietly: no error). */
-  private answerFresh(ctx: Context, context: string, old: PeerSession, signals: unknown[]): void {
-    const session = this.newSession(ctx, context, {
+  private answerFresh(
+    ctx: FindContext,
+    context: string,
+    old: PeerSession,
+    signals: unknown[],
+  ): void {
+    const session = this.maker.session(ctx, context, {
       role: 'target',
       initiator: false,
       remoteLocationId: old.remoteLocationId,
-      send: (batch) => this.sendSignal(ctx, context, old.remoteLocationId, batch),
+      send: (batch) => this.maker.signal(ctx, context, old.remoteLocationId, batch),
     })
     old.close()
     this.deps.sessions.add(session)
     for (const signal of signals) session.signal(signal)
-  }
-
-  /** The session's path: WebRTC first, the relay tunnel beside the finder when ICE finds none. */
-  private newPeer(
-    finder: FindChannel,
-    context: string,
-    opts: { role: 'initiator' | 'target'; initiator: boolean },
-  ): PathSwitch {
-    const timings = this.timings()
-    return new PathSwitch({
-      peer: { initiator: opts.initiator, trickle: true, config: this.deps.iceConfig() },
-      createPeer: this.deps.createPeer,
-      createSocket: this.deps.createSocket,
-      context,
-      role: opts.role,
-      relay: finder.relay,
-      iceTimeout: timings.iceTimeout,
-      upgradeEvery: timings.upgradeEvery,
-    })
-  }
-
-  private newSession(
-    ctx: Context,
-    context: string,
-    opts: {
-      role: 'initiator' | 'target'
-      initiator: boolean
-      remoteLocationId: string
-      send: (signals: unknown[]) => Promise<void>
-      /** the peer our find's offer came from, and the signals it made since the find left */
-      peer?: PeerLike
-      later?: unknown[]
-    },
-  ): PeerSession {
-    // WebRTC first; the relay tunnel beside the finder when ICE finds no path (PROTOCOL §5.7).
-    trace('session:new')
-    const peer = opts.peer ?? this.newPeer(ctx.finder, context, opts)
-    trace('session:peer')
-    const signals = new SignalBatch({
-      send: opts.send,
-      linger: CANDIDATE_LINGER,
-      // Once connected, nothing more is for the finder: a late candidate is of no use to ICE
-      // then, and the finder hears nothing of a session that is up.
-      open: () => session.state === 'signalling',
-      fail: (err) => session.close(asOpenPeerError(err, 'cannot signal through the finder')),
-    })
-    const session = new PeerSession({
-      me: this.deps.me,
-      peer,
-      context,
-      role: opts.role,
-      remote: { contactId: ctx.remoteContactId, A: ctx.remoteA, locationId: opts.remoteLocationId },
-      findSecret: ctx.findSecret,
-      known: this.deps.known,
-      replay: this.deps.replay,
-      timings: this.deps.timings,
-      sendSignal: (signal) => signals.push(signal),
-    })
-    ctx.sessions.set(opts.remoteLocationId, session)
-    for (const signal of opts.later ?? []) signals.push(signal)
-    const done = (): void => {
-      // A session replaced by a fresh offer's (answerFresh) leaves its successor in place.
-      if (ctx.sessions.get(opts.remoteLocationId) !== session) return
-      ctx.sessions.delete(opts.remoteLocationId)
-      // Once up, the session needs the finder no more: forget the context.
-      if (ctx.sessions.size === 0) this.drop(context, ctx)
-    }
-    session.on('identified', done)
-    session.on('closed', done)
-    trace('session:made')
-    return session
-  }
-
-  private async sendSignal(
-    ctx: Context,
-    context: string,
-    to: string,
-    signals: unknown[],
-  ): Promise<void> {
-    if (!ctx.send) throw new OpenPeerError('ERR_INTERNAL', 'no channel key to signal with')
-    const route = { context, to, channel: ctx.send }
-    const proof = await makeSignal(this.deps.me(), route, signals, this.now())
-    ctx.finder.notify('peer-location-signal', { proof })
-    trace(`signal:sent:${signalType(signals[0])}`)
   }
 }
 
