@@ -12,6 +12,7 @@ import {
   makeSignal,
   openFindReply,
   openSignal,
+  warmUpFindParsers,
 } from './find-proofs.ts'
 import type { LocalIdentity } from './identify.ts'
 
@@ -218,6 +219,10 @@ describe('the find exchange: one channel key per direction, signals batched', ()
 
     const without = await makeFind(bob, target, 'ctx-n', 'nonce-n', Date.now())
     expect((await checkFind(without.proof, alice, replay)).signals).toBeUndefined()
+  })
+
+  it("warms every sealed kind's parser with samples each schema accepts (a rejected one warms only part)", () => {
+    expect(warmUpFindParsers(alice)).toBe(true)
   })
 
   it('does not call `proven` for a find with a wrong find secret or a replayed one', async () => {

@@ -10,6 +10,7 @@ import {
   makeFindReply,
   openFindReply,
   openSignal,
+  warmUpFindParsers,
   type FindTarget,
 } from './find-proofs.ts'
 import type { FindChannel } from './find-channel.ts'
@@ -46,9 +47,18 @@ export class Rendezvous {
   private readonly contexts = new Map<string, FindContext>()
   private readonly unsubscribe: (() => void)[]
   private readonly maker: SessionMaker
+  private readonly warmUp: ReturnType<typeof setTimeout>
 
   constructor(private readonly deps: RendezvousDeps) {
     this.maker = new SessionMaker(deps, (context, ctx) => this.drop(context, ctx))
+    // Off the start's own path, and long before a find can come (it comes once we are online).
+    this.warmUp = setTimeout(() => {
+      try {
+        warmUpFindParsers(deps.me())
+      } catch {
+        // no identity yet: the first find pays for it
+      }
+    }, 0)
     // Finds and signalling flow one way: finder pool → rendezvous → session manager.
     this.unsubscribe = [
       deps.finders.on('request', ({ finder, message }) => {
@@ -144,6 +154,7 @@ export class Rendezvous {
   }
 
   stop(): void {
+    clearTimeout(this.warmUp)
     for (const off of this.unsubscribe.splice(0)) off()
     for (const [id, ctx] of this.contexts) this.drop(id, ctx)
   }
