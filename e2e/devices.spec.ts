@@ -1,8 +1,11 @@
 import { expect, test, type Browser, type Page } from '@playwright/test'
 import {
   closeAll,
+  connect,
   connectedPair,
   contactItem,
+  expectState,
+  newUser,
   finderStatus,
   message,
   send,
@@ -64,6 +67,27 @@ test('two browsers of one identity: a message from Bob shows on both, and one Al
 
   await send(alice.page, 'Bob', 'written on the first browser')
   await expect(message(laptop.page, 'written on the first browser')).toBeVisible()
+
+  await laptop.close()
+  await closeAll(alice, bob)
+})
+
+test("Bob opens Alice's invite while both her browsers are online: both connect with him, and his message shows on each", async ({
+  browser,
+  baseURL,
+}) => {
+  const alice = await newUser(browser, baseURL!, 'Alice')
+  const laptop = await linkLaptop(alice, baseURL!)
+  const bob = await newUser(browser, baseURL!, 'Bob')
+  // Bob's one find reaches both of Alice's browsers (docs/protocol.md, "Who offers").
+  await connect(alice, bob)
+  await expectState(laptop.page, 'Bob', 'connected')
+
+  await send(bob.page, 'Alice', 'hello to both of you')
+  await contactItem(alice.page, 'Bob').click()
+  await expect(message(alice.page, 'hello to both of you')).toBeVisible()
+  await contactItem(laptop.page, 'Bob').click()
+  await expect(message(laptop.page, 'hello to both of you')).toBeVisible()
 
   await laptop.close()
   await closeAll(alice, bob)
