@@ -1,8 +1,8 @@
-import { raceSignal } from '../async.ts'
 import { OpenPeerError, asOpenPeerError } from '../errors.ts'
 import { randomId } from '../identity/encoding.ts'
-import type { MediaPorts, MediaStreamLike, MediaTrackLike, PeerConnectionLike } from '../ports.ts'
+import type { MediaStreamLike } from '../ports.ts'
 import type { PeerSession } from '../session/peer-session.ts'
+import { getMedia, hasMediaPath, stopAll, tracksOf } from './media.ts'
 import type { Call, CallEndReason, CallState, CallView, CallsOptions, Dialog } from './types.ts'
 
 export type { CallEndReason, CallEvents, CallState, CallView, CallsOptions } from './types.ts'
@@ -366,63 +366,4 @@ export class Calls {
     if (call.timer) clearTimeout(call.timer)
     call.timer = undefined
   }
-}
-
-type MediaConnection = PeerConnectionLike &
-  Required<Pick<PeerConnectionLike, 'addTrack' | 'removeTrack' | 'addEventListener'>>
-
-/** A relay tunnel's connection carries bytes only; a WebRTC one can carry tracks. */
-function hasMediaPath(pc: PeerConnectionLike): pc is MediaConnection {
-  return typeof pc.addTrack === 'function' && typeof pc.addEventListener === 'function'
-}
-
-function tracksOf(stream: MediaStreamLike | undefined, kind: 'audio' | 'video'): MediaTrackLike[] {
-  return stream?.getTracks().filter((t) => t.kind === kind) ?? []
-}
-
-function stopAll(stream: MediaStreamLike | undefined): void {
-  for (const t of stream?.getTracks() ?? []) t.stop()
-}
-
-/**
- * The microphone, and the camera for video. No camera (or one in use elsewhere, or blocked) is
- * not the end of a video call: it goes on with voice, and the view says we send no video.
- */
-async function getMedia(
-  media: MediaPorts | undefined,
-  video: boolean,
-  signal: AbortSignal | undefined,
-): Promise<MediaStreamLike> {
-  if (!media) throw new OpenPeerError('ERR_NO_DEVICE', 'this device offers no microphone')
-  // Settles as the signal's own reason (ERR_ABORTED or ERR_TIMEOUT), the library's one way.
-  if (signal?.aborted) await raceSignal(signal, () => {})
-  const asked = media.getUserMedia({ audio: true, video })
-  try {
-    // A prompt cannot be withdrawn: an abort settles now, and what it gives later is stopped.
-    return signal
-      ? await raceSignal<MediaStreamLike>(
-          signal,
-          (resolve, reject) => void asked.then(resolve, reject),
-        )
-      : await asked
-  } catch (err) {
-    if (signal?.aborted) {
-      asked.then(stopAll, () => {})
-      throw err
-    }
-    // Any refusal of the pair may be the camera's alone (none, busy elsewhere, blocked for this
-    // site while the microphone is allowed): try the microphone alone before giving up.
-    if (video) return getMedia(media, false, signal)
-    throw mediaError(err)
-  }
-}
-
-function mediaError(err: unknown): OpenPeerError {
-  const name = (err as { name?: unknown } | null)?.name
-  if (name === 'NotAllowedError' || name === 'SecurityError') {
-    return new OpenPeerError('ERR_MEDIA_DENIED', 'the microphone or camera was not allowed', {
-      cause: err,
-    })
-  }
-  return new OpenPeerError('ERR_NO_DEVICE', 'no usable microphone was found', { cause: err })
 }
