@@ -2,7 +2,7 @@ import { OpenPeerError, asOpenPeerError } from '../errors.ts'
 import { randomId } from '../identity/encoding.ts'
 import type { MediaStreamLike } from '../ports.ts'
 import type { PeerSession } from '../session/peer-session.ts'
-import { getMedia, hasMediaPath, stopAll, tracksOf } from './media.ts'
+import { addLocalMedia, getMedia, hasMediaPath, releaseMedia, stopAll, tracksOf } from './media.ts'
 import type { Call, CallEndReason, CallState, CallView, CallsOptions, Dialog } from './types.ts'
 
 export type { CallEndReason, CallEvents, CallState, CallView, CallsOptions } from './types.ts'
@@ -292,17 +292,7 @@ export class Calls {
     }
     pc.addEventListener('iceconnectionstatechange', call.onIce)
     try {
-      for (const track of call.local?.getTracks() ?? []) {
-        call.senders.push(pc.addTrack(track, call.local as MediaStreamLike))
-      }
-      if (call.session.makesOffers) {
-        const kinds = call.view.video ? (['audio', 'video'] as const) : (['audio'] as const)
-        for (const kind of kinds) {
-          if (!tracksOf(call.local, kind).length && pc.addTransceiver) {
-            call.transceivers.push(pc.addTransceiver(kind, { direction: 'recvonly' }))
-          }
-        }
-      }
+      addLocalMedia(call, pc)
     } catch (cause) {
       this.send(call, { state: 'hangup' })
       return this.end(
@@ -331,19 +321,7 @@ export class Calls {
     if (this.calls.get(call.view.callId) !== call) return
     this.calls.delete(call.view.callId)
     this.clearTimer(call)
-    stopAll(call.local)
-    const pc = call.session.connection
-    if (call.onTrack) pc.removeEventListener?.('track', call.onTrack)
-    if (call.onIce) pc.removeEventListener?.('iceconnectionstatechange', call.onIce)
-    const hadMedia = call.senders.length > 0 || call.transceivers.length > 0
-    try {
-      for (const sender of call.senders) pc.removeTrack?.(sender)
-      for (const t of call.transceivers) t.direction = 'inactive'
-    } catch {
-      // the connection is closing: nothing left to take back
-    }
-    // Tell the other side our media stopped; the session itself goes on (chat, files).
-    if (hadMedia && call.session.state === 'open') call.session.renegotiate().catch(() => {})
+    releaseMedia(call)
     call.view = { ...call.view, state: 'ended', reason, ...(error ? { error } : {}) }
     this.opts.emit('call:state', { ...call.view })
   }

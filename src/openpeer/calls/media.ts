@@ -1,6 +1,7 @@
 import { raceSignal } from '../async.ts'
 import { OpenPeerError } from '../errors.ts'
 import type { MediaPorts, MediaStreamLike, MediaTrackLike, PeerConnectionLike } from '../ports.ts'
+import type { Call } from './types.ts'
 
 export type MediaConnection = PeerConnectionLike &
   Required<Pick<PeerConnectionLike, 'addTrack' | 'removeTrack' | 'addEventListener'>>
@@ -8,6 +9,41 @@ export type MediaConnection = PeerConnectionLike &
 /** A relay tunnel's connection carries bytes only; a WebRTC one can carry tracks. */
 export function hasMediaPath(pc: PeerConnectionLike): pc is MediaConnection {
   return typeof pc.addTrack === 'function' && typeof pc.addEventListener === 'function'
+}
+
+/**
+ * Puts the call's tracks on the connection, and on the offerer's side asks for the kinds it
+ * does not send (see `Calls.connect`). Throws where the connection cannot carry media.
+ */
+export function addLocalMedia(call: Call, pc: MediaConnection): void {
+  for (const track of call.local?.getTracks() ?? []) {
+    call.senders.push(pc.addTrack(track, call.local as MediaStreamLike))
+  }
+  if (call.session.makesOffers) {
+    const kinds = call.view.video ? (['audio', 'video'] as const) : (['audio'] as const)
+    for (const kind of kinds) {
+      if (!tracksOf(call.local, kind).length && pc.addTransceiver) {
+        call.transceivers.push(pc.addTransceiver(kind, { direction: 'recvonly' }))
+      }
+    }
+  }
+}
+
+/** Stops our devices and takes back what the call put on the connection. */
+export function releaseMedia(call: Call): void {
+  stopAll(call.local)
+  const pc = call.session.connection
+  if (call.onTrack) pc.removeEventListener?.('track', call.onTrack)
+  if (call.onIce) pc.removeEventListener?.('iceconnectionstatechange', call.onIce)
+  const hadMedia = call.senders.length > 0 || call.transceivers.length > 0
+  try {
+    for (const sender of call.senders) pc.removeTrack?.(sender)
+    for (const t of call.transceivers) t.direction = 'inactive'
+  } catch {
+    // the connection is closing: nothing left to take back
+  }
+  // Tell the other side our media stopped; the session itself goes on (chat, files).
+  if (hadMedia && call.session.state === 'open') call.session.renegotiate().catch(() => {})
 }
 
 export function tracksOf(
