@@ -1,4 +1,4 @@
-import { OpenPeerError, asOpenPeerError } from '../errors.ts'
+import { OpenPeerError } from '../errors.ts'
 import { Emitter } from '../events.ts'
 import { formatInvite } from '../identity/invite.ts'
 import type { VerifiedPeerFile } from '../identity/peer-file.ts'
@@ -9,7 +9,8 @@ import { Threads } from '../threads/threads.ts'
 import { TorrentService } from '../torrents/service.ts'
 import { Calls } from '../calls/calls.ts'
 import { ReplayCache } from '../wire/replay.ts'
-import { Contacts, displayNameOf } from './contacts.ts'
+import { Contacts } from './contacts.ts'
+import { reportError, upsertContact, type NoticeDeps } from './notices.ts'
 import { Introductions } from './introductions.ts'
 import { Reach } from './reach.ts'
 import { attachSessions } from './routing.ts'
@@ -539,25 +540,23 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     this.info = await identities.infoOf(stored)
   }
 
-  private async upsert(
+  private upsert(
     peer: VerifiedPeerFile,
     extra: { findSecret?: string; introducedBy?: string } = {},
   ): Promise<void> {
-    const { record, added, changed } = await this.contactBook.upsert(peer, extra)
-    if (added) this.emit('contact:added', this.states.view(record))
-    else if (changed) this.emit('contact:updated', this.states.view(record))
-    if (changed) this.states.changed(record.contactId)
+    return upsertContact(this.notices(), peer, extra)
   }
 
   private report(error: unknown, during: string, contactId?: string): void {
-    const e = asOpenPeerError(error, String(error))
-    if (!e.security) return void this.emit('client:error', { error: e, during })
-    // The person must be told who: "a check failed" alone names no one to distrust.
-    const record = contactId ? this.contactBook.get(contactId) : undefined
-    const contact = contactId
-      ? { contactId, ...(record ? { name: displayNameOf(record) } : {}) }
-      : undefined
-    this.emit('security:alert', { error: e, during, contact })
+    reportError(this.notices(), error, during, contactId)
+  }
+
+  private notices(): NoticeDeps {
+    return {
+      contacts: this.contactBook,
+      states: this.states,
+      emit: (event, payload) => this.emit(event, payload),
+    }
   }
 }
 
