@@ -1,35 +1,27 @@
 import { OpenPeerError } from '../errors.ts'
 import { Emitter } from '../events.ts'
 import { formatInvite } from '../identity/invite.ts'
-import type { VerifiedPeerFile } from '../identity/peer-file.ts'
 import { safetyNumber } from '../identity/safety-number.ts'
 import type { ClientPorts, DeviceRecord, OutboxItem, StoredIdentity } from '../ports.ts'
-import { SessionManager } from '../session/manager.ts'
-import { Threads } from '../threads/threads.ts'
-import { TorrentService } from '../torrents/service.ts'
-import { Calls } from '../calls/calls.ts'
-import { ReplayCache } from '../wire/replay.ts'
-import { Contacts } from './contacts.ts'
-import { reportError, upsertContact, type NoticeDeps } from './notices.ts'
-import { Introductions } from './introductions.ts'
+import type { SessionManager } from '../session/manager.ts'
+import type { Threads } from '../threads/threads.ts'
+import type { TorrentService } from '../torrents/service.ts'
+import type { Calls } from '../calls/calls.ts'
+import type { ReplayCache } from '../wire/replay.ts'
+import type { Contacts } from './contacts.ts'
+import type { Introductions } from './introductions.ts'
+import { makeParts, type ClientParts } from './parts.ts'
 import { Reach } from './reach.ts'
-import { attachSessions } from './routing.ts'
 import { acceptInvite, prefetchInvite, type InviteDeps, type Prefetched } from './invites.ts'
 import * as identities from './identity.ts'
-import { ContactStates } from './contact-states.ts'
+import type { ContactStates } from './contact-states.ts'
 import { joinWithLink, linkDevice, type DeviceDeps } from './devices.ts'
 import type { DeviceHandler } from '../devices/types.ts'
 import type { DeviceLinker } from '../devices/linker.ts'
 import type { PeerSession } from '../session/peer-session.ts'
 import { raceSignal, withTimeout } from '../async.ts'
-import { OwnDevices } from './own-devices.ts'
-import {
-  TORRENT_EVENTS,
-  type ClientEvents,
-  type ContactView,
-  type IdentityInfo,
-  type OpenPeerClientOptions,
-} from './types.ts'
+import type { OwnDevices } from './own-devices.ts'
+import type { ClientEvents, ContactView, IdentityInfo, OpenPeerClientOptions } from './types.ts'
 
 export type { OpenPeerClientOptions } from './types.ts'
 
@@ -59,6 +51,10 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
   private readonly prefetched = new Map<string, Prefetched>()
   /** file sharing; present when the host gave `ports.torrents` */
   readonly torrents: TorrentService | undefined
+  /** adds or updates a verified contact, telling the app (notices.ts) */
+  private readonly upsert: ClientParts['upsert']
+  /** a failure as the app hears it (notices.ts) */
+  private readonly report: ClientParts['report']
   /**
    * @internal Device linking's throwaway clients hear `device-*` messages through this
    * (docs/devices.md); an ordinary client leaves it unset and refuses them.
@@ -70,122 +66,37 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     private readonly opts: OpenPeerClientOptions,
   ) {
     super()
-    // One clock judges every proof, expiry and silence: the host's, when it gives one.
-    this.replay = new ReplayCache(undefined, ports.now ?? Date.now)
     this.relayOnly = opts.relayOnly ?? false
     this.acceptingIntroductions = opts.acceptIntroductions ?? true
-    this.contactBook = new Contacts(ports.contacts)
-    this.sessions = new SessionManager(() => this.me())
-    this.states = new ContactStates(this.sessions, this.contactBook, (view) =>
-      this.emit('contact:state', view),
-    )
-    this.own = new OwnDevices({
-      ports,
-      sessions: this.sessions,
-      contacts: this.contactBook,
-      now: this.replay.now,
-      every: opts.retryEvery ?? 30_000,
+    const parts = makeParts(ports, opts, {
+      me: () => this.me(),
       stored: () => this.stored,
-      save: async (next) => {
-        await identities.save(ports.keys, next)
+      setStored: (next) => {
         this.stored = next
       },
-      me: () => this.me(),
-      reach: () => this.reach,
-      upsert: (peer, findSecret) => this.upsert(peer, findSecret ? { findSecret } : {}),
-      emit: (event, payload) => this.emit(event, payload),
-      report: (err, during) => this.report(err, during),
-      forget: async () => {
-        await this.stop()
-        try {
-          await ports.keys.clear?.()
-        } catch (err) {
-          this.report(err, 'deleting this device’s copy of the identity')
-        }
+      forgotten: () => {
         this.stored = undefined
         this.info = undefined
       },
-    })
-    this.threads = new Threads({
-      me: () => this.me(),
-      outbox: ports.outbox,
-      inbox: ports.inbox,
-      sessionsOf: (id) => this.sessions.ofContact(id),
-      uriOf: (id) => this.contactBook.get(id)?.uri,
-      onReceived: (m) => {
-        this.emit('message:received', m)
-        this.own.receivedHere(m)
-      },
-      onWritten: (item) => this.own.written(item),
-      screen: opts.screen ?? true,
-      onState: (s) => {
-        this.emit('message:state', s)
-        this.own.marked({
-          dir: 'out',
-          contactId: s.contactId,
-          msgIds: [s.msgId],
-          state: s.state,
-        })
-      },
-      onError: (error) => this.report(error, 'message delivery'),
-    })
-    this.torrents = ports.torrents
-      ? new TorrentService({
-          ports: ports.torrents,
-          sessions: () => this.sessions.all().filter((s) => s.state === 'open'),
-          onError: (error) => this.report(error, 'file sharing'),
-          webSeedsAllowed: () => !this.relayOnly,
-          ...opts.torrents,
-        })
-      : undefined
-    const torrents = this.torrents
-    if (torrents) {
-      for (const name of TORRENT_EVENTS) torrents.on(name, (payload) => this.emit(name, payload))
-    }
-    this.calls = new Calls({
-      sessions: this.sessions,
-      media: ports.media,
-      now: this.replay.now,
-      emit: (event, payload) => this.emit(event, payload as ClientEvents[typeof event]),
-      // With the finder down there are no fresh TURN credentials: restart with the ones we hold.
-      restartIce: (contactId) =>
-        this.renegotiate(contactId, { iceRestart: true }).catch(async () => {
-          await Promise.all(
-            this.sessions.ofContact(contactId).map((s) => s.renegotiate({ iceRestart: true })),
-          )
-        }),
-      ringTimeout: opts.ringTimeout,
-    })
-    this.introductions = new Introductions({
-      sessions: this.sessions,
-      contacts: this.contactBook,
-      accepting: () => this.acceptingIntroductions,
-      upsert: (peer, introducedBy) => this.upsert(peer, { introducedBy }),
-      introduced: (contactId, by) => {
-        const record = this.contactBook.get(contactId)
-        if (record) this.emit('contact:introduced', { contact: this.states.view(record), by })
-      },
-      ring: (contactId) => this.reach?.ringer.ringSoon(contactId, 0),
-      now: this.replay.now,
-      me: () => this.me(),
-    })
-    attachSessions(this.sessions, {
-      threads: this.threads,
-      torrents: this.torrents,
-      introductions: this.introductions,
-      states: this.states,
+      stop: () => this.stop(),
       reach: () => this.reach,
-      me: () => this.me(),
-      upsert: (peer) => this.upsert(peer),
-      emit: (event, payload) => this.emit(event, payload),
-      now: this.replay.now,
-      report: (err, during, contactId) => this.report(err, during, contactId),
+      relayOnly: () => this.relayOnly,
+      acceptingIntroductions: () => this.acceptingIntroductions,
       device: () => this.deviceHandler,
-      mirror: () => this.own.mirror,
-      deviceSeen: (location, state) => this.own.seen(location, state),
-      removedHere: (session) => void this.own.removedBy(session),
-      alwaysOn: () => this.opts.screen === false,
+      emit: (event, payload) => this.emit(event, payload),
+      renegotiate: (contactId, opts) => this.renegotiate(contactId, opts),
     })
+    this.replay = parts.replay
+    this.contactBook = parts.contactBook
+    this.sessions = parts.sessions
+    this.states = parts.states
+    this.own = parts.own
+    this.threads = parts.threads
+    this.torrents = parts.torrents
+    this.calls = parts.calls
+    this.introductions = parts.introductions
+    this.upsert = parts.upsert
+    this.report = parts.report
   }
 
   /** Loads a stored identity and contacts; undefined on a first run. */
@@ -538,25 +449,6 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
   private async setIdentity(stored: StoredIdentity): Promise<void> {
     this.stored = stored
     this.info = await identities.infoOf(stored)
-  }
-
-  private upsert(
-    peer: VerifiedPeerFile,
-    extra: { findSecret?: string; introducedBy?: string } = {},
-  ): Promise<void> {
-    return upsertContact(this.notices(), peer, extra)
-  }
-
-  private report(error: unknown, during: string, contactId?: string): void {
-    reportError(this.notices(), error, during, contactId)
-  }
-
-  private notices(): NoticeDeps {
-    return {
-      contacts: this.contactBook,
-      states: this.states,
-      emit: (event, payload) => this.emit(event, payload),
-    }
   }
 }
 
