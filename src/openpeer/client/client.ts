@@ -3,24 +3,18 @@ import { Emitter } from '../events.ts'
 import { formatInvite } from '../identity/invite.ts'
 import { safetyNumber } from '../identity/safety-number.ts'
 import type { ClientPorts, DeviceRecord, OutboxItem, StoredIdentity } from '../ports.ts'
-import type { SessionManager } from '../session/manager.ts'
-import type { Threads } from '../threads/threads.ts'
 import type { TorrentService } from '../torrents/service.ts'
 import type { Calls } from '../calls/calls.ts'
-import type { ReplayCache } from '../wire/replay.ts'
-import type { Contacts } from './contacts.ts'
-import type { Introductions } from './introductions.ts'
 import { makeParts, type ClientParts } from './parts.ts'
-import { Reach } from './reach.ts'
+import type { Reach } from './reach.ts'
+import { makeReach, renegotiate, restartIceAll, sendNewB, whenOnline } from './network.ts'
+import { setVerified } from './notices.ts'
 import { acceptInvite, prefetchInvite, type InviteDeps, type Prefetched } from './invites.ts'
 import * as identities from './identity.ts'
-import type { ContactStates } from './contact-states.ts'
 import { joinWithLink, linkDevice, type DeviceDeps } from './devices.ts'
 import type { DeviceHandler } from '../devices/types.ts'
 import type { DeviceLinker } from '../devices/linker.ts'
 import type { PeerSession } from '../session/peer-session.ts'
-import { raceSignal, withTimeout } from '../async.ts'
-import type { OwnDevices } from './own-devices.ts'
 import type { ClientEvents, ContactView, IdentityInfo, OpenPeerClientOptions } from './types.ts'
 
 export type { OpenPeerClientOptions } from './types.ts'
@@ -32,29 +26,19 @@ export type { OpenPeerClientOptions } from './types.ts'
 export class OpenPeerClient extends Emitter<ClientEvents> {
   private stored: StoredIdentity | undefined
   private info: IdentityInfo | undefined
-  private readonly contactBook: Contacts
-  private readonly replay: ReplayCache
-  private readonly sessions: SessionManager
+  /** contacts, sessions, threads, our other devices... (parts.ts) */
+  private readonly parts: ClientParts
   /** audio and video calls on the contacts' sessions (camera and microphone: `ports.media`) */
   readonly calls: Calls
   /** finders, ICE, the find exchange and ringing: present while started */
   private reach: Reach | undefined
   private relayOnly: boolean
   private acceptingIntroductions: boolean
-  private readonly threads: Threads
-  private readonly states: ContactStates
-  private readonly introductions: Introductions
-  /** our other devices: which we know, their sync, removing one */
-  private readonly own: OwnDevices
   private running = false
   /** invite cards fetched ahead of opening (prefetchInvite) */
   private readonly prefetched = new Map<string, Prefetched>()
   /** file sharing; present when the host gave `ports.torrents` */
   readonly torrents: TorrentService | undefined
-  /** adds or updates a verified contact, telling the app (notices.ts) */
-  private readonly upsert: ClientParts['upsert']
-  /** a failure as the app hears it (notices.ts) */
-  private readonly report: ClientParts['report']
   /**
    * @internal Device linking's throwaway clients hear `device-*` messages through this
    * (docs/devices.md); an ordinary client leaves it unset and refuses them.
@@ -68,7 +52,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     super()
     this.relayOnly = opts.relayOnly ?? false
     this.acceptingIntroductions = opts.acceptIntroductions ?? true
-    const parts = makeParts(ports, opts, {
+    const parts = (this.parts = makeParts(ports, opts, {
       me: () => this.me(),
       stored: () => this.stored,
       setStored: (next) => {
@@ -85,24 +69,15 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
       device: () => this.deviceHandler,
       emit: (event, payload) => this.emit(event, payload),
       renegotiate: (contactId, opts) => this.renegotiate(contactId, opts),
-    })
-    this.replay = parts.replay
-    this.contactBook = parts.contactBook
-    this.sessions = parts.sessions
-    this.states = parts.states
-    this.own = parts.own
-    this.threads = parts.threads
+    }))
     this.torrents = parts.torrents
     this.calls = parts.calls
-    this.introductions = parts.introductions
-    this.upsert = parts.upsert
-    this.report = parts.report
   }
 
   /** Loads a stored identity and contacts; undefined on a first run. */
   async load(): Promise<IdentityInfo | undefined> {
     const stored = await this.ports.keys.load()
-    await this.contactBook.load()
+    await this.parts.contactBook.load()
     if (stored) await this.setIdentity(stored)
     return this.info
   }
@@ -127,53 +102,38 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     if (this.running) return
     const stored = this.requireIdentity()
     this.running = true
-    this.reach = new Reach({
+    const home = stored.file.A.domain
+    const { own, report } = this.parts
+    const reach = (this.reach = makeReach(this.parts, {
       ports: this.ports,
+      opts: this.opts,
       me: () => this.me(),
-      home: stored.file.A.domain,
-      finder: { origin: this.opts.origin, ...this.opts.finder },
-      sessions: this.sessions,
-      contacts: this.contactBook,
-      states: this.states,
-      replay: this.replay,
+      home,
       relayOnly: this.relayOnly,
-      timings: this.opts.timings,
-      retryEvery: this.opts.retryEvery ?? 30_000,
-      report: (err, during, contactId) => this.report(err, during, contactId),
-      finderState: (e) => this.emit('finder:state', e),
-    })
-    const reach = this.reach
-    this.own.start()
+      emit: (event, payload) => this.emit(event, payload),
+    }))
+    own.start()
     reach.pool.on('registered', (e) => {
-      if (e.domain === stored.file.A.domain) this.own.registered()
+      if (e.domain === home) own.registered()
     })
-    this.torrents?.start().catch((err: unknown) => this.report(err, 'loading shared files'))
+    this.torrents?.start().catch((err: unknown) => report(err, 'loading shared files'))
   }
 
   async stop(): Promise<void> {
     if (!this.running) return
     this.running = false
-    this.own.stop()
+    this.parts.own.stop()
     this.reach?.stop()
     this.reach = undefined
     this.calls.stop()
-    this.sessions.closeAll()
-    this.states.clear()
+    this.parts.sessions.closeAll()
+    this.parts.states.clear()
     await this.torrents?.stop()
   }
 
   /** Resolves once registered at the home finder (at once when it is so already). */
   online(opts: { signal?: AbortSignal | undefined; timeout?: number } = {}): Promise<void> {
-    if (this.finderState() === 'online') return Promise.resolve()
-    const signal = withTimeout(opts.timeout ?? 20_000, opts.signal)
-    return raceSignal<void>(
-      signal,
-      (resolve) =>
-        this.on('finder:state', (e) => {
-          if (e.state === 'online') resolve()
-        }),
-      { onTimeout: () => new OpenPeerError('ERR_FINDER_UNREACHABLE', 'the finder did not answer') },
-    )
+    return whenOnline(this, () => this.finderState(), opts)
   }
 
   /**
@@ -191,7 +151,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     return linkDevice(
       this.deviceDeps(),
       () => this.requireIdentity(),
-      (device) => this.own.remember(device),
+      (device) => this.parts.own.remember(device),
       opts,
     )
   }
@@ -212,7 +172,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
         'this device has a profile already: it was left as it is (a device link makes a new device)',
       )
     const stored = await joinWithLink(this.deviceDeps(), link, opts)
-    await this.contactBook.load()
+    await this.parts.contactBook.load()
     await this.setIdentity(stored)
     return this.info as IdentityInfo
   }
@@ -230,12 +190,12 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     this.requireIdentity()
     const view = this.torrents?.get(infoHash)
     if (!view) throw new OpenPeerError('ERR_NOT_FOUND', 'no such file here')
-    return this.own.pin(view, opts)
+    return this.parts.own.pin(view, opts)
   }
 
   /** The other devices (locations) of this identity we know of. */
   devices(): DeviceRecord[] {
-    return this.own.list()
+    return this.parts.own.list()
   }
 
   /**
@@ -245,12 +205,12 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
    */
   async removeDevice(locationId: string): Promise<void> {
     this.requireIdentity()
-    await this.own.remove(locationId)
+    await this.parts.own.remove(locationId)
   }
 
   /** @internal the open sessions with a contact (device linking speaks over them) */
   sessionsWith(contactId: string): PeerSession[] {
-    return this.sessions.ofContact(contactId)
+    return this.parts.sessions.ofContact(contactId)
   }
 
   finderState(): 'connecting' | 'online' | 'offline' {
@@ -271,12 +231,9 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
    */
   networkChanged(): void {
     this.retryNow()
-    for (const c of this.contactBook.list()) {
-      if (!this.sessions.ofContact(c.contactId).length) continue
-      this.renegotiate(c.contactId, { iceRestart: true }).catch(() => {
-        // the path is gone: keep-alives end the session and the ringer finds them again
-      })
-    }
+    restartIceAll(this.parts.contactBook, this.parts.sessions, (contactId) =>
+      this.renegotiate(contactId, { iceRestart: true }),
+    )
   }
 
   inviteLink(origin: string): string {
@@ -289,7 +246,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
   }
 
   contacts(): ContactView[] {
-    return this.contactBook.list().map((c) => this.states.view(c))
+    return this.parts.contactBook.list().map((c) => this.parts.states.view(c))
   }
 
   /**
@@ -299,7 +256,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
    */
   async safetyNumber(contactId: string): Promise<string> {
     const me = this.requireIdentity()
-    if (!this.contactBook.has(contactId)) {
+    if (!this.parts.contactBook.has(contactId)) {
       throw new OpenPeerError('ERR_NOT_FOUND', 'no such contact')
     }
     return safetyNumber(me.contactId, contactId)
@@ -311,14 +268,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
    * is dropped if their keys ever change. ERR_NOT_FOUND for someone not in the contacts.
    */
   async setVerified(contactId: string, on: boolean): Promise<ContactView> {
-    const before = this.contactBook.get(contactId)
-    const record = await this.contactBook.setVerified(contactId, on, this.replay.now())
-    const view = this.states.view(record)
-    if (record !== before) {
-      this.emit('contact:updated', view)
-      this.states.changed(contactId)
-    }
-    return view
+    return setVerified(this.parts.notices, contactId, on, this.parts.replay.now())
   }
 
   /** Opens an invite link: fetches and checks the inviter's card, rings them, resolves once connected. */
@@ -338,16 +288,16 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
   private inviteDeps(): InviteDeps {
     return {
       me: this.requireIdentity(),
-      contacts: this.contactBook,
-      sessions: this.sessions,
-      states: this.states,
+      contacts: this.parts.contactBook,
+      sessions: this.parts.sessions,
+      states: this.parts.states,
       pool: () => this.requireReach().pool,
       rendezvous: this.reach?.rendezvous,
-      upsert: (peer, findSecret) => this.upsert(peer, { findSecret }),
-      now: this.replay.now,
+      upsert: (peer, findSecret) => this.parts.upsert(peer, { findSecret }),
+      now: this.parts.replay.now,
       onSecurityAlert: (fn) =>
         this.on('security:alert', ({ error, contact }) => fn(error, contact?.contactId)),
-      alert: (err, contactId) => this.report(err, 'opening an invite', contactId),
+      alert: (err, contactId) => this.parts.report(err, 'opening an invite', contactId),
       timeout: this.opts.inviteTimeout ?? 20_000,
       prefetched: this.prefetched,
     }
@@ -355,7 +305,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
 
   async sendMessage(contactId: string, body: string): Promise<OutboxItem> {
     this.requireIdentity()
-    return this.threads.send(contactId, body)
+    return this.parts.threads.send(contactId, body)
   }
 
   /**
@@ -364,8 +314,8 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
    */
   markRead(contactId: string, msgIds: string[]): Promise<void> {
     if (msgIds.length && this.opts.screen !== false)
-      this.own.marked({ dir: 'in', contactId, msgIds, state: 'read' })
-    return this.threads.markRead(contactId, msgIds)
+      this.parts.own.marked({ dir: 'in', contactId, msgIds, state: 'read' })
+    return this.parts.threads.markRead(contactId, msgIds)
   }
 
   /** Rotates the find secret: old invite links stop working; connected contacts get the new B. */
@@ -373,13 +323,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     const next = await identities.rotateFindSecret(this.ports.keys, this.requireIdentity())
     await this.setIdentity(next)
     await this.reach?.pool.reregister()
-    for (const s of this.sessions.all()) {
-      try {
-        s.notify('peer-file-update', { peer: { B: next.file.B } })
-      } catch {
-        // closed meanwhile: it gets the new B in its next peer-identify
-      }
-    }
+    sendNewB(this.parts.sessions, next)
   }
 
   /** Renegotiates (or restarts ICE on) every session with a contact, over the peer link. */
@@ -387,16 +331,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     contactId: string,
     opts: { iceRestart?: boolean; signal?: AbortSignal } = {},
   ): Promise<void> {
-    const sessions = this.sessions.ofContact(contactId)
-    if (!sessions.length)
-      throw new OpenPeerError('ERR_SESSION_CLOSED', 'not connected to this contact')
-    // A restart gathers anew: with TURN credentials that outlive it, and the current policy.
-    const ice = this.reach?.ice
-    if (opts.iceRestart && ice) {
-      await ice.fresh(opts)
-      for (const s of sessions) ice.applyTo(s.connection)
-    }
-    await Promise.all(sessions.map((s) => s.renegotiate(opts)))
+    return renegotiate(this.parts.sessions, this.reach?.ice, contactId, opts)
   }
 
   /**
@@ -415,7 +350,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
    * answers. Fails with the reason when either is offline or refuses introductions.
    */
   introduce(a: string, b: string, opts: { signal?: AbortSignal } = {}): Promise<void> {
-    return this.introductions.introduce(a, b, opts)
+    return this.parts.introductions.introduce(a, b, opts)
   }
 
   /** "Accept introductions" (on unless the host says otherwise). */
@@ -428,7 +363,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
       ports: this.ports,
       opts: this.opts,
       makeClient: (ports, opts) => new OpenPeerClient(ports, opts),
-      now: this.replay.now,
+      now: this.parts.replay.now,
     }
   }
 

@@ -2,7 +2,7 @@ import { asOpenPeerError } from '../errors.ts'
 import type { VerifiedPeerFile } from '../identity/peer-file.ts'
 import type { ContactStates } from './contact-states.ts'
 import { displayNameOf, type Contacts } from './contacts.ts'
-import type { ClientEvents } from './types.ts'
+import type { ClientEvents, ContactView } from './types.ts'
 
 /** What telling the app of a changed contact or a failure needs from the client. */
 export interface NoticeDeps {
@@ -41,4 +41,21 @@ export function reportError(
     ? { contactId, ...(record ? { name: displayNameOf(record) } : {}) }
     : undefined
   deps.emit('security:alert', { error: e, during, contact })
+}
+
+/** Marks a contact verified or not; the app hears `contact:updated` when that changed it. */
+export async function setVerified(
+  deps: NoticeDeps,
+  contactId: string,
+  on: boolean,
+  now: number,
+): Promise<ContactView> {
+  const before = deps.contacts.get(contactId)
+  const record = await deps.contacts.setVerified(contactId, on, now)
+  const view = deps.states.view(record)
+  if (record !== before) {
+    deps.emit('contact:updated', view)
+    deps.states.changed(contactId)
+  }
+  return view
 }

@@ -47,6 +47,8 @@ export interface ClientParts {
   torrents: TorrentService | undefined
   calls: Calls
   introductions: Introductions
+  /** what telling the app of a changed contact or a failure needs (notices.ts) */
+  notices: NoticeDeps
   /** adds or updates a verified contact, telling the app (notices.ts) */
   upsert(
     peer: VerifiedPeerFile,
@@ -191,6 +193,7 @@ export function makeParts(
     torrents,
     calls,
     introductions,
+    notices,
     upsert,
     report,
   }
