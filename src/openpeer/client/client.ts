@@ -2,7 +2,7 @@ import { OpenPeerError } from '../errors.ts'
 import { Emitter } from '../events.ts'
 import { formatInvite } from '../identity/invite.ts'
 import { safetyNumber } from '../identity/safety-number.ts'
-import type { ClientPorts, DeviceRecord, OutboxItem, StoredIdentity } from '../ports.ts'
+import type { ClientPorts, DeviceRecord, OutboxItem } from '../ports.ts'
 import type { TorrentService } from '../torrents/service.ts'
 import type { Calls } from '../calls/calls.ts'
 import { makeParts, type ClientParts } from './parts.ts'
@@ -10,7 +10,6 @@ import type { Reach } from './reach.ts'
 import { makeReach, renegotiate, restartIceAll, sendNewB, whenOnline } from './network.ts'
 import { setVerified } from './notices.ts'
 import { acceptInvite, prefetchInvite, type InviteDeps, type Prefetched } from './invites.ts'
-import * as identities from './identity.ts'
 import { joinWithLink, linkDevice, type DeviceDeps } from './devices.ts'
 import type { DeviceHandler } from '../devices/types.ts'
 import type { DeviceLinker } from '../devices/linker.ts'
@@ -24,8 +23,6 @@ export type { OpenPeerClientOptions } from './types.ts'
  * `load()` or `createIdentity()`, then `start()`; `stop()` undoes everything and may be repeated.
  */
 export class OpenPeerClient extends Emitter<ClientEvents> {
-  private stored: StoredIdentity | undefined
-  private info: IdentityInfo | undefined
   /** contacts, sessions, threads, our other devices... (parts.ts) */
   private readonly parts: ClientParts
   /** audio and video calls on the contacts' sessions (camera and microphone: `ports.media`) */
@@ -53,15 +50,6 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     this.relayOnly = opts.relayOnly ?? false
     this.acceptingIntroductions = opts.acceptIntroductions ?? true
     const parts = (this.parts = makeParts(ports, opts, {
-      me: () => this.me(),
-      stored: () => this.stored,
-      setStored: (next) => {
-        this.stored = next
-      },
-      forgotten: () => {
-        this.stored = undefined
-        this.info = undefined
-      },
       stop: () => this.stop(),
       reach: () => this.reach,
       relayOnly: () => this.relayOnly,
@@ -78,36 +66,32 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
   async load(): Promise<IdentityInfo | undefined> {
     const stored = await this.ports.keys.load()
     await this.parts.contactBook.load()
-    if (stored) await this.setIdentity(stored)
-    return this.info
+    if (stored) await this.parts.identity.set(stored)
+    return this.parts.identity.info
   }
 
   async createIdentity(name: string): Promise<IdentityInfo> {
-    if (this.stored) throw new OpenPeerError('ERR_CONFLICT', 'an identity exists already')
-    const stored = await identities.createIdentity(this.ports.keys, {
+    return this.parts.identity.create({
       name,
       domain: this.opts.domain,
       locationLabel: this.opts.locationLabel ?? 'browser',
     })
-    await this.setIdentity(stored)
-    return this.info as IdentityInfo
   }
 
   identity(): IdentityInfo | undefined {
-    return this.info
+    return this.parts.identity.info
   }
 
   /** Connects to the home finder and starts reaching contacts. */
   start(): void {
     if (this.running) return
-    const stored = this.requireIdentity()
+    const stored = this.parts.identity.require()
     this.running = true
     const home = stored.file.A.domain
     const { own, report } = this.parts
     const reach = (this.reach = makeReach(this.parts, {
       ports: this.ports,
       opts: this.opts,
-      me: () => this.me(),
       home,
       relayOnly: this.relayOnly,
       emit: (event, payload) => this.emit(event, payload),
@@ -147,10 +131,10 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     ttl?: number
     signal?: AbortSignal
   }): Promise<DeviceLinker> {
-    this.requireIdentity()
+    this.parts.identity.require()
     return linkDevice(
       this.deviceDeps(),
-      () => this.requireIdentity(),
+      () => this.parts.identity.require(),
       (device) => this.parts.own.remember(device),
       opts,
     )
@@ -166,15 +150,15 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     link: string,
     opts: { name: string; onCode?: (code: string) => void; signal?: AbortSignal },
   ): Promise<IdentityInfo> {
-    if (this.stored)
+    if (this.parts.identity.stored)
       throw new OpenPeerError(
         'ERR_CONFLICT',
         'this device has a profile already: it was left as it is (a device link makes a new device)',
       )
     const stored = await joinWithLink(this.deviceDeps(), link, opts)
     await this.parts.contactBook.load()
-    await this.setIdentity(stored)
-    return this.info as IdentityInfo
+    await this.parts.identity.set(stored)
+    return this.parts.identity.info as IdentityInfo
   }
 
   /**
@@ -187,7 +171,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     infoHash: string,
     opts: { signal?: AbortSignal; public?: boolean } = {},
   ): Promise<{ kept: number }> {
-    this.requireIdentity()
+    this.parts.identity.require()
     const view = this.torrents?.get(infoHash)
     if (!view) throw new OpenPeerError('ERR_NOT_FOUND', 'no such file here')
     return this.parts.own.pin(view, opts)
@@ -204,7 +188,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
    * honest device obeys; a stolen one keeps the keys until key rotation exists (docs/devices.md).
    */
   async removeDevice(locationId: string): Promise<void> {
-    this.requireIdentity()
+    this.parts.identity.require()
     await this.parts.own.remove(locationId)
   }
 
@@ -237,7 +221,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
   }
 
   inviteLink(origin: string): string {
-    const me = this.requireIdentity()
+    const me = this.parts.identity.require()
     return formatInvite(origin, {
       domain: me.file.A.domain,
       contactId: me.contactId,
@@ -255,7 +239,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
    * for someone not in the contacts.
    */
   async safetyNumber(contactId: string): Promise<string> {
-    const me = this.requireIdentity()
+    const me = this.parts.identity.require()
     if (!this.parts.contactBook.has(contactId)) {
       throw new OpenPeerError('ERR_NOT_FOUND', 'no such contact')
     }
@@ -281,13 +265,13 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
    * skips that finder round trip. Ignores what it cannot use (see invites.ts).
    */
   prefetchInvite(text: string): void {
-    if (!this.reach || !this.stored) return
+    if (!this.reach || !this.parts.identity.stored) return
     prefetchInvite(this.inviteDeps(), text)
   }
 
   private inviteDeps(): InviteDeps {
     return {
-      me: this.requireIdentity(),
+      me: this.parts.identity.require(),
       contacts: this.parts.contactBook,
       sessions: this.parts.sessions,
       states: this.parts.states,
@@ -304,7 +288,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
   }
 
   async sendMessage(contactId: string, body: string): Promise<OutboxItem> {
-    this.requireIdentity()
+    this.parts.identity.require()
     return this.parts.threads.send(contactId, body)
   }
 
@@ -320,8 +304,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
 
   /** Rotates the find secret: old invite links stop working; connected contacts get the new B. */
   async resetInvites(): Promise<void> {
-    const next = await identities.rotateFindSecret(this.ports.keys, this.requireIdentity())
-    await this.setIdentity(next)
+    const next = await this.parts.identity.rotateFindSecret()
     await this.reach?.pool.reregister()
     sendNewB(this.parts.sessions, next)
   }
@@ -367,23 +350,9 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     }
   }
 
-  private me(): ReturnType<typeof identities.localOf> {
-    return identities.localOf(this.requireIdentity())
-  }
-
-  private requireIdentity(): StoredIdentity {
-    if (!this.stored) throw new OpenPeerError('ERR_NOT_FOUND', 'no identity yet: create one first')
-    return this.stored
-  }
-
   private requireReach(): Reach {
     if (!this.reach) throw new OpenPeerError('ERR_UNAVAILABLE', 'the client is not started')
     return this.reach
-  }
-
-  private async setIdentity(stored: StoredIdentity): Promise<void> {
-    this.stored = stored
-    this.info = await identities.infoOf(stored)
   }
 }
 

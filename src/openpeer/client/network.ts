@@ -3,7 +3,6 @@ import { OpenPeerError } from '../errors.ts'
 import type { Emitter } from '../events.ts'
 import type { IceServers } from '../finder/ice.ts'
 import type { ClientPorts, StoredIdentity } from '../ports.ts'
-import type { LocalIdentity } from '../session/identify.ts'
 import type { SessionManager } from '../session/manager.ts'
 import type { Contacts } from './contacts.ts'
 import type { ClientParts } from './parts.ts'
@@ -19,7 +18,6 @@ import type { ClientEvents, OpenPeerClientOptions } from './types.ts'
 export interface ReachHost {
   ports: ClientPorts
   opts: OpenPeerClientOptions
-  me: () => LocalIdentity
   /** our home finder's domain */
   home: string
   relayOnly: boolean
@@ -31,7 +29,7 @@ export function makeReach(parts: ClientParts, host: ReachHost): Reach {
   const { opts } = host
   return new Reach({
     ports: host.ports,
-    me: host.me,
+    me: () => parts.identity.local(),
     home: host.home,
     finder: { origin: opts.origin, ...opts.finder },
     sessions: parts.sessions,

@@ -1,7 +1,7 @@
 import { Calls } from '../calls/calls.ts'
 import type { DeviceHandler } from '../devices/types.ts'
 import type { VerifiedPeerFile } from '../identity/peer-file.ts'
-import type { ClientPorts, StoredIdentity } from '../ports.ts'
+import type { ClientPorts } from '../ports.ts'
 import type { LocalIdentity } from '../session/identify.ts'
 import { SessionManager } from '../session/manager.ts'
 import { Threads } from '../threads/threads.ts'
@@ -13,18 +13,13 @@ import * as identities from './identity.ts'
 import { Introductions } from './introductions.ts'
 import { reportError, upsertContact, type NoticeDeps } from './notices.ts'
 import { OwnDevices } from './own-devices.ts'
+import { OwnIdentity } from './own-identity.ts'
 import type { Reach } from './reach.ts'
 import { attachSessions } from './routing.ts'
 import { TORRENT_EVENTS, type ClientEvents, type OpenPeerClientOptions } from './types.ts'
 
-/** What the parts need from the client that holds them (its identity and settings live there). */
+/** What the parts need from the client that holds them (its settings and reach live there). */
 export interface PartsHost {
-  me: () => LocalIdentity
-  stored: () => StoredIdentity | undefined
-  /** keeps a changed identity (saved already) as the client's */
-  setStored: (next: StoredIdentity) => void
-  /** the identity was deleted here: the client has none any more */
-  forgotten: () => void
   stop: () => Promise<void>
   /** finders, ICE, the find exchange and ringing: present while started */
   reach: () => Reach | undefined
@@ -38,6 +33,8 @@ export interface PartsHost {
 
 /** Everything a client is made of, made once with it; `reach` alone comes and goes. */
 export interface ClientParts {
+  /** this device's identity, once loaded, created or joined */
+  identity: OwnIdentity
   replay: ReplayCache
   contactBook: Contacts
   sessions: SessionManager
@@ -67,10 +64,12 @@ export function makeParts(
   opts: OpenPeerClientOptions,
   host: PartsHost,
 ): ClientParts {
+  const identity = new OwnIdentity(ports.keys)
+  const me = (): LocalIdentity => identity.local()
   // One clock judges every proof, expiry and silence: the host's, when it gives one.
   const replay = new ReplayCache(undefined, ports.now ?? Date.now)
   const contactBook = new Contacts(ports.contacts)
-  const sessions = new SessionManager(host.me)
+  const sessions = new SessionManager(me)
   const states = new ContactStates(sessions, contactBook, (view) =>
     host.emit('contact:state', view),
   )
@@ -84,12 +83,12 @@ export function makeParts(
     contacts: contactBook,
     now: replay.now,
     every: opts.retryEvery ?? 30_000,
-    stored: host.stored,
+    stored: () => identity.stored,
     save: async (next) => {
       await identities.save(ports.keys, next)
-      host.setStored(next)
+      identity.stored = next
     },
-    me: host.me,
+    me,
     reach: host.reach,
     upsert: (peer, findSecret) => upsert(peer, findSecret ? { findSecret } : {}),
     emit: host.emit,
@@ -101,11 +100,11 @@ export function makeParts(
       } catch (err) {
         report(err, 'deleting this device’s copy of the identity')
       }
-      host.forgotten()
+      identity.forget()
     },
   })
   const threads = new Threads({
-    me: host.me,
+    me,
     outbox: ports.outbox,
     inbox: ports.inbox,
     sessionsOf: (id) => sessions.ofContact(id),
@@ -164,7 +163,7 @@ export function makeParts(
     },
     ring: (contactId) => host.reach()?.ringer.ringSoon(contactId, 0),
     now: replay.now,
-    me: host.me,
+    me,
   })
   attachSessions(sessions, {
     threads,
@@ -172,7 +171,7 @@ export function makeParts(
     introductions,
     states,
     reach: host.reach,
-    me: host.me,
+    me,
     upsert: (peer) => upsert(peer),
     emit: host.emit,
     now: replay.now,
@@ -184,6 +183,7 @@ export function makeParts(
     alwaysOn: () => opts.screen === false,
   })
   return {
+    identity,
     replay,
     contactBook,
     sessions,
