@@ -1,15 +1,20 @@
 import { OpenPeerError } from '../errors.ts'
 import { Emitter } from '../events.ts'
-import { formatInvite } from '../identity/invite.ts'
 import { safetyNumber } from '../identity/safety-number.ts'
 import type { ClientPorts, DeviceRecord, OutboxItem } from '../ports.ts'
 import type { TorrentService } from '../torrents/service.ts'
 import type { Calls } from '../calls/calls.ts'
 import { makeParts, type ClientParts } from './parts.ts'
 import type { Reach } from './reach.ts'
-import { makeReach, renegotiate, restartIceAll, sendNewB, whenOnline } from './network.ts'
+import { renegotiate, restartIceAll, sendNewB, startClient, whenOnline } from './network.ts'
 import { setVerified } from './notices.ts'
-import { acceptInvite, prefetchInvite, type InviteDeps, type Prefetched } from './invites.ts'
+import {
+  acceptInvite,
+  inviteDepsOf,
+  prefetchInvite,
+  type InviteDeps,
+  type Prefetched,
+} from './invites.ts'
 import { joinWithLink, linkDevice, type DeviceDeps } from './devices.ts'
 import type { DeviceHandler } from '../devices/types.ts'
 import type { DeviceLinker } from '../devices/linker.ts'
@@ -87,20 +92,14 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     if (this.running) return
     const stored = this.parts.identity.require()
     this.running = true
-    const home = stored.file.A.domain
-    const { own, report } = this.parts
-    const reach = (this.reach = makeReach(this.parts, {
+    startClient(this.parts, {
       ports: this.ports,
       opts: this.opts,
-      home,
+      home: stored.file.A.domain,
       relayOnly: this.relayOnly,
       emit: (event, payload) => this.emit(event, payload),
-    }))
-    own.start()
-    reach.pool.on('registered', (e) => {
-      if (e.domain === home) own.registered()
+      started: (reach) => (this.reach = reach),
     })
-    this.torrents?.start().catch((err: unknown) => report(err, 'loading shared files'))
   }
 
   async stop(): Promise<void> {
@@ -221,12 +220,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
   }
 
   inviteLink(origin: string): string {
-    const me = this.parts.identity.require()
-    return formatInvite(origin, {
-      domain: me.file.A.domain,
-      contactId: me.contactId,
-      findSecret: me.file.B.findSecret,
-    })
+    return this.parts.identity.inviteLink(origin)
   }
 
   contacts(): ContactView[] {
@@ -270,21 +264,12 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
   }
 
   private inviteDeps(): InviteDeps {
-    return {
-      me: this.parts.identity.require(),
-      contacts: this.parts.contactBook,
-      sessions: this.parts.sessions,
-      states: this.parts.states,
-      pool: () => this.requireReach().pool,
-      rendezvous: this.reach?.rendezvous,
-      upsert: (peer, findSecret) => this.parts.upsert(peer, { findSecret }),
-      now: this.parts.replay.now,
-      onSecurityAlert: (fn) =>
-        this.on('security:alert', ({ error, contact }) => fn(error, contact?.contactId)),
-      alert: (err, contactId) => this.parts.report(err, 'opening an invite', contactId),
+    return inviteDepsOf(this.parts, {
+      reach: () => this.reach,
+      on: (event, handler) => this.on(event, handler),
       timeout: this.opts.inviteTimeout ?? 20_000,
       prefetched: this.prefetched,
-    }
+    })
   }
 
   async sendMessage(contactId: string, body: string): Promise<OutboxItem> {
@@ -348,11 +333,6 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
       makeClient: (ports, opts) => new OpenPeerClient(ports, opts),
       now: this.parts.replay.now,
     }
-  }
-
-  private requireReach(): Reach {
-    if (!this.reach) throw new OpenPeerError('ERR_UNAVAILABLE', 'the client is not started')
-    return this.reach
   }
 }
 

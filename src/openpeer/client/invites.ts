@@ -8,7 +8,9 @@ import type { Rendezvous } from '../session/rendezvous.ts'
 import type { ContactStates } from './contact-states.ts'
 import type { Contacts } from './contacts.ts'
 import type { FinderPool } from '../finder/pool.ts'
-import type { ContactView } from './types.ts'
+import type { ClientParts } from './parts.ts'
+import type { Reach } from './reach.ts'
+import type { ClientEvents, ContactView } from './types.ts'
 import { trace } from '../trace.ts'
 
 /** What accepting an invite needs from the client. */
@@ -29,6 +31,39 @@ export interface InviteDeps {
   now: () => number
   /** cards fetched and checked ahead of opening (prefetchInvite), by `${domain} ${contactId}` */
   prefetched: Map<string, Prefetched>
+}
+
+/** What the client itself gives its invites, beside its parts. */
+export interface InviteHost {
+  /** finders, ICE, the find exchange and ringing: present while started */
+  reach: () => Reach | undefined
+  on<K extends 'security:alert'>(event: K, handler: (payload: ClientEvents[K]) => void): () => void
+  /** ms until the whole invite gives up */
+  timeout: number
+  prefetched: Map<string, Prefetched>
+}
+
+/** A client's invite deps, made for each invite (its reach is read when the invite needs it). */
+export function inviteDepsOf(parts: ClientParts, host: InviteHost): InviteDeps {
+  return {
+    me: parts.identity.require(),
+    contacts: parts.contactBook,
+    sessions: parts.sessions,
+    states: parts.states,
+    pool: () => {
+      const reach = host.reach()
+      if (!reach) throw new OpenPeerError('ERR_UNAVAILABLE', 'the client is not started')
+      return reach.pool
+    },
+    rendezvous: host.reach()?.rendezvous,
+    upsert: (peer, findSecret) => parts.upsert(peer, { findSecret }),
+    now: parts.replay.now,
+    onSecurityAlert: (fn) =>
+      host.on('security:alert', ({ error, contact }) => fn(error, contact?.contactId)),
+    alert: (err, contactId) => parts.report(err, 'opening an invite', contactId),
+    timeout: host.timeout,
+    prefetched: host.prefetched,
+  }
 }
 
 /** A card fetched before its link was opened, and when (ms, deps.now). */

@@ -14,23 +14,30 @@ import type { ClientEvents, OpenPeerClientOptions } from './types.ts'
  * moving sessions onto a new path (renegotiation, ICE restarts, a changed network, a new B).
  */
 
-/** What making a started client's reach needs besides its parts. */
-export interface ReachHost {
+/** What starting a client needs besides its parts. */
+export interface StartHost {
   ports: ClientPorts
   opts: OpenPeerClientOptions
   /** our home finder's domain */
   home: string
   relayOnly: boolean
   emit: (event: 'finder:state', payload: ClientEvents['finder:state']) => void
+  /** keeps the reach as the client's, before anything else starts */
+  started: (reach: Reach) => void
 }
 
-/** The finders, ICE, the find exchange and ringing of a client being started (reach.ts). */
-export function makeReach(parts: ClientParts, host: ReachHost): Reach {
-  const { opts } = host
-  return new Reach({
+/**
+ * Starts a client: makes its reach (the finders, ICE, the find exchange and ringing; reach.ts),
+ * then the sync with our other devices, which it rings once registered at home, and the
+ * shared files.
+ */
+export function startClient(parts: ClientParts, host: StartHost): void {
+  const { opts, home } = host
+  const { own, report } = parts
+  const reach = new Reach({
     ports: host.ports,
     me: () => parts.identity.local(),
-    home: host.home,
+    home,
     finder: { origin: opts.origin, ...opts.finder },
     sessions: parts.sessions,
     contacts: parts.contactBook,
@@ -39,9 +46,15 @@ export function makeReach(parts: ClientParts, host: ReachHost): Reach {
     relayOnly: host.relayOnly,
     timings: opts.timings,
     retryEvery: opts.retryEvery ?? 30_000,
-    report: parts.report,
+    report,
     finderState: (e) => host.emit('finder:state', e),
   })
+  host.started(reach)
+  own.start()
+  reach.pool.on('registered', (e) => {
+    if (e.domain === home) own.registered()
+  })
+  parts.torrents?.start().catch((err: unknown) => report(err, 'loading shared files'))
 }
 
 /** Resolves once the client's `finder:state` says online (at once when `state()` does). */

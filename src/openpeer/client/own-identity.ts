@@ -1,4 +1,5 @@
 import { OpenPeerError } from '../errors.ts'
+import { formatInvite } from '../identity/invite.ts'
 import type { KeyStore, StoredIdentity } from '../ports.ts'
 import type { LocalIdentity } from '../session/identify.ts'
 import * as identities from './identity.ts'
@@ -43,6 +44,16 @@ export class OwnIdentity {
     if (this.stored) throw new OpenPeerError('ERR_CONFLICT', 'an identity exists already')
     await this.set(await identities.createIdentity(this.keys, opts))
     return this.info as IdentityInfo
+  }
+
+  /** Our invite link at `origin`: our home, contact id and find secret. */
+  inviteLink(origin: string): string {
+    const me = this.require()
+    return formatInvite(origin, {
+      domain: me.file.A.domain,
+      contactId: me.contactId,
+      findSecret: me.file.B.findSecret,
+    })
   }
 
   /** A new find secret, saved and held (identity.ts). */
