@@ -1,7 +1,8 @@
 import { OpenPeerError } from '../errors.ts'
 import { Emitter } from '../events.ts'
 import { safetyNumber } from '../identity/safety-number.ts'
-import type { ClientPorts, DeviceRecord, OutboxItem } from '../ports.ts'
+import type { ClientPorts, DeviceRecord, OutboxItem, StoredIdentity } from '../ports.ts'
+import type { SessionManager } from '../session/manager.ts'
 import type { TorrentService } from '../torrents/service.ts'
 import type { Calls } from '../calls/calls.ts'
 import { makeParts, type ClientParts } from './parts.ts'
@@ -30,6 +31,8 @@ export type { OpenPeerClientOptions } from './types.ts'
 export class OpenPeerClient extends Emitter<ClientEvents> {
   /** contacts, sessions, threads, our other devices... (parts.ts) */
   private readonly parts: ClientParts
+  /** every session (bench/transfer.ts reads them through a cast) */
+  private readonly sessions: SessionManager
   /** audio and video calls on the contacts' sessions (camera and microphone: `ports.media`) */
   readonly calls: Calls
   /** finders, ICE, the find exchange and ringing: present while started */
@@ -63,6 +66,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
       emit: (event, payload) => this.emit(event, payload),
       renegotiate: (contactId, opts) => this.renegotiate(contactId, opts),
     }))
+    this.sessions = parts.sessions
     this.torrents = parts.torrents
     this.calls = parts.calls
   }
@@ -109,7 +113,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     this.reach?.stop()
     this.reach = undefined
     this.calls.stop()
-    this.parts.sessions.closeAll()
+    this.sessions.closeAll()
     this.parts.states.clear()
     await this.torrents?.stop()
   }
@@ -149,7 +153,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     link: string,
     opts: { name: string; onCode?: (code: string) => void; signal?: AbortSignal },
   ): Promise<IdentityInfo> {
-    if (this.parts.identity.stored)
+    if (this.stored)
       throw new OpenPeerError(
         'ERR_CONFLICT',
         'this device has a profile already: it was left as it is (a device link makes a new device)',
@@ -193,7 +197,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
 
   /** @internal the open sessions with a contact (device linking speaks over them) */
   sessionsWith(contactId: string): PeerSession[] {
-    return this.parts.sessions.ofContact(contactId)
+    return this.sessions.ofContact(contactId)
   }
 
   finderState(): 'connecting' | 'online' | 'offline' {
@@ -214,7 +218,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
    */
   networkChanged(): void {
     this.retryNow()
-    restartIceAll(this.parts.contactBook, this.parts.sessions, (contactId) =>
+    restartIceAll(this.parts.contactBook, this.sessions, (contactId) =>
       this.renegotiate(contactId, { iceRestart: true }),
     )
   }
@@ -259,7 +263,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
    * skips that finder round trip. Ignores what it cannot use (see invites.ts).
    */
   prefetchInvite(text: string): void {
-    if (!this.reach || !this.parts.identity.stored) return
+    if (!this.reach || !this.stored) return
     prefetchInvite(this.inviteDeps(), text)
   }
 
@@ -291,7 +295,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
   async resetInvites(): Promise<void> {
     const next = await this.parts.identity.rotateFindSecret()
     await this.reach?.pool.reregister()
-    sendNewB(this.parts.sessions, next)
+    sendNewB(this.sessions, next)
   }
 
   /** Renegotiates (or restarts ICE on) every session with a contact, over the peer link. */
@@ -299,7 +303,7 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
     contactId: string,
     opts: { iceRestart?: boolean; signal?: AbortSignal } = {},
   ): Promise<void> {
-    return renegotiate(this.parts.sessions, this.reach?.ice, contactId, opts)
+    return renegotiate(this.sessions, this.reach?.ice, contactId, opts)
   }
 
   /**
@@ -324,6 +328,11 @@ export class OpenPeerClient extends Emitter<ClientEvents> {
   /** "Accept introductions" (on unless the host says otherwise). */
   setAcceptIntroductions(on: boolean): void {
     this.acceptingIntroductions = on
+  }
+
+  /** the identity as stored, once there is one (tests read its section A through a cast) */
+  private get stored(): StoredIdentity | undefined {
+    return this.parts.identity.stored
   }
 
   private deviceDeps(): DeviceDeps {
