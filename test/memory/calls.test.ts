@@ -7,7 +7,7 @@ import type {
   OpenPeerClient,
   OpenPeerClientOptions,
 } from '../../src/openpeer/index.ts'
-import { createMemoryNetwork, memoryClient, startFinder, until } from './harness.ts'
+import { createMemoryNetwork, idOf, memoryClient, startFinder, until } from './harness.ts'
 
 /*
  * Calls' signalling over in-memory sessions: the memory network carries no media, but its
@@ -93,7 +93,6 @@ async function eventually(ok: () => boolean): Promise<void> {
   for (let i = 0; i < 500 && !ok(); i++) await new Promise((r) => setTimeout(r, 10))
 }
 
-const idOf = (c: OpenPeerClient): string => c.identity()!.contactId
 const ended = (c: OpenPeerClient, callId?: string) =>
   until(c, 'call:state', (v) => v.state === 'ended' && (!callId || v.callId === callId))
 const active = (c: OpenPeerClient) => until(c, 'call:state', (v) => v.state === 'active')

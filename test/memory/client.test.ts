@@ -5,9 +5,15 @@ import {
   createOpenPeerClient,
   type MemoryNetwork,
   type SocketLike,
-  type OpenPeerClient,
 } from '../../src/openpeer/index.ts'
-import { createMemoryNetwork, memoryClient, memoryPorts, startFinder, until } from './harness.ts'
+import {
+  createMemoryNetwork,
+  idOf,
+  memoryClient,
+  memoryPorts,
+  startFinder,
+  until,
+} from './harness.ts'
 import { recordingProxy } from '../recording-proxy.ts'
 
 const cleanups: (() => Promise<void> | void)[] = []
@@ -37,8 +43,6 @@ async function connected(domain: string, network: MemoryNetwork) {
   expect((await pathByBob).path).toBe('direct')
   return { alice, bob }
 }
-
-const idOf = (c: OpenPeerClient): string => c.identity()!.contactId
 
 describe('the client over an in-memory network', () => {
   it('connects from an invite and chats both ways with delivered and read marks', async () => {

@@ -9,7 +9,7 @@ import { createRedisRegistry } from '../../server/redis-registry.ts'
 import type { Registry } from '../../server/registry.ts'
 import { spawnFinder } from '../../server/test-node.ts'
 import { freePort, startRedis, type TestRedis } from '../../server/test-redis.ts'
-import { createMemoryNetwork, memoryClient, startFinder, until } from './harness.ts'
+import { createMemoryNetwork, idOf, memoryClient, startFinder, until } from './harness.ts'
 
 /*
  * Real clients (in-memory WebRTC) on a finder cluster: two nodes sharing a real redis-server,
@@ -26,8 +26,6 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
 })
 afterAll(() => redis?.stop())
-
-const idOf = (c: OpenPeerClient): string => c.identity()!.contactId
 
 async function twoNodes(redisUrl = redis.url) {
   const prefix = `m${randomId(4)}:`

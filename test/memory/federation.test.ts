@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { createMemoryStores, type OpenPeerClient } from '../../src/openpeer/index.ts'
+import { createMemoryStores } from '../../src/openpeer/index.ts'
 import {
   createMemoryNetwork,
+  idOf,
   memoryClient,
   resumedMemoryClient,
   startFinder,
@@ -19,8 +20,6 @@ const cleanups: (() => Promise<void> | void)[] = []
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
 })
-
-const idOf = (c: OpenPeerClient): string => c.identity()!.contactId
 
 describe('two finders of two domains', () => {
   it('Bob opens the invite of a contact at another domain; later she finds him at his', async () => {

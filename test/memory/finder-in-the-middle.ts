@@ -8,6 +8,9 @@ export type Frame = Record<string, unknown> & {
   proof?: Record<string, unknown> & { context?: string }
 }
 
+export const isFind = (f: Frame): boolean => f.type === 'peer-location-find' && f.kind === 'request'
+export const isReply = (f: Frame): boolean => f.type === 'peer-location-find' && f.kind === 'notify'
+
 /**
  * What a malicious finder does to one frame it sends a client: pass it (return it), change it,
  * drop it (return []) or add to it (return several).

@@ -5,7 +5,7 @@ import {
   type OpenPeerClient,
   type TorrentService,
 } from '../../src/openpeer/index.ts'
-import { createMemoryNetwork, memoryClient, startFinder, until } from './harness.ts'
+import { createMemoryNetwork, idOf, memoryClient, startFinder, until } from './harness.ts'
 import { recordingProxy, type SeenFrame } from '../recording-proxy.ts'
 
 /*
@@ -31,8 +31,6 @@ const kindType = (f: SeenFrame): string => {
   const m = JSON.parse(f.text) as { kind?: string; type?: string }
   return `${m.kind} ${m.type}`
 }
-
-const idOf = (c: OpenPeerClient): string => c.identity()!.contactId
 
 describe('what the finder sees', () => {
   it('while two clients meet, chat and share a file: no SDP, candidate, address, text or file name, and only keep-alives once the session is up', async () => {

@@ -81,5 +81,8 @@ async function started(
   return client
 }
 
+/** The contact id of a client that has an identity. */
+export const idOf = (c: OpenPeerClient): string => c.identity()!.contactId
+
 export { createMemoryNetwork }
 export { until }

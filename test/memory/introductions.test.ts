@@ -1,13 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import type { MemoryNetwork, OpenPeerClient } from '../../src/openpeer/index.ts'
-import { createMemoryNetwork, memoryClient, startFinder, until } from './harness.ts'
+import { createMemoryNetwork, idOf, memoryClient, startFinder, until } from './harness.ts'
 
 const cleanups: (() => Promise<void> | void)[] = []
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
 })
-
-const idOf = (c: OpenPeerClient): string => c.identity()!.contactId
 
 /** Carol, connected to Alice and to Bob, who do not know each other. */
 async function triangle() {

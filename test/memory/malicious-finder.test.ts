@@ -11,8 +11,14 @@ import {
   type OpenPeerClient,
   type PeerLike,
 } from '../../src/openpeer/index.ts'
-import { finderInTheMiddle, type Frame, type Tamper } from './finder-in-the-middle.ts'
-import { createMemoryNetwork, memoryClient, startFinder, until } from './harness.ts'
+import {
+  finderInTheMiddle,
+  isFind,
+  isReply,
+  type Frame,
+  type Tamper,
+} from './finder-in-the-middle.ts'
+import { createMemoryNetwork, idOf, memoryClient, startFinder, until } from './harness.ts'
 
 /*
  * A finder that lies, replays and redirects (beside test/node/security.test.ts, which covers a
@@ -27,9 +33,6 @@ afterEach(async () => {
 })
 
 type Alert = ClientEvents['security:alert']
-const idOf = (c: OpenPeerClient): string => c.identity()!.contactId
-const isFind = (f: Frame) => f.type === 'peer-location-find' && f.kind === 'request'
-const isReply = (f: Frame) => f.type === 'peer-location-find' && f.kind === 'notify'
 
 async function world() {
   const { server, domain } = await startFinder()

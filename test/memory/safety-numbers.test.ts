@@ -4,14 +4,20 @@ import {
   createOpenPeerClient,
   type OpenPeerClient,
 } from '../../src/openpeer/index.ts'
-import { createMemoryNetwork, memoryClient, memoryPorts, startFinder, until } from './harness.ts'
+import {
+  createMemoryNetwork,
+  idOf,
+  memoryClient,
+  memoryPorts,
+  startFinder,
+  until,
+} from './harness.ts'
 
 const cleanups: (() => Promise<void> | void)[] = []
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
 })
 
-const idOf = (c: OpenPeerClient): string => c.identity()!.contactId
 const viewOf = (c: OpenPeerClient, name: string) => c.contacts().find((v) => v.name === name)
 const NUMBER = /^\d{5}( \d{5}){11}$/
 

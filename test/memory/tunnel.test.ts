@@ -1,12 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
-import {
-  createMemoryTorrentPorts,
-  type OpenPeerClient,
-  type SocketLike,
-} from '../../src/openpeer/index.ts'
-import { createMemoryNetwork, memoryClient, startFinder, until } from './harness.ts'
+import { createMemoryTorrentPorts, type SocketLike } from '../../src/openpeer/index.ts'
+import { createMemoryNetwork, idOf, memoryClient, startFinder, until } from './harness.ts'
 
 const cleanups: (() => Promise<void> | void)[] = []
 afterEach(async () => {
@@ -14,7 +10,6 @@ afterEach(async () => {
 })
 
 const FAST = { iceTimeout: 300, upgradeEvery: 300 }
-const idOf = (c: OpenPeerClient): string => c.identity()!.contactId
 
 /** Sockets as usual, but every binary frame sent to the relay is kept: what the relay sees. */
 function recordingSockets(relayed: Buffer[]) {

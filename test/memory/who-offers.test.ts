@@ -4,7 +4,6 @@ import {
   isOpenPeerError,
   type ClientEvents,
   type MemoryNetwork,
-  type OpenPeerClient,
   type OpenPeerClientOptions,
   type PeerLike,
   type StoredIdentity,
@@ -12,9 +11,16 @@ import {
 import type { LocalIdentity } from '../../src/openpeer/session/identify.ts'
 import { makeFindReply } from '../../src/openpeer/session/find-proofs.ts'
 import type { MemoryPeer } from '../../src/openpeer/testing/memory-network.ts'
-import { finderInTheMiddle, type Frame, type Tamper } from './finder-in-the-middle.ts'
+import {
+  finderInTheMiddle,
+  isFind,
+  isReply,
+  type Frame,
+  type Tamper,
+} from './finder-in-the-middle.ts'
 import {
   createMemoryNetwork,
+  idOf,
   memoryClient,
   resumedMemoryClient,
   startFinder,
@@ -32,10 +38,6 @@ const cleanups: (() => Promise<void> | void)[] = []
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
 })
-
-const isFind = (f: Frame) => f.type === 'peer-location-find' && f.kind === 'request'
-const isReply = (f: Frame) => f.type === 'peer-location-find' && f.kind === 'notify'
-const idOf = (c: OpenPeerClient): string => c.identity()!.contactId
 
 async function world() {
   const { server, domain } = await startFinder()
