@@ -1,44 +1,39 @@
 import { describe, expect, it } from 'vitest'
 import { MemoryPeer } from '../testing/memory-network.ts'
 import { FindOffer } from './find-offer.ts'
+import { signalType } from './session-types.ts'
 
-/** A memory peer whose signals the test hands out itself, as an offering peer would make them. */
+/** An offering memory peer whose later candidates the test hands out itself. */
 class Offerer extends MemoryPeer {
   constructor() {
     super(
-      { initiator: false, trickle: true, config: { iceServers: [] } },
+      { initiator: true, trickle: true, config: { iceServers: [] } },
       '10.0.0.1',
       () => undefined,
     )
-  }
-  makeOffer(sdp = 'v=0\r\na=fingerprint:sha-256 AB:CD\r\n'): void {
-    this.emit('signal', { type: 'offer', sdp })
   }
   candidate(n: number): void {
     this.emit('signal', { type: 'candidate', candidate: { candidate: `candidate:${n}` } })
   }
 }
 const offerer = () => new Offerer()
-const cand = (n: number) => ({ type: 'candidate', candidate: { candidate: `candidate:${n}` } })
+const types = (signals: unknown[]): string[] => signals.map(signalType)
 
 describe("a find's offer", () => {
-  it('is ready once the offer is made; the find takes the offer without addresses, the first location every candidate', async () => {
+  it('is ready once the offer is made; the find takes what came by then, the first location what came after', async () => {
     const peer = offerer()
     const offer = new FindOffer(peer)
-    const ready = offer.ready()
-    const sdp =
-      'v=0\r\na=fingerprint:sha-256 AB:CD\r\na=candidate:1 1 udp 1 192.0.2.1 9 typ host\r\n'
-    peer.makeOffer(sdp)
-    peer.candidate(1)
-    await ready
-    // Every location of the contact reads the find: no address of ours in it.
-    expect(offer.forFind()).toEqual([
-      { type: 'offer', sdp: 'v=0\r\na=fingerprint:sha-256 AB:CD\r\n' },
-    ])
+    await offer.ready()
+    // The memory peer trickles one candidate with its offer; two more come after the find left.
+    expect(types(offer.drain())).toEqual(['offer', 'candidate'])
     peer.candidate(2)
+    peer.candidate(3)
     const taken = offer.take()
     expect(taken?.peer).toBe(peer)
-    expect(taken?.later).toEqual([cand(1), cand(2)])
+    expect(taken?.later).toEqual([
+      { type: 'candidate', candidate: { candidate: 'candidate:2' } },
+      { type: 'candidate', candidate: { candidate: 'candidate:3' } },
+    ])
     // Once taken it is nobody else's, and a destroy (the find context dropped) leaves it alone.
     expect(offer.take()).toBeUndefined()
     offer.destroy()
@@ -48,7 +43,6 @@ describe("a find's offer", () => {
   it('goes when nobody took it, or when the caller gives up; a later location gets none', async () => {
     const dropped = offerer()
     const one = new FindOffer(dropped)
-    dropped.makeOffer()
     await one.ready()
     one.destroy()
     expect(dropped.destroyed).toBe(true)

@@ -60,17 +60,13 @@ export class FindOffer {
   }
 
   /**
-   * For the find: the offer alone, without any address its SDP lists. Every location of the
-   * target reads the find, and one offer can be answered once: a location whose answer is not
-   * taken must not learn where our peer is, or its ICE checks and DTLS handshake would reach the
-   * peer another location is connecting to. The candidates wait for `take`, and go to the
-   * location that took the offer only.
+   * For the find: the offer and whatever followed it by now (candidates gathered while the
+   * contact's card was fetched); what comes later waits for `take`. The candidates let the target
+   * open its NAT towards us at once (docs/protocol.md, "Known limit of forks", says what they
+   * cost when the find forks).
    */
-  forFind(): unknown[] {
-    const at = this.held.findIndex((s) => signalType(s) === 'offer')
-    const [offer] = this.held.splice(at, 1) as { type: string; sdp?: string }[]
-    if (!offer) return []
-    return [{ ...offer, sdp: withoutAddresses(offer.sdp ?? '') }]
+  drain(): unknown[] {
+    return this.held.splice(0)
   }
 
   /**
@@ -96,12 +92,4 @@ export class FindOffer {
   private wake(): void {
     for (const check of [...this.waiting]) check()
   }
-}
-
-/** An SDP without its candidate lines (trickle sends each as a signal of its own anyway). */
-function withoutAddresses(sdp: string): string {
-  return sdp
-    .split('\r\n')
-    .filter((line) => !line.startsWith('a=candidate:') && line !== 'a=end-of-candidates')
-    .join('\r\n')
 }

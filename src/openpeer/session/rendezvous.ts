@@ -95,7 +95,7 @@ export class Rendezvous {
     let ctx: FindContext | undefined
     try {
       const [to] = await Promise.all([target, offer?.ready()])
-      const signals = offer?.forFind()
+      const signals = offer?.drain()
       trace('find:offer')
       ctx = this.open(context, {
         finder,
