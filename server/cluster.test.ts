@@ -80,6 +80,7 @@ describe('a finder cluster on Redis', () => {
     const find = await findRequestBody(alice, 'a1', bob)
     const result = await a.request('peer-location-find', find)
     expect(result).toMatchObject({ locations: 2 })
+    expect((result.to as string[]).sort()).toEqual(['b1', 'b2']) // one on each node
     const [f1, f2] = await Promise.all([b1.next(isFind), b2.next(isFind)])
     expect(f1.proof).toEqual(find.proof)
     expect(f2.proof).toEqual(find.proof)

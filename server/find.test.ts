@@ -55,6 +55,8 @@ describe('peer-location-find', () => {
     const result = await a.request('peer-location-find', find)
     expect(result.error).toBeUndefined()
     expect(result.locations).toBe(2)
+    // …and names them: with one, the initiator sends its candidates at once (docs/protocol.md).
+    expect((result.to as string[]).sort()).toEqual(['b1', 'b2'])
 
     const [f1, f2] = await Promise.all([b1.next(isFind), b2.next(isFind)])
     // The proof reaches each location byte for byte: the target re-checks the initiator's signature.

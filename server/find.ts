@@ -153,10 +153,10 @@ export async function findRequest(
   const text = encode(fork, 'finder')
   // Holders on other nodes get the same frame through Redis pub/sub.
   const delivered = await Promise.all(holders.map((reg) => deliver(ctx, reg, text)))
-  const sent = delivered.filter(Boolean).length
+  const to = holders.filter((_, i) => delivered[i]).map((reg) => reg.locationId)
   // Every matching socket closed while we were checking: to the initiator that is "offline".
-  if (sent === 0) throw new OpenPeerError('ERR_NOT_FOUND', 'contact is offline or unknown')
-  return { locations: sent }
+  if (to.length === 0) throw new OpenPeerError('ERR_NOT_FOUND', 'contact is offline or unknown')
+  return { locations: to.length, to }
 }
 
 /**

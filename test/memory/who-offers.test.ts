@@ -109,6 +109,36 @@ describe('who offers', () => {
     expect(aliceSignals.length).toBeLessThanOrEqual(1)
   })
 
+  it('the find reached one location: the invitee sends its candidates at once, and the inviter, still checking the find, applies them once it passed', async () => {
+    const { domain, network } = await world()
+    let release = (): void => {}
+    const held = new Promise<void>((resolve) => (release = resolve))
+    // Alice's finder hands her the find only once Bob's early candidates are on their way, so
+    // they reach her right behind it, while she checks it.
+    const alice = await client('Alice', domain, network, {
+      tamper: async (f) => (isFind(f) ? (await held, f) : f),
+    })
+    const bob = await client('Bob', domain, network)
+    const early = (async () => {
+      while (!bob.mitm.sent.some((f) => f.type === 'peer-location-signal')) {
+        await new Promise((r) => setTimeout(r, 5))
+      }
+      release()
+    })()
+    await bob.acceptInvite(alice.inviteLink('http://app.test'))
+    await early
+    // Bob's signal went before any reply came back to him: the finder named one location.
+    const result = bob.mitm.received.find(
+      (f) => f.type === 'peer-location-find' && f.kind === 'result',
+    )
+    expect(result?.to).toEqual([alice.identity()!.locationId])
+    const received = alice.mitm.received.map((f) => `${f.kind} ${f.type}`)
+    const at = received.indexOf('request peer-location-find')
+    expect(received[at + 1]).toBe('notify peer-location-signal')
+    // Applied after the offer, never before the checks (the offer is applied at once).
+    expect(alice.made[0]!.applied.map((s) => s.type)).toEqual(['offer', 'candidate'])
+  })
+
   it('a background ring makes no peer while the contact is offline; the contact back, a ring connects them and the found side offers', async () => {
     const { domain, network } = await world()
     const options = { retryEvery: 150 }
@@ -124,9 +154,10 @@ describe('who offers', () => {
       alice.mitm.received.filter(isFind),
       alice.mitm.received.filter(isReply),
     ]
-    await new Promise((r) => setTimeout(r, 1_000))
-    // Alice rang (the finder said Bob is not there) and made nothing for it.
-    expect(alice.mitm.sent.filter(isFind).length).toBeGreaterThan(finds + 2)
+    // Alice rings three times (the finder says Bob is not there) and makes nothing for it.
+    while (alice.mitm.sent.filter(isFind).length < finds + 3) {
+      await new Promise((r) => setTimeout(r, 50))
+    }
     expect(alice.made.length).toBe(peers)
 
     const back = until(alice, 'session:open', (e) => e.contactId === idOf(bob))

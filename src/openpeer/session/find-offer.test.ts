@@ -3,53 +3,73 @@ import { MemoryPeer } from '../testing/memory-network.ts'
 import { FindOffer } from './find-offer.ts'
 import { signalType } from './session-types.ts'
 
-/** An offering memory peer whose later candidates the test hands out itself. */
+/** A memory peer whose signals the test hands out itself, as an offering peer makes them. */
 class Offerer extends MemoryPeer {
   constructor() {
     super(
-      { initiator: true, trickle: true, config: { iceServers: [] } },
+      { initiator: false, trickle: true, config: { iceServers: [] } },
       '10.0.0.1',
       () => undefined,
     )
+  }
+  makeOffer(sdp = 'v=0\r\na=fingerprint:sha-256 AB\r\n'): void {
+    this.emit('signal', { type: 'offer', sdp })
   }
   candidate(n: number): void {
     this.emit('signal', { type: 'candidate', candidate: { candidate: `candidate:${n}` } })
   }
 }
-const offerer = () => new Offerer()
 const types = (signals: unknown[]): string[] => signals.map(signalType)
+const candidate = (n: number) => ({ type: 'candidate', candidate: { candidate: `candidate:${n}` } })
+
+/** An offer made, with one candidate trickled right after it. */
+async function made(sdp?: string) {
+  const peer = new Offerer()
+  const offer = new FindOffer(peer)
+  const ready = offer.ready()
+  peer.makeOffer(sdp)
+  peer.candidate(1)
+  await ready
+  return { peer, offer }
+}
 
 describe("a find's offer", () => {
-  it('is ready once the offer is made; the find takes what came by then, the first location what came after', async () => {
-    const peer = offerer()
-    const offer = new FindOffer(peer)
-    await offer.ready()
-    // The memory peer trickles one candidate with its offer; two more come after the find left.
-    expect(types(offer.drain())).toEqual(['offer', 'candidate'])
+  it('the find takes the offer alone, without the addresses its SDP lists; the first location every candidate', async () => {
+    const sdp = 'v=0\r\na=fingerprint:sha-256 AB\r\na=candidate:1 1 udp 1 192.0.2.1 9 typ host\r\n'
+    const { peer, offer } = await made(`${sdp}a=end-of-candidates\r\n`)
+    // Every location of the contact reads the find: no address of ours in it.
+    expect(offer.forFind()).toEqual([{ type: 'offer', sdp: 'v=0\r\na=fingerprint:sha-256 AB\r\n' }])
     peer.candidate(2)
-    peer.candidate(3)
     const taken = offer.take()
     expect(taken?.peer).toBe(peer)
-    expect(taken?.later).toEqual([
-      { type: 'candidate', candidate: { candidate: 'candidate:2' } },
-      { type: 'candidate', candidate: { candidate: 'candidate:3' } },
-    ])
+    expect(taken?.later).toEqual([candidate(1), candidate(2)])
     // Once taken it is nobody else's, and a destroy (the find context dropped) leaves it alone.
     expect(offer.take()).toBeUndefined()
     offer.destroy()
     expect(peer.destroyed).toBe(false)
   })
 
+  it('with one location (the finder said so) sends its candidates at once, then each as it comes, until taken', async () => {
+    const { peer, offer } = await made()
+    expect(types(offer.forFind())).toEqual(['offer'])
+    const sent: unknown[] = []
+    offer.sendEarly((s) => sent.push(s))
+    expect(sent).toEqual([candidate(1)])
+    peer.candidate(2)
+    expect(sent).toEqual([candidate(1), candidate(2)])
+    expect(offer.take()?.later).toEqual([])
+    peer.candidate(3) // the session's to send now
+    expect(sent).toHaveLength(2)
+  })
+
   it('goes when nobody took it, or when the caller gives up; a later location gets none', async () => {
-    const dropped = offerer()
-    const one = new FindOffer(dropped)
-    await one.ready()
+    const { peer: dropped, offer: one } = await made()
     one.destroy()
     expect(dropped.destroyed).toBe(true)
     expect(one.take()).toBeUndefined()
 
     const controller = new AbortController()
-    const abandoned = offerer()
+    const abandoned = new Offerer()
     const two = new FindOffer(abandoned, controller.signal)
     const ready = two.ready()
     controller.abort()
@@ -59,7 +79,7 @@ describe("a find's offer", () => {
   })
 
   it('fails with ERR_SESSION_CLOSED when its peer ends before the offer', async () => {
-    const peer = offerer()
+    const peer = new Offerer()
     const offer = new FindOffer(peer)
     peer.destroy()
     await expect(offer.ready()).rejects.toMatchObject({

@@ -18,6 +18,8 @@ export class FindOffer {
   private taken = false
   private failed: OpenPeerError | undefined
   private readonly waiting = new Set<() => void>()
+  /** where candidates go once the find is known to have reached one location only */
+  private early: ((signal: unknown) => void) | undefined
   private readonly abandon = (): void => this.destroy()
 
   /** `signal`: the caller gave up (an invite cancelled or timed out): the peer goes unless taken */
@@ -29,7 +31,8 @@ export class FindOffer {
     // The listeners stay after `take` (PeerLike removes them only all at once) and do nothing then.
     peer.on('signal', (data) => {
       if (this.taken) return
-      this.held.push(data)
+      if (this.early) this.early(data)
+      else this.held.push(data)
       this.wake()
     })
     const end = (why: string): void => {
@@ -60,13 +63,29 @@ export class FindOffer {
   }
 
   /**
-   * For the find: the offer and whatever followed it by now (candidates gathered while the
-   * contact's card was fetched); what comes later waits for `take`. The candidates let the target
-   * open its NAT towards us at once (docs/protocol.md, "Known limit of forks", says what they
-   * cost when the find forks).
+   * For the find: the offer alone, without any address its SDP lists. Every location of the
+   * target reads the find, and one offer can be answered once: a location whose answer is not
+   * taken must not learn where our peer is, or its ICE checks and DTLS handshake would reach the
+   * peer another location is connecting to. The candidates wait for `sendEarly` (the find went
+   * to one location) or `take`, and go to that location only.
    */
-  drain(): unknown[] {
-    return this.held.splice(0)
+  forFind(): unknown[] {
+    const at = this.held.findIndex((s) => signalType(s) === 'offer')
+    const [offer] = this.held.splice(at, 1) as { type: string; sdp?: string }[]
+    if (!offer) return []
+    return [{ ...offer, sdp: withoutAddresses(offer.sdp ?? '') }]
+  }
+
+  /**
+   * The finder says the find went to one location: our candidates go to it now, and as they
+   * come, not a finder crossing later with its reply. Behind a NAT that filters by address the
+   * target must send to us before our checks get through, and it can only once it knows where
+   * we are (test/nat/scenarios.test.ts, "1. endpoint-independent NAT at both homes").
+   */
+  sendEarly(send: (signal: unknown) => void): void {
+    if (this.taken || this.failed) return
+    this.early = send
+    for (const signal of this.held.splice(0)) send(signal)
   }
 
   /**
@@ -76,6 +95,7 @@ export class FindOffer {
   take(): { peer: PeerLike; later: unknown[] } | undefined {
     if (this.taken || this.failed || this.peer.destroyed) return undefined
     this.taken = true
+    this.early = undefined
     this.signal?.removeEventListener('abort', this.abandon)
     return { peer: this.peer, later: this.held.splice(0) }
   }
@@ -92,4 +112,12 @@ export class FindOffer {
   private wake(): void {
     for (const check of [...this.waiting]) check()
   }
+}
+
+/** An SDP without its candidate lines (trickle sends each as a signal of its own anyway). */
+function withoutAddresses(sdp: string): string {
+  return sdp
+    .split('\r\n')
+    .filter((line) => !line.startsWith('a=candidate:') && line !== 'a=end-of-candidates')
+    .join('\r\n')
 }

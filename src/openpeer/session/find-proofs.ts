@@ -145,7 +145,7 @@ export async function checkFind(
      * find secret, and its sealed part opened, before the peer file in it is checked: the target
      * may start on its offer or answer meanwhile, sending nothing until this resolves
      */
-    proven?: (initiatorId: string, signals: unknown[] | undefined) => void
+    proven?: (initiatorId: string, signals: unknown[] | undefined, channel: CryptoKey) => void
   } = {},
 ): Promise<{
   initiatorId: string
@@ -197,7 +197,7 @@ export async function checkFind(
   const malformed = () => new OpenPeerError('ERR_BAD_MESSAGE', 'sealed find payload is malformed')
   const early = findSealedSignals.safeParse(opened.value)
   if (!early.success) throw malformed()
-  opts.proven?.(initiatorId, early.data.signals)
+  opts.proven?.(initiatorId, early.data.signals, opened.channel as CryptoKey)
   const inner = findSealed.safeParse(opened.value)
   if (!inner.success) throw malformed()
   // The sealed peer file must be the one that rang (the session re-checks it at identify).

@@ -43,6 +43,8 @@ export interface FindContext {
   send?: CryptoKey
   /** the other side's channel keys, by its location: from the find, or from each reply */
   receive: Map<string, CryptoKey>
+  /** we were found: whether the find passed every check (signals are applied only after) */
+  passed?: Promise<boolean>
   /** our find's offer (we found, and offered): the first location whose reply is accepted takes it */
   offer?: FindOffer
   /**

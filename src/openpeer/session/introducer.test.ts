@@ -16,7 +16,8 @@ function session(contactId: string, locationId: string, sig: string) {
     sent,
     request: async (type: string, body: unknown) => {
       sent.push({ type, body })
-      return { locations: 1 }
+      // A target names itself (Rendezvous.receiveFind); an older one gives only the count.
+      return locationId === 'old' ? { locations: 1 } : { locations: 1, to: [locationId] }
     },
     notify: (type: string, body: unknown) => void sent.push({ type, body }),
   }
@@ -39,6 +40,19 @@ function find(from: { sig: string; location: string }, to: string, context = 'ct
 }
 
 describe('Introducer', () => {
+  it('names the locations only when every target named its own', async () => {
+    const alice = session(ALICE, 'a1', 'sig-a')
+    const [b1, old] = [session(BOB, 'b1', 'sig-b'), session(BOB, 'old', 'sig-b')]
+    const both = new Introducer({ sessionsOf: () => [b1, old] })
+    await expect(both.forward(alice, find({ sig: 'sig-a', location: 'a1' }, BOB))).resolves.toEqual(
+      { locations: 2 },
+    )
+    const one = new Introducer({ sessionsOf: () => [b1] })
+    await expect(
+      one.forward(alice, find({ sig: 'sig-a', location: 'a1' }, BOB, 'ctx-2')),
+    ).resolves.toEqual({ locations: 1, to: ['b1'] })
+  })
+
   it('passes a find from its author to the target, and routes the answers back and forth', async () => {
     const alice = session(ALICE, 'a1', 'sig-a')
     const bob = session(BOB, 'b1', 'sig-b')
@@ -47,6 +61,7 @@ describe('Introducer', () => {
       introducer.forward(alice, find({ sig: 'sig-a', location: 'a1' }, BOB)),
     ).resolves.toEqual({
       locations: 1,
+      to: ['b1'],
     })
     expect(bob.sent.map((m) => m.type)).toEqual(['peer-location-find'])
     const reply = { type: 'peer-location-find', proof: { context: 'ctx-1' } }

@@ -36,7 +36,7 @@ export class Introducer {
   async forward(
     from: PeerSession,
     message: RequestOf<'peer-location-find'>,
-  ): Promise<{ locations: number }> {
+  ): Promise<{ locations: number; to?: string[] }> {
     const { proof } = message
     // Only the find's own author may hand it to us: we pass on finds, we do not launder them.
     const author = from.remotePeer?.file.A
@@ -68,10 +68,14 @@ export class Introducer {
       sessions.map((s) => s.request('peer-location-find', { proof })),
     )
     let locations = 0
+    let to: string[] | undefined = []
     let failure: unknown
     answers.forEach((a, i) => {
-      if (a.status === 'fulfilled') locations += a.value.locations
-      else {
+      if (a.status === 'fulfilled') {
+        locations += a.value.locations
+        // Named only if every answer named its own.
+        to = a.value.to && to ? [...to, ...a.value.to] : undefined
+      } else {
         failure ??= a.reason
         route.targets.delete(sessions[i] as PeerSession)
       }
@@ -80,7 +84,7 @@ export class Introducer {
       this.drop(proof.context, route)
       throw failure ?? new OpenPeerError('ERR_NOT_FOUND', 'nobody answered')
     }
-    return { locations }
+    return to ? { locations, to } : { locations }
   }
 
   /**

@@ -16,6 +16,7 @@ import {
 import type { FindChannel } from './find-channel.ts'
 import { FindOffer } from './find-offer.ts'
 import { SessionMaker, type FindContext, type SessionMakerDeps } from './find-sessions.ts'
+import { SignalBatch } from './signal-batch.ts'
 import type { SessionManager } from './manager.ts'
 import { PeerSession } from './peer-session.ts'
 import { signalType } from './session-types.ts'
@@ -36,6 +37,10 @@ export interface RendezvousDeps extends SessionMakerDeps {
 }
 
 const CONTEXT_TTL = 60_000
+/** signal messages kept for a find still being checked (an initiator sends one or two) */
+const EARLY_MAX = 8
+
+type FindNotify = NotifyOf<'peer-location-find'> | NotifyOf<'peer-location-signal'>
 
 /**
  * The find exchange (PROTOCOL §5.3) and the signalling that rides the finder until a session
@@ -45,6 +50,11 @@ const CONTEXT_TTL = 60_000
  */
 export class Rendezvous {
   private readonly contexts = new Map<string, FindContext>()
+  /**
+   * Finds for us still being checked, by context: signals that come meanwhile (an initiator
+   * that learnt we are its one location sends its candidates at once) wait here.
+   */
+  private readonly checking = new Map<string, FindNotify[]>()
   private readonly unsubscribe: (() => void)[]
   private readonly maker: SessionMaker
   private readonly warmUp: ReturnType<typeof setTimeout>
@@ -95,7 +105,7 @@ export class Rendezvous {
     let ctx: FindContext | undefined
     try {
       const [to] = await Promise.all([target, offer?.ready()])
-      const signals = offer?.drain()
+      const signals = offer?.forFind()
       trace('find:offer')
       ctx = this.open(context, {
         finder,
@@ -109,13 +119,30 @@ export class Rendezvous {
       ctx.send = made.channel
       trace('find:sent')
       const request = { proof: made.proof }
-      const { locations } = await finder.request('peer-location-find', request, opts)
-      return locations
+      const result = await finder.request('peer-location-find', request, opts)
+      if (offer && result.to?.length === 1)
+        this.sendEarly(ctx, context, offer, result.to[0] as string)
+      return result.locations
     } catch (err) {
       if (ctx) this.drop(context, ctx)
       else offer?.destroy()
       throw err
     }
+  }
+
+  /** Our candidates to the one location the find reached, as they come (FindOffer.sendEarly). */
+  private sendEarly(ctx: FindContext, context: string, offer: FindOffer, to: string): void {
+    const early = new SignalBatch({
+      send: (batch) => this.maker.signal(ctx, context, to, batch),
+      // No wait: what was gathered while the find travelled goes at once, in one message (a
+      // few milliseconds decide whether the target's NAT opens towards us before a relay
+      // pair answers first: test/nat/scenarios.test.ts, "1. endpoint-independent NAT …").
+      linger: 0,
+      open: () => this.contexts.get(context) === ctx,
+      // The location's own reply and our session's signals carry on: nothing is lost but time.
+      fail: () => undefined,
+    })
+    offer.sendEarly((signal) => early.push(signal))
   }
 
   /**
@@ -125,15 +152,19 @@ export class Rendezvous {
   async receiveFind(
     finder: FindChannel,
     message: RequestOf<'peer-location-find'>,
-  ): Promise<{ locations: number }> {
+  ): Promise<{ locations: number; to: string[] }> {
     await this.acceptFind(finder, message)
-    return { locations: 1 }
+    return { locations: 1, to: [this.deps.me().location.id] }
   }
 
   /** Replies and signals for contexts we take part in (whatever carried them). */
-  receiveNotify(message: NotifyOf<'peer-location-find'> | NotifyOf<'peer-location-signal'>): void {
+  receiveNotify(message: FindNotify): void {
     const ctx = this.contexts.get(message.proof.context)
-    if (!ctx) return
+    if (!ctx) {
+      const waiting = this.checking.get(message.proof.context)
+      if (waiting && waiting.length < EARLY_MAX) waiting.push(message)
+      return
+    }
     ctx.queue = ctx.queue
       .then(() =>
         message.type === 'peer-location-find'
@@ -188,8 +219,9 @@ export class Rendezvous {
     const { proof } = message
     const me = this.deps.me()
     trace('find:in')
-    if (this.contexts.has(proof.context))
+    if (this.contexts.has(proof.context) || this.checking.has(proof.context))
       throw new OpenPeerError('ERR_CONFLICT', 'find context already in use')
+    this.checking.set(proof.context, [])
     // The peer is made (certificate, offer or answer, gathering) while the peer file in the find
     // is checked, once the find is signed, fresh, proves our find secret and its sealed part
     // opened — what it takes to be answered at all. Nothing leaves before every check passed; a
@@ -200,7 +232,11 @@ export class Rendezvous {
     let refused = (_: unknown): void => {}
     const passed = new Promise<void>((resolve, reject) => ((checked = resolve), (refused = reject)))
     passed.catch(() => undefined)
-    const start = (initiatorId: string, signals: unknown[] | undefined): void => {
+    const start = (
+      initiatorId: string,
+      signals: unknown[] | undefined,
+      channel: CryptoKey,
+    ): void => {
       // Checked again: the same find may have come twice while the first was being checked.
       if (this.contexts.has(proof.context))
         throw new OpenPeerError('ERR_CONFLICT', 'find context already in use')
@@ -210,7 +246,13 @@ export class Rendezvous {
         finder,
         remoteContactId: initiatorId,
         remoteA: proof.from,
+        // What the initiator signals before every check passed is opened, but applied after.
+        passed: passed.then(
+          () => true,
+          () => false,
+        ),
       }))
+      opened.receive.set(proof.fromLocation, channel)
       let first = true
       session = this.maker.session(opened, proof.context, {
         role: 'target',
@@ -233,6 +275,9 @@ export class Rendezvous {
         },
       })
       if (signals) this.applyOffer(session, signals, passed)
+      const early = this.checking.get(proof.context) ?? []
+      this.checking.delete(proof.context)
+      for (const message of early) this.receiveNotify(message)
     }
     try {
       const { channel } = await checkFind(proof, me, this.deps.replay, { proven: start })
@@ -245,6 +290,8 @@ export class Rendezvous {
       refused(err)
       ;(session as PeerSession | undefined)?.close(asOpenPeerError(err, 'find refused'))
       throw err
+    } finally {
+      this.checking.delete(proof.context)
     }
   }
 
@@ -327,6 +374,8 @@ export class Rendezvous {
     trace('signal:in')
     let signals = await openSignal(proof, ctx.remoteA, channel, this.deps.replay)
     trace(`signal:opened:${signalType(signals[0])}`)
+    // We were found: nothing the initiator sends is applied before its find passed every check.
+    if (ctx.passed && !(await ctx.passed)) return
     if (ctx.fresh.has(proof.from)) {
       // Until the answer to its fresh offer, what it sends is for the peer it dropped.
       const at = signals.findIndex((s) => signalType(s) === 'answer')

@@ -101,6 +101,8 @@ export class MemoryPeer extends PeerEvents implements PeerLike {
   iceRestarts = 0
   /** every signal this peer produced, for tests that look at what would cross the finder */
   readonly signals: MemorySignal[] = []
+  /** every signal applied to this peer (the other side's offer or answer, its candidates) */
+  readonly applied: MemorySignal[] = []
   private remote: MemoryPeer | undefined
   private readonly fingerprint = randomFingerprint()
   private readonly channels = new Map<number, MemoryChannel>()
@@ -159,6 +161,7 @@ export class MemoryPeer extends PeerEvents implements PeerLike {
   signal(data: unknown): void {
     if (this.destroyed) throw new Error('cannot signal after peer is destroyed')
     const s = data as MemorySignal
+    this.applied.push(s)
     if (s.type === 'renegotiate') return this.later(() => this.negotiate())
     if (s.type === 'candidate') return
     const id = /a=x-memory-(?:offer|answer):(\S+)/.exec(s.sdp ?? '')?.[1]

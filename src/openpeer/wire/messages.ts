@@ -66,7 +66,14 @@ export const CATALOGUE = {
   'peer-location-find': {
     channels: ['finder', 'peer'],
     request: z.strictObject({ proof: findProofSchema }),
-    result: z.strictObject({ locations: z.number().int().min(0).max(16) }),
+    result: z.strictObject({
+      locations: z.number().int().min(0).max(16),
+      /**
+       * the locations the find went to (a finder's; older ones say only how many): with one,
+       * the initiator sends its candidates at once (docs/protocol.md, "Who offers")
+       */
+      to: z.array(idSchema).max(16).optional(),
+    }),
     notify: z.strictObject({ proof: findReplyProofSchema }),
   },
   'peer-location-signal': {
