@@ -49,17 +49,15 @@ describe("a find's offer", () => {
     expect(peer.destroyed).toBe(false)
   })
 
-  it('with one location (the finder said so) sends its candidates at once, then each as it comes, until taken', async () => {
+  it('with one location (the finder said so) sends what it gathered at once; what comes after waits for the location to take it', async () => {
     const { peer, offer } = await made()
     expect(types(offer.forFind())).toEqual(['offer'])
-    const sent: unknown[] = []
+    const sent: unknown[][] = []
     offer.sendEarly((s) => sent.push(s))
-    expect(sent).toEqual([candidate(1)])
+    expect(sent).toEqual([[candidate(1)]]) // what was held, together
     peer.candidate(2)
-    expect(sent).toEqual([candidate(1), candidate(2)])
-    expect(offer.take()?.later).toEqual([])
-    peer.candidate(3) // the session's to send now
-    expect(sent).toHaveLength(2)
+    expect(sent).toHaveLength(1)
+    expect(offer.take()?.later).toEqual([candidate(2)])
   })
 
   it('goes when nobody took it, or when the caller gives up; a later location gets none', async () => {

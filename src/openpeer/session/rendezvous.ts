@@ -16,7 +16,6 @@ import {
 import type { FindChannel } from './find-channel.ts'
 import { FindOffer } from './find-offer.ts'
 import { SessionMaker, type FindContext, type SessionMakerDeps } from './find-sessions.ts'
-import { SignalBatch } from './signal-batch.ts'
 import type { SessionManager } from './manager.ts'
 import { PeerSession } from './peer-session.ts'
 import { signalType } from './session-types.ts'
@@ -130,19 +129,13 @@ export class Rendezvous {
     }
   }
 
-  /** Our candidates to the one location the find reached, as they come (FindOffer.sendEarly). */
+  /** What our offer's peer gathered meanwhile, to the one location the find reached. */
   private sendEarly(ctx: FindContext, context: string, offer: FindOffer, to: string): void {
-    const early = new SignalBatch({
-      send: (batch) => this.maker.signal(ctx, context, to, batch),
-      // No wait: what was gathered while the find travelled goes at once, in one message (a
-      // few milliseconds decide whether the target's NAT opens towards us before a relay
-      // pair answers first: test/nat/scenarios.test.ts, "1. endpoint-independent NAT …").
-      linger: 0,
-      open: () => this.contexts.get(context) === ctx,
-      // The location's own reply and our session's signals carry on: nothing is lost but time.
-      fail: () => undefined,
+    offer.sendEarly((signals) => {
+      if (signals.length === 0) return
+      // Its reply and our session's signals carry on if this fails: nothing is lost but time.
+      this.maker.signal(ctx, context, to, signals).catch(() => undefined)
     })
-    offer.sendEarly((signal) => early.push(signal))
   }
 
   /**
