@@ -63,7 +63,7 @@ export class FindOffer {
    * For the find: the offer alone, without any address its SDP lists. Every location of the
    * target reads the find, and one offer can be answered once: a location whose answer is not
    * taken must not learn where our peer is, or its ICE checks and DTLS handshake would reach the
-   * peer another location is connecting to. The candidates wait for `sendEarly` (the find went
+   * peer another location is connecting to. The candidates wait for `early` (the find went
    * to one location) or `take`, and go to that location only.
    */
   forFind(): unknown[] {
@@ -82,9 +82,9 @@ export class FindOffer {
    * waits for `take`, in one message with the session's next: sent as each came, Chromium's
    * spread-out candidates cost the finder four more signed messages per connect (bench:connect).
    */
-  sendEarly(send: (signals: unknown[]) => void): void {
-    if (this.taken || this.failed) return
-    send(this.held.splice(0))
+  early(): unknown[] {
+    if (this.taken || this.failed) return []
+    return this.held.splice(0)
   }
 
   /**

@@ -131,11 +131,10 @@ export class Rendezvous {
 
   /** What our offer's peer gathered meanwhile, to the one location the find reached. */
   private sendEarly(ctx: FindContext, context: string, offer: FindOffer, to: string): void {
-    offer.sendEarly((signals) => {
-      if (signals.length === 0) return
-      // Its reply and our session's signals carry on if this fails: nothing is lost but time.
-      this.maker.signal(ctx, context, to, signals).catch(() => undefined)
-    })
+    const signals = offer.early()
+    if (signals.length === 0) return
+    // Its reply and our session's signals carry on if this fails: nothing is lost but time.
+    this.maker.signal(ctx, context, to, signals).catch(() => undefined)
   }
 
   /**
@@ -273,10 +272,9 @@ export class Rendezvous {
       for (const message of early) this.receiveNotify(message)
     }
     try {
-      const { channel } = await checkFind(proof, me, this.deps.replay, { proven: start })
+      await checkFind(proof, me, this.deps.replay, { proven: start })
       trace('find:checked')
       if (!session || !ctx) throw new OpenPeerError('ERR_INTERNAL', 'no session for a checked find')
-      ctx.receive.set(proof.fromLocation, channel)
       this.deps.sessions.add(session)
       checked()
     } catch (err) {
@@ -329,30 +327,20 @@ export class Rendezvous {
     const send = (batch: unknown[]): Promise<void> =>
       this.maker.signal(ctx, proof.context, proof.location, batch)
     const remoteLocationId = proof.location
-    if (!ctx.offer) {
-      const session = this.maker.session(ctx, proof.context, {
-        role: 'initiator',
-        initiator: false,
-        remoteLocationId,
-        send,
-      })
-      this.deps.sessions.add(session)
-      for (const signal of signals) session.signal(signal)
-      return
-    }
-    const taken = ctx.offer.take()
-    // Another location took our offer (a find forks to each of the target's locations): this one
-    // answered an offer it cannot have, so it gets a fresh one, sent as a signal.
-    if (!taken) ctx.fresh.add(remoteLocationId)
+    // We offered: the first location to answer takes our offer. Another (a find forks to each
+    // of the target's locations) answered an offer it cannot have, so it gets a fresh one, sent
+    // as a signal, and what it sent is not applied.
+    const taken = ctx.offer?.take()
+    if (ctx.offer && !taken) ctx.fresh.add(remoteLocationId)
     const session = this.maker.session(ctx, proof.context, {
       role: 'initiator',
-      initiator: true,
+      initiator: Boolean(ctx.offer),
       remoteLocationId,
       send,
       ...(taken ? { peer: taken.peer, later: taken.later } : {}),
     })
     this.deps.sessions.add(session)
-    if (taken) for (const signal of signals) session.signal(signal)
+    if (!ctx.offer || taken) for (const signal of signals) session.signal(signal)
   }
 
   private async onSignal(
