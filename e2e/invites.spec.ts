@@ -1,5 +1,17 @@
 import { expect, test } from '@playwright/test'
-import { connect, expectState, inviteLink, newUser, send, message, contactItem } from './helpers.ts'
+import jsQR from 'jsqr'
+import { PNG } from 'pngjs'
+import {
+  closeAll,
+  connect,
+  expectState,
+  finderStatus,
+  inviteLink,
+  newUser,
+  send,
+  message,
+  contactItem,
+} from './helpers.ts'
 
 test('a malformed invite shows a clear error, not a blank screen', async ({ browser, baseURL }) => {
   const bob = await newUser(browser, baseURL!, 'Bob')
@@ -59,4 +71,44 @@ test('reset invite links: old links stop working, connected contacts keep reachi
   await contactItem(alice.page, 'Bob').click()
   await expect(message(alice.page, 'still friends')).toBeVisible()
   for (const u of [alice, bob, carol]) await u.context.close()
+})
+
+test('the invite carries its card: its QR code reads back as the link, and opening it asks the finder for no card', async ({
+  browser,
+  baseURL,
+}) => {
+  const alice = await newUser(browser, baseURL!, 'Alice')
+  const link = await inviteLink(alice.page)
+  // The link holds Alice's section A now (link-card.ts): a denser code, still one a camera reads
+  // at its smallest on screen (240 CSS px at a device scale of 1).
+  const shot = PNG.sync.read(
+    await alice.page.getByRole('img', { name: 'Invite QR code' }).screenshot(),
+  )
+  const read = jsQR(new Uint8ClampedArray(shot.data), shot.width, shot.height)
+  expect(read?.data).toBe(link)
+
+  const bob = await newUser(browser, baseURL!, 'Bob')
+  const asked: string[] = []
+  bob.page.on('websocket', (ws) =>
+    ws.on('framesent', (f) => {
+      const type = /"type":"([^"]+)"/.exec(String(f.payload))?.[1]
+      if (type) asked.push(type)
+    }),
+  )
+  // The finder socket from before the listener: a reload opens one it hears.
+  await bob.page.reload()
+  await expect(finderStatus(bob.page)).toContainText('online')
+  // A card that is not Alice's: refused as a damaged link, nothing rung.
+  const card = link.slice(link.lastIndexOf('.') + 1)
+  const other = card.slice(0, 60) + (card[60] === 'A' ? 'B' : 'A') + card.slice(61)
+  await bob.page.goto(link.replace(card, other))
+  await expect(bob.page.getByRole('alert')).toContainText(/damaged/i)
+  expect(asked).not.toContain('peer-location-find')
+
+  await bob.page.goto(link)
+  await expectState(bob.page, 'Alice', 'connected')
+  await expectState(alice.page, 'Bob', 'connected')
+  expect(asked).toContain('peer-location-find')
+  expect(asked).not.toContain('peer-file-get')
+  await closeAll(alice, bob)
 })

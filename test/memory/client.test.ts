@@ -13,6 +13,7 @@ import {
   memoryPorts,
   startFinder,
   until,
+  withoutCard,
 } from './harness.ts'
 import { recordingProxy } from '../recording-proxy.ts'
 
@@ -152,8 +153,16 @@ describe('the client over an in-memory network', () => {
     c.abort()
     await expect(opening).rejects.toMatchObject({ code: 'ERR_ABORTED' })
 
+    // A link whose contact id was changed no longer matches the card it carries; an older link
+    // without a card asks the finder, which knows nobody by that id.
     const nobody = alice.inviteLink('http://app.test').replace(idOf(alice), 'f'.repeat(64))
-    await expect(bob.acceptInvite(nobody)).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' })
+    await expect(bob.acceptInvite(nobody)).rejects.toMatchObject({
+      code: 'ERR_INVITE',
+      message: expect.stringMatching(/damaged: the card it carries is not this contact's/),
+    })
+    await expect(bob.acceptInvite(withoutCard(nobody))).rejects.toMatchObject({
+      code: 'ERR_NOT_FOUND',
+    })
   })
 })
 
@@ -225,12 +234,33 @@ describe('an invite link pasted before it is opened', () => {
       proxy.frames.filter(
         (f) => f.dir === 'in' && (JSON.parse(f.text) as { type?: string }).type === 'peer-file-get',
       ).length
-    const link = alice.inviteLink('http://app.test')
+    // A link made before links carried the card.
+    const link = withoutCard(alice.inviteLink('http://app.test'))
     // Half a link while it is being typed, and then the whole one.
     bob.prefetchInvite(link.slice(0, 30))
     bob.prefetchInvite(link)
     await expect.poll(cardRequests).toBe(1)
     expect(await bob.acceptInvite(link)).toMatchObject({ state: 'connected', name: 'Alice' })
     expect(cardRequests()).toBe(1)
+  })
+
+  it('carries its card: neither pasting nor opening it asks the finder for one', async () => {
+    const { server } = await startFinder()
+    cleanups.push(() => server.close())
+    const proxy = await recordingProxy(server.address().port)
+    cleanups.push(() => proxy.close())
+    const network = createMemoryNetwork()
+    const alice = await memoryClient('Alice', proxy.domain, network)
+    const bob = await memoryClient('Bob', proxy.domain, network)
+    cleanups.push(
+      () => alice.stop(),
+      () => bob.stop(),
+    )
+    const types = () => proxy.frames.map((f) => (JSON.parse(f.text) as { type?: string }).type)
+    const link = alice.inviteLink('http://app.test')
+    bob.prefetchInvite(link)
+    expect(await bob.acceptInvite(link)).toMatchObject({ state: 'connected', name: 'Alice' })
+    expect(types()).toContain('peer-location-find')
+    expect(types()).not.toContain('peer-file-get')
   })
 })

@@ -84,12 +84,13 @@ describe('what the finder sees', () => {
     const types = new Set(proxy.frames.map(kindType))
     for (const t of [
       'request session-create',
-      'request peer-file-get',
       'request peer-location-find',
       'notify peer-location-find',
       'notify peer-location-signal',
     ])
       expect(types).toContain(t)
+    // The link carried Alice's card: the finder was not asked for it.
+    expect(types).not.toContain('request peer-file-get')
 
     // What the peers themselves said to each other holds every forbidden thing...
     const addresses = network.peers.map((p) => p.address)

@@ -84,5 +84,9 @@ async function started(
 /** The contact id of a client that has an identity. */
 export const idOf = (c: OpenPeerClient): string => c.identity()!.contactId
 
+/** An invite link as made before links carried the inviter's card: opening it fetches the card. */
+export const withoutCard = (link: string): string =>
+  link.replace(/(\/[0-9a-f]{64}\.[^./]+)\.[^./]+$/, '$1')
+
 export { createMemoryNetwork }
 export { until }

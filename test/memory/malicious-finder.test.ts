@@ -18,7 +18,14 @@ import {
   type Frame,
   type Tamper,
 } from './finder-in-the-middle.ts'
-import { createMemoryNetwork, idOf, memoryClient, startFinder, until } from './harness.ts'
+import {
+  createMemoryNetwork,
+  idOf,
+  memoryClient,
+  startFinder,
+  until,
+  withoutCard,
+} from './harness.ts'
 
 /*
  * A finder that lies, replays and redirects (beside test/node/security.test.ts, which covers a
@@ -72,9 +79,10 @@ async function client(
 }
 
 /** Opens `inviter`'s invite; resolves with the failure (or null when it connected). */
-function accept(invitee: OpenPeerClient, inviter: OpenPeerClient, ms = 3_000) {
+function accept(invitee: OpenPeerClient, inviter: OpenPeerClient, ms = 3_000, card = true) {
+  const link = inviter.inviteLink('http://app.test')
   return invitee
-    .acceptInvite(inviter.inviteLink('http://app.test'), { signal: AbortSignal.timeout(ms) })
+    .acceptInvite(card ? link : withoutCard(link), { signal: AbortSignal.timeout(ms) })
     .then(
       () => null,
       (e: unknown) => e,
@@ -152,7 +160,7 @@ describe('a malicious finder is caught', () => {
     expect(carol.contacts().every((c) => c.state !== 'connected')).toBe(true)
   })
 
-  it('a wrong section A served for peer-file-get: the invite fails before any find, and the alert names the inviter', async () => {
+  it('a wrong section A served for peer-file-get (a link without its card): the invite fails before any find, and the alert names the inviter', async () => {
     const { domain, network } = await world()
     const mallory = await makeContact(domain, 'Mallory')
     const alice = await client('Alice', domain, network)
@@ -160,7 +168,7 @@ describe('a malicious finder is caught', () => {
       f.type === 'peer-file-get' && f.kind === 'result' ? { ...f, peer: { A: mallory.A } } : f,
     )
     const alert = until(bob, 'security:alert')
-    const failed = await accept(bob, alice)
+    const failed = await accept(bob, alice, 3_000, false)
     expect(failed).toMatchObject({ code: 'ERR_CONTACT_MISMATCH' })
     const seen: Alert = await alert
     expect(seen.error.code).toBe('ERR_CONTACT_MISMATCH')
@@ -172,6 +180,38 @@ describe('a malicious finder is caught', () => {
     expect(bob.live()).toBe(0)
     expect(bob.contacts()).toEqual([])
     expect(alice.opened).toEqual([])
+  })
+
+  it('a link that carries its card: the finder is not asked for one, so it cannot serve a wrong one', async () => {
+    const { domain, network } = await world()
+    const mallory = await makeContact(domain, 'Mallory')
+    const alice = await client('Alice', domain, network)
+    const bob = await client('Bob', domain, network, (f) =>
+      f.type === 'peer-file-get' && f.kind === 'result' ? { ...f, peer: { A: mallory.A } } : f,
+    )
+    expect(await accept(bob, alice)).toBeNull()
+    expect(bob.mitm.sent.filter((f) => f.type === 'peer-file-get')).toEqual([])
+    expect(bob.contacts().find((c) => c.contactId === idOf(alice))?.state).toBe('connected')
+  })
+
+  it("a link whose card was swapped for another identity's: refused as damaged, nothing sent to the finder", async () => {
+    const { domain, network } = await world()
+    const mallory = await client('Mallory', domain, network)
+    const alice = await client('Alice', domain, network)
+    const bob = await client('Bob', domain, network)
+    const card = (link: string) => link.slice(link.lastIndexOf('.') + 1)
+    const aliceLink = alice.inviteLink('http://app.test')
+    const swapped = aliceLink.replace(card(aliceLink), card(mallory.inviteLink('http://app.test')))
+    const failed = await bob.acceptInvite(swapped, { signal: AbortSignal.timeout(3_000) }).then(
+      () => null,
+      (e: unknown) => e,
+    )
+    expect(failed).toMatchObject({ code: 'ERR_INVITE', message: expect.stringMatching(/damaged/) })
+    expect(bob.mitm.sent.filter((f) => f.type === 'peer-location-find')).toEqual([])
+    expect(bob.live()).toBe(0)
+    expect(bob.contacts()).toEqual([])
+    expect(alice.opened).toEqual([])
+    expect(mallory.opened).toEqual([])
   })
 
   it('a lifted find proof: Alice refuses it with ERR_FIND_DENIED, seals nothing to the finder, and the alert names the claimed sender', async () => {

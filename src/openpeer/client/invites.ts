@@ -1,6 +1,7 @@
 import { raceSignal, withTimeout } from '../async.ts'
 import { OpenPeerError, isOpenPeerError } from '../errors.ts'
 import { parseInvite } from '../identity/invite.ts'
+import { decodeLinkCard } from '../identity/link-card.ts'
 import { verifyPeerFile, type VerifiedPeerFile } from '../identity/peer-file.ts'
 import type { ContactRecord, StoredIdentity } from '../ports.ts'
 import type { SessionManager } from '../session/manager.ts'
@@ -91,7 +92,8 @@ export function prefetchInvite(deps: InviteDeps, text: string): void {
   } catch {
     return
   }
-  if (invite.contactId === deps.me.contactId) return
+  // A link that carries its card has nothing to fetch.
+  if (invite.card || invite.contactId === deps.me.contactId) return
   if (deps.sessions.ofContact(invite.contactId).length) return
   const key = cardKey(invite)
   const now = deps.now()
@@ -131,6 +133,26 @@ async function fetchCard(
   })
 }
 
+/**
+ * The card the link carries, checked as a fetched one is: A's signature, A hashing to the
+ * link's contact id, A not expired. A card that does not check means a damaged (or doctored)
+ * link, not a lying finder: ERR_INVITE, and nothing is sent anywhere.
+ */
+async function linkCard(invite: Invite, card: string, now: number): Promise<VerifiedPeerFile> {
+  try {
+    return await verifyPeerFile(
+      { A: await decodeLinkCard(card, invite.domain) },
+      invite.contactId,
+      now,
+    )
+  } catch (cause) {
+    if (isOpenPeerError(cause, 'ERR_EXPIRED')) throw cause
+    const why =
+      cause instanceof TypeError ? cause.message : "the card it carries is not this contact's"
+    throw new OpenPeerError('ERR_INVITE', `the invite link is damaged: ${why}`, { cause })
+  }
+}
+
 /** A prefetched card for the link, if one is fresh and checked; undefined otherwise. */
 async function takePrefetched(
   deps: InviteDeps,
@@ -158,10 +180,13 @@ export async function acceptInvite(
   if (existing && sessions.ofContact(invite.contactId).length) return states.view(existing)
   const pool = deps.pool()
   const signal = withTimeout(deps.timeout, opts.signal)
+  const linked = invite.card ? linkCard(invite, invite.card, deps.now()) : undefined
+  linked?.catch(() => undefined)
   const finder = await pool.get(invite.domain, { signal })
   trace('invite:finder')
   const checked = (async () => {
     const card =
+      (await linked) ??
       (await takePrefetched(deps, invite)) ??
       // The finder served someone else's section A: nothing is sent to it, and the person is
       // told whose invite it lied about.

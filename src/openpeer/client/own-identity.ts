@@ -1,5 +1,6 @@
 import { OpenPeerError } from '../errors.ts'
 import { formatInvite } from '../identity/invite.ts'
+import { encodeLinkCard } from '../identity/link-card.ts'
 import type { KeyStore, StoredIdentity } from '../ports.ts'
 import type { LocalIdentity } from '../session/identify.ts'
 import * as identities from './identity.ts'
@@ -46,13 +47,14 @@ export class OwnIdentity {
     return this.info as IdentityInfo
   }
 
-  /** Our invite link at `origin`: our home, contact id and find secret. */
+  /** Our invite link at `origin`: our home, contact id, find secret and section A. */
   inviteLink(origin: string): string {
     const me = this.require()
     return formatInvite(origin, {
       domain: me.file.A.domain,
       contactId: me.contactId,
       findSecret: me.file.B.findSecret,
+      card: encodeLinkCard(me.file.A),
     })
   }
 

@@ -3,6 +3,10 @@ import { describe, expect, it } from 'vitest'
 import { isOpenPeerError } from '../errors.ts'
 import { newFindSecret } from './find-secret.ts'
 import { formatInvite, parseInvite, type Invite } from './invite.ts'
+import { jcs } from './jcs.ts'
+import { generateIdentityKeys } from './keys.ts'
+import { decodeLinkCard, encodeLinkCard } from './link-card.ts'
+import { contactIdOf, createSectionA } from './peer-file.ts'
 
 /** Arbitrary UTF-16 code units, lone surrogates included (much faster than unit: 'binary'). */
 const utf16Units = (maxLength: number): fc.Arbitrary<string> =>
@@ -96,12 +100,38 @@ describe('invite links', () => {
       'A'.repeat(21),
       'A'.repeat(65),
       `${SECRET.slice(1)}+`,
-      `${SECRET}.x`,
+      `x.${SECRET}`,
     ]) {
       expect(inviteError(`#/i/finder.example/${ID}.${secret}`).message).toMatch(
         /find secret is malformed/,
       )
     }
+  })
+
+  it("carries the inviter's section A, given back whole", async () => {
+    const A = await createSectionA(await generateIdentityKeys(), 'finder.example')
+    const contactId = await contactIdOf(A)
+    const card = encodeLinkCard(A)
+    const link = formatInvite('https://app.example', { ...INVITE, contactId, card })
+    expect(link.length).toBeLessThan(350)
+    const back = parseInvite(link)
+    expect(back).toEqual({ ...INVITE, contactId, card })
+    expect(jcs(await decodeLinkCard(back.card as string, back.domain))).toBe(jcs(A))
+  })
+
+  it('says when the card a link carries cannot be read, or more follows it', () => {
+    expect(inviteError(`#/i/finder.example/${ID}.${SECRET}.x`).message).toMatch(
+      /damaged: its card is not base64url/,
+    )
+    expect(inviteError(`#/i/finder.example/${ID}.${SECRET}.${'A'.repeat(40)}`).message).toMatch(
+      /damaged: its card has the wrong length/,
+    )
+    expect(inviteError(`#/i/finder.example/${ID}.${SECRET}.${'B'.repeat(191)}`).message).toMatch(
+      /damaged: its card is of an unknown version/,
+    )
+    expect(inviteError(`#/i/finder.example/${ID}.${SECRET}.AAAA.AAAA`).message).toMatch(
+      /too many parts/,
+    )
   })
 
   it('refuses a 300-character garbage string', () => {

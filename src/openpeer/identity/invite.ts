@@ -1,5 +1,6 @@
 import { appLinkKind, splitAppLink } from './app-link.ts'
 import { OpenPeerError } from '../errors.ts'
+import { checkLinkCard } from './link-card.ts'
 import { checkContactId, checkDomain } from './uri.ts'
 
 /** What an invite link carries (PROTOCOL §6): where to look, whom, and the capability to ring. */
@@ -7,13 +8,20 @@ export interface Invite {
   domain: string
   contactId: string
   findSecret: string
+  /**
+   * The inviter's section A in its link form (link-card.ts), its form checked but not yet its
+   * keys, nor that it is `contactId`'s: links made since 2026-12-03 carry it, older ones leave
+   * the invitee to fetch A from the finder.
+   */
+  card?: string
 }
 
 const SECRET = /^[A-Za-z0-9_-]{22,64}$/
 
-/** `<origin>/#/i/<domain>/<contactId>.<findSecret>` — the fragment never reaches a server. */
+/** `<origin>/#/i/<domain>/<contactId>.<findSecret>[.<card>]` — the fragment never reaches a server. */
 export function formatInvite(origin: string, invite: Invite): string {
-  return `${origin.replace(/\/+$/, '')}/#/i/${invite.domain}/${invite.contactId}.${invite.findSecret}`
+  const card = invite.card ? `.${invite.card}` : ''
+  return `${origin.replace(/\/+$/, '')}/#/i/${invite.domain}/${invite.contactId}.${invite.findSecret}${card}`
 }
 
 /** Accepts a whole link, or just its fragment (`#/i/…` or `/i/…`). Throws ERR_INVITE with why. */
@@ -30,14 +38,20 @@ export function parseInvite(text: string): Invite {
       'this is not an invite link (expected …#/i/<domain>/<id>.<secret>)',
     )
   const { domainPart, token } = parts
-  const dot = token.indexOf('.')
-  if (dot < 0)
+  const [contactId = '', findSecret, card, ...more] = token.split('.')
+  if (findSecret === undefined)
     throw new OpenPeerError(
       'ERR_INVITE',
       'the invite link is cut short: its find secret is missing',
     )
-  const contactId = token.slice(0, dot)
-  const findSecret = token.slice(dot + 1)
+  if (!SECRET.test(findSecret)) {
+    throw new OpenPeerError(
+      'ERR_INVITE',
+      'the invite link is damaged: its find secret is malformed',
+    )
+  }
+  if (more.length)
+    throw new OpenPeerError('ERR_INVITE', 'the invite link is damaged: it has too many parts')
   let domain: string
   try {
     domain = checkDomain(decodeURIComponent(domainPart).toLowerCase())
@@ -49,11 +63,15 @@ export function parseInvite(text: string): Invite {
       { cause },
     )
   }
-  if (!SECRET.test(findSecret)) {
+  if (card === undefined) return { domain, contactId, findSecret }
+  try {
+    checkLinkCard(card)
+    return { domain, contactId, findSecret, card }
+  } catch (cause) {
     throw new OpenPeerError(
       'ERR_INVITE',
-      'the invite link is damaged: its find secret is malformed',
+      `the invite link is damaged: ${(cause as Error).message}`,
+      { cause },
     )
   }
-  return { domain, contactId, findSecret }
 }
