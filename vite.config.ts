@@ -32,6 +32,30 @@ function webtorrentWorker(): Plugin {
   }
 }
 
+/**
+ * V8's explicit compile hint (Chrome 136+; other engines read a comment): every function of the
+ * Open Peer client's chunk compiled eagerly, on a background thread while the chunk loads, rather
+ * than on first call on the main thread: the first invite or find of a page otherwise spent
+ * ~18 ms compiling the connect path (docs/performance.md, "Cold code").
+ */
+function eagerClient(): Plugin {
+  return {
+    name: 'eager-client',
+    apply: 'build',
+    // After Vite's own additions to the chunk (its preload map): the hint must come first.
+    generateBundle: {
+      order: 'post',
+      handler(_, bundle) {
+        if (process.env.OPW_LAZY_CLIENT) return // for an A/B of bench:connect
+        const client = Object.values(bundle).find((c) => c.type === 'chunk' && c.name === 'client')
+        // A renamed chunk would lose the hint without a word: the build says so instead.
+        if (client?.type !== 'chunk') return this.error('eager-client: no chunk named "client"')
+        client.code = `//# allFunctionsCalledOnLoad\n${client.code}`
+      },
+    },
+  }
+}
+
 export default defineConfig({
   plugins: [
     react(),
@@ -49,6 +73,7 @@ export default defineConfig({
           }),
         ]),
     webtorrentWorker(),
+    eagerClient(),
     VitePWA({
       registerType: 'autoUpdate',
       // A hand-written worker (src/sw.ts): precaching as before, plus the share target's POST
