@@ -5,9 +5,7 @@ import type { FinderPool } from '../finder/pool.ts'
 import type { NotifyOf, RequestOf } from '../wire/messages.ts'
 import { digestOf } from '../wire/proof.ts'
 import {
-  checkFind,
   makeFind,
-  makeFindReply,
   openFindReply,
   openSignal,
   warmUpFindParsers,
@@ -15,9 +13,9 @@ import {
 } from './find-proofs.ts'
 import type { FindChannel } from './find-channel.ts'
 import { FindOffer } from './find-offer.ts'
+import { FoundSide, type FindNotify } from './found-side.ts'
 import { SessionMaker, type FindContext, type SessionMakerDeps } from './find-sessions.ts'
 import type { SessionManager } from './manager.ts'
-import { PeerSession } from './peer-session.ts'
 import { signalType } from './session-types.ts'
 import { trace } from '../trace.ts'
 
@@ -36,10 +34,6 @@ export interface RendezvousDeps extends SessionMakerDeps {
 }
 
 const CONTEXT_TTL = 60_000
-/** signal messages kept for a find still being checked (an initiator sends one or two) */
-const EARLY_MAX = 8
-
-type FindNotify = NotifyOf<'peer-location-find'> | NotifyOf<'peer-location-signal'>
 
 /**
  * The find exchange (PROTOCOL §5.3) and the signalling that rides the finder until a session
@@ -49,17 +43,21 @@ type FindNotify = NotifyOf<'peer-location-find'> | NotifyOf<'peer-location-signa
  */
 export class Rendezvous {
   private readonly contexts = new Map<string, FindContext>()
-  /**
-   * Finds for us still being checked, by context: signals that come meanwhile (an initiator
-   * that learnt we are its one location sends its candidates at once) wait here.
-   */
-  private readonly checking = new Map<string, FindNotify[]>()
   private readonly unsubscribe: (() => void)[]
   private readonly maker: SessionMaker
+  /** finds for us: checked, answered, their early signals held (found-side.ts) */
+  private readonly found: FoundSide
   private readonly warmUp: ReturnType<typeof setTimeout>
 
   constructor(private readonly deps: RendezvousDeps) {
     this.maker = new SessionMaker(deps, (context, ctx) => this.drop(context, ctx))
+    this.found = new FoundSide({
+      deps,
+      maker: this.maker,
+      has: (context) => this.contexts.has(context),
+      open: (context, init) => this.open(context, init),
+      receiveNotify: (message) => this.receiveNotify(message),
+    })
     // Off the start's own path, and long before a find can come (it comes once we are online).
     this.warmUp = setTimeout(() => {
       try {
@@ -145,18 +143,14 @@ export class Rendezvous {
     finder: FindChannel,
     message: RequestOf<'peer-location-find'>,
   ): Promise<{ locations: number; to: string[] }> {
-    await this.acceptFind(finder, message)
+    await this.found.accept(finder, message)
     return { locations: 1, to: [this.deps.me().location.id] }
   }
 
   /** Replies and signals for contexts we take part in (whatever carried them). */
   receiveNotify(message: FindNotify): void {
     const ctx = this.contexts.get(message.proof.context)
-    if (!ctx) {
-      const waiting = this.checking.get(message.proof.context)
-      if (waiting && waiting.length < EARLY_MAX) waiting.push(message)
-      return
-    }
+    if (!ctx) return this.found.hold(message)
     ctx.queue = ctx.queue
       .then(() =>
         message.type === 'peer-location-find'
@@ -202,104 +196,6 @@ export class Rendezvous {
     clearTimeout(ctx.timer)
     ctx.offer?.destroy()
     if (this.contexts.get(context) === ctx) this.contexts.delete(context)
-  }
-
-  private async acceptFind(
-    finder: FindChannel,
-    message: RequestOf<'peer-location-find'>,
-  ): Promise<void> {
-    const { proof } = message
-    const me = this.deps.me()
-    trace('find:in')
-    if (this.contexts.has(proof.context) || this.checking.has(proof.context))
-      throw new OpenPeerError('ERR_CONFLICT', 'find context already in use')
-    this.checking.set(proof.context, [])
-    // The peer is made (certificate, offer or answer, gathering) while the peer file in the find
-    // is checked, once the find is signed, fresh, proves our find secret and its sealed part
-    // opened — what it takes to be answered at all. Nothing leaves before every check passed; a
-    // find that fails the last ones closes it unseen.
-    let session: PeerSession | undefined
-    let ctx: FindContext | undefined
-    let checked = (): void => {}
-    let refused = (_: unknown): void => {}
-    const passed = new Promise<void>((resolve, reject) => ((checked = resolve), (refused = reject)))
-    passed.catch(() => undefined)
-    const start = (
-      initiatorId: string,
-      signals: unknown[] | undefined,
-      channel: CryptoKey,
-    ): void => {
-      // Checked again: the same find may have come twice while the first was being checked.
-      if (this.contexts.has(proof.context))
-        throw new OpenPeerError('ERR_CONFLICT', 'find context already in use')
-      if (signals && signalType(signals[0]) !== 'offer')
-        throw new OpenPeerError('ERR_BAD_MESSAGE', 'the find carries signals but no offer')
-      const opened = (ctx = this.open(proof.context, {
-        finder,
-        remoteContactId: initiatorId,
-        remoteA: proof.from,
-        // What the initiator signals before every check passed is opened, but applied after.
-        passed: passed.then(
-          () => true,
-          () => false,
-        ),
-      }))
-      opened.receive.set(proof.fromLocation, channel)
-      let first = true
-      session = this.maker.session(opened, proof.context, {
-        role: 'target',
-        // the initiator offered in its find: we answer; else we offer
-        initiator: !signals,
-        remoteLocationId: proof.fromLocation,
-        send: async (signals) => {
-          await passed
-          if (!first) return this.maker.signal(opened, proof.context, proof.fromLocation, signals)
-          first = false
-          const find = {
-            digest: await digestOf(proof),
-            context: proof.context,
-            initiatorBox: proof.from.boxKey,
-          }
-          const reply = await makeFindReply(me, find, signals, this.now())
-          opened.send = reply.channel
-          opened.finder.notify('peer-location-find', { proof: reply.proof })
-          trace('reply:sent')
-        },
-      })
-      if (signals) this.applyOffer(session, signals, passed)
-      const early = this.checking.get(proof.context) ?? []
-      this.checking.delete(proof.context)
-      for (const message of early) this.receiveNotify(message)
-    }
-    try {
-      await checkFind(proof, me, this.deps.replay, { proven: start })
-      trace('find:checked')
-      if (!session || !ctx) throw new OpenPeerError('ERR_INTERNAL', 'no session for a checked find')
-      this.deps.sessions.add(session)
-      checked()
-    } catch (err) {
-      refused(err)
-      ;(session as PeerSession | undefined)?.close(asOpenPeerError(err, 'find refused'))
-      throw err
-    } finally {
-      this.checking.delete(proof.context)
-    }
-  }
-
-  /**
-   * The find's offer, answered while the peer file in the find is checked: its description now,
-   * its candidates (and an offer that lists some) once every check passed, so nothing of ours
-   * reaches the initiator's addresses before. The answer itself waits for `passed` to be sent.
-   */
-  private applyOffer(session: PeerSession, signals: unknown[], passed: Promise<void>): void {
-    const [offer, ...rest] = signals
-    const listsAddresses = /^a=candidate:/m.test((offer as { sdp?: string }).sdp ?? '')
-    if (listsAddresses) rest.unshift(offer)
-    else session.signal(offer)
-    passed.then(
-      () => rest.forEach((s) => session.signal(s)),
-      () => undefined, // refused: the session is closed unseen
-    )
   }
 
   private async onReply(ctx: FindContext, message: NotifyOf<'peer-location-find'>): Promise<void> {
@@ -363,41 +259,9 @@ export class Rendezvous {
       if (at < 0) return
       ctx.fresh.delete(proof.from)
       signals = signals.slice(at)
-    } else if (this.isFreshOffer(ctx, session, signals)) {
-      return this.answerFresh(ctx, proof.context, session, signals)
+    } else if (this.found.isFreshOffer(ctx, session, signals)) {
+      return this.found.answerFresh(ctx, proof.context, session, signals)
     }
-    for (const signal of signals) session.signal(signal)
-  }
-
-  /**
-   * We were found and answered the find's offer, but another of our locations took it: the
-   * initiator sends this location an offer of its own, through the finder, before anything
-   * connected.
-   */
-  private isFreshOffer(ctx: FindContext, session: PeerSession, signals: unknown[]): boolean {
-    return (
-      !ctx.digest &&
-      !session.makesOffers &&
-      session.state === 'signalling' &&
-      signalType(signals[0]) === 'offer'
-    )
-  }
-
-  /** A fresh offer replaces the session that answered the taken one (closed quietly: no error). */
-  private answerFresh(
-    ctx: FindContext,
-    context: string,
-    old: PeerSession,
-    signals: unknown[],
-  ): void {
-    const session = this.maker.session(ctx, context, {
-      role: 'target',
-      initiator: false,
-      remoteLocationId: old.remoteLocationId,
-      send: (batch) => this.maker.signal(ctx, context, old.remoteLocationId, batch),
-    })
-    old.close()
-    this.deps.sessions.add(session)
     for (const signal of signals) session.signal(signal)
   }
 }
