@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   createMemoryStores,
+  createOpenPeerClient,
   isOpenPeerError,
   type ClientEvents,
   type MemoryNetwork,
@@ -22,6 +23,7 @@ import {
   createMemoryNetwork,
   idOf,
   memoryClient,
+  memoryPorts,
   resumedMemoryClient,
   startFinder,
   until,
@@ -34,6 +36,7 @@ import {
  * from outside: the signals each side's peers made, the frames that crossed the finder.
  */
 
+const ORIGIN = 'http://app.test'
 const cleanups: (() => Promise<void> | void)[] = []
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
@@ -201,6 +204,43 @@ describe('who offers', () => {
     expect(alice.made[0]!.destroyed).toBe(true)
     expect(alice.made[1]!.signals.map((s) => s.type)).toContain('answer')
     expect(alice.contacts().find((c) => c.contactId === idOf(bob))?.state).toBe('connected')
+  })
+
+  it('a find that forked: a location whose reply comes after the first session is up still gets a fresh offer and connects', async () => {
+    const { domain, network } = await world()
+    const alice = await client('Alice', domain, network)
+    // Alice's second device, joined by her device link and online.
+    const laptop = createOpenPeerClient(memoryPorts(network), {
+      domain,
+      origin: ORIGIN,
+      finder: { minDelay: 20, maxDelay: 200 },
+      timings: { keepAlive: 1_000, deadAfter: 5_000 },
+    })
+    cleanups.push(() => laptop.stop())
+    const linker = await alice.linkDevice({ origin: ORIGIN })
+    cleanups.push(() => linker.stop())
+    const pending = new Promise<string>((resolve) => linker.on('pending', (d) => resolve(d.id)))
+    const joined = laptop.joinDevice(linker.link, { name: 'Laptop' })
+    await linker.approve(await pending)
+    const { locationId } = await joined
+    const devicesMeet = until(alice, 'device:state', (e) => e.state === 'online', 5_000)
+    laptop.start()
+    await until(laptop, 'finder:state', (e) => e.state === 'online', 5_000)
+    await devicesMeet
+    // The laptop's reply is slow: held until Bob's session with the other device is up.
+    const held: Frame[] = []
+    const fromLaptop = (f: Frame) =>
+      isReply(f) && (f.proof as { location?: string }).location === locationId
+    const bob = await client('Bob', domain, network, {
+      tamper: (f) => (fromLaptop(f) ? (held.push(f), []) : f),
+    })
+    await bob.acceptInvite(alice.inviteLink(ORIGIN), { signal: AbortSignal.timeout(5_000) })
+    expect(held).toHaveLength(1)
+    await new Promise((r) => setTimeout(r, 50))
+    const onLaptop = until(bob, 'session:open', (e) => e.locationId === locationId, 5_000)
+    bob.mitm.inject(held[0]!)
+    await onLaptop
+    expect(laptop.contacts().find((c) => c.contactId === idOf(bob))?.state).toBe('connected')
   })
 
   it('a reply that offers to a find that offered is refused with ERR_BAD_MESSAGE and makes no session', async () => {

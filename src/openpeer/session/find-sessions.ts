@@ -52,6 +52,10 @@ export interface FindContext {
    * they send before its answer belongs to the peer they dropped
    */
   fresh: Set<string>
+  /** we found: how many locations the finder says our find reached */
+  reached?: number
+  /** we found: the locations whose reply we took (each makes one session, once) */
+  replied: Set<string>
   timer: ReturnType<typeof setTimeout>
 }
 

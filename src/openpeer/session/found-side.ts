@@ -22,7 +22,7 @@ export interface FoundSideHost {
   has(context: string): boolean
   open(
     context: string,
-    init: Omit<FindContext, 'queue' | 'sessions' | 'receive' | 'fresh' | 'timer'>,
+    init: Omit<FindContext, 'queue' | 'sessions' | 'receive' | 'fresh' | 'replied' | 'timer'>,
   ): FindContext
   /** replays a signal message that waited for its find's checks */
   receiveNotify(message: FindNotify): void

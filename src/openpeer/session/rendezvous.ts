@@ -50,7 +50,12 @@ export class Rendezvous {
   private readonly warmUp: ReturnType<typeof setTimeout>
 
   constructor(private readonly deps: RendezvousDeps) {
-    this.maker = new SessionMaker(deps, (context, ctx) => this.drop(context, ctx))
+    this.maker = new SessionMaker(deps, (context, ctx) => {
+      // Every session up, but a location our find reached has not replied yet: its reply (a
+      // slower device of the contact) still needs the exchange; CONTEXT_TTL ends the wait.
+      if (ctx.reached !== undefined && ctx.replied.size < ctx.reached) return
+      this.drop(context, ctx)
+    })
     this.found = new FoundSide({
       deps,
       maker: this.maker,
@@ -117,6 +122,7 @@ export class Rendezvous {
       trace('find:sent')
       const request = { proof: made.proof }
       const result = await finder.request('peer-location-find', request, opts)
+      ctx.reached = result.locations
       if (offer && result.to?.length === 1)
         this.sendEarly(ctx, context, offer, result.to[0] as string)
       return result.locations
@@ -178,7 +184,7 @@ export class Rendezvous {
 
   private open(
     context: string,
-    init: Omit<FindContext, 'queue' | 'sessions' | 'receive' | 'fresh' | 'timer'>,
+    init: Omit<FindContext, 'queue' | 'sessions' | 'receive' | 'fresh' | 'replied' | 'timer'>,
   ): FindContext {
     const ctx: FindContext = {
       ...init,
@@ -186,6 +192,7 @@ export class Rendezvous {
       sessions: new Map(),
       receive: new Map(),
       fresh: new Set(),
+      replied: new Set(),
       timer: setTimeout(() => this.drop(context, ctx), CONTEXT_TTL),
     }
     this.contexts.set(context, ctx)
@@ -214,7 +221,8 @@ export class Rendezvous {
       throw new OpenPeerError('ERR_REPLAY', 'find reply answers another find')
     }
     trace('reply:opened')
-    if (ctx.sessions.has(proof.location)) return
+    if (ctx.sessions.has(proof.location) || ctx.replied.has(proof.location)) return
+    ctx.replied.add(proof.location)
     // We offered in the find, so the reply answers; else it offers.
     const expected = ctx.offer ? 'answer' : 'offer'
     if (signalType(signals[0]) !== expected)
