@@ -217,19 +217,25 @@ describe('a finder socket that died without a close', () => {
   })
 })
 
+/** Alice and Bob at a finder whose frames are recorded. */
+async function recordedPair() {
+  const { server } = await startFinder()
+  cleanups.push(() => server.close())
+  const proxy = await recordingProxy(server.address().port)
+  cleanups.push(() => proxy.close())
+  const network = createMemoryNetwork()
+  const alice = await memoryClient('Alice', proxy.domain, network)
+  const bob = await memoryClient('Bob', proxy.domain, network)
+  cleanups.push(
+    () => alice.stop(),
+    () => bob.stop(),
+  )
+  return { proxy, alice, bob }
+}
+
 describe('an invite link pasted before it is opened', () => {
   it('has its card fetched and checked ahead: opening it asks the finder for the card no more', async () => {
-    const { server } = await startFinder()
-    cleanups.push(() => server.close())
-    const proxy = await recordingProxy(server.address().port)
-    cleanups.push(() => proxy.close())
-    const network = createMemoryNetwork()
-    const alice = await memoryClient('Alice', proxy.domain, network)
-    const bob = await memoryClient('Bob', proxy.domain, network)
-    cleanups.push(
-      () => alice.stop(),
-      () => bob.stop(),
-    )
+    const { proxy, alice, bob } = await recordedPair()
     const cardRequests = () =>
       proxy.frames.filter(
         (f) => f.dir === 'in' && (JSON.parse(f.text) as { type?: string }).type === 'peer-file-get',
@@ -245,17 +251,7 @@ describe('an invite link pasted before it is opened', () => {
   })
 
   it('carries its card: neither pasting nor opening it asks the finder for one', async () => {
-    const { server } = await startFinder()
-    cleanups.push(() => server.close())
-    const proxy = await recordingProxy(server.address().port)
-    cleanups.push(() => proxy.close())
-    const network = createMemoryNetwork()
-    const alice = await memoryClient('Alice', proxy.domain, network)
-    const bob = await memoryClient('Bob', proxy.domain, network)
-    cleanups.push(
-      () => alice.stop(),
-      () => bob.stop(),
-    )
+    const { proxy, alice, bob } = await recordedPair()
     const types = () => proxy.frames.map((f) => (JSON.parse(f.text) as { type?: string }).type)
     const link = alice.inviteLink('http://app.test')
     bob.prefetchInvite(link)

@@ -28,6 +28,7 @@ import {
   startFinder,
   until,
 } from './harness.ts'
+import { joinAsSecondDevice } from '../second-device.ts'
 
 /*
  * Who makes the WebRTC offer (docs/protocol.md, "Who offers"): an invite's find carries the
@@ -217,16 +218,7 @@ describe('who offers', () => {
       timings: { keepAlive: 1_000, deadAfter: 5_000 },
     })
     cleanups.push(() => laptop.stop())
-    const linker = await alice.linkDevice({ origin: ORIGIN })
-    cleanups.push(() => linker.stop())
-    const pending = new Promise<string>((resolve) => linker.on('pending', (d) => resolve(d.id)))
-    const joined = laptop.joinDevice(linker.link, { name: 'Laptop' })
-    await linker.approve(await pending)
-    const { locationId } = await joined
-    const devicesMeet = until(alice, 'device:state', (e) => e.state === 'online', 5_000)
-    laptop.start()
-    await until(laptop, 'finder:state', (e) => e.state === 'online', 5_000)
-    await devicesMeet
+    const locationId = await joinAsSecondDevice(alice, laptop, { origin: ORIGIN, cleanups })
     // The laptop's reply is slow: held until Bob's session with the other device is up.
     const held: Frame[] = []
     const fromLaptop = (f: Frame) =>

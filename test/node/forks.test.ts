@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { createOpenPeerClient, type OpenPeerClient } from '../../src/openpeer/index.ts'
 import { makeClient, nodePorts, startFinder, tamperingSocket, until } from './harness.ts'
+import { joinAsSecondDevice } from '../second-device.ts'
 
 /*
  * An invite's find carries the invitee's offer, and a find forks to every online location of
@@ -25,17 +26,12 @@ async function secondDevice(alice: OpenPeerClient, domain: string) {
     timings: { keepAlive: 1_000, deadAfter: 5_000 },
   })
   cleanups.push(() => laptop.stop())
-  const linker = await alice.linkDevice({ origin: ORIGIN })
-  cleanups.push(() => linker.stop())
-  const pending = new Promise<string>((resolve) => linker.on('pending', (d) => resolve(d.id)))
-  const joined = laptop.joinDevice(linker.link, { name: 'Laptop' })
-  await linker.approve(await pending)
-  const info = await joined
-  const devicesMeet = until(alice, 'device:state', (e) => e.state === 'online', 15_000)
-  laptop.start()
-  await until(laptop, 'finder:state', (e) => e.state === 'online', 10_000)
-  await devicesMeet
-  return { laptop, locationId: info.locationId }
+  const locationId = await joinAsSecondDevice(alice, laptop, {
+    origin: ORIGIN,
+    cleanups,
+    ms: 15_000,
+  })
+  return { laptop, locationId }
 }
 
 describe('a find that forks, over real WebRTC', () => {
