@@ -52,9 +52,50 @@ describe("a find's offer", () => {
   it('with one location (the finder said so) sends what it gathered at once; what comes after waits for the location to take it', async () => {
     const { peer, offer } = await made()
     expect(types(offer.forFind())).toEqual(['offer'])
-    expect(offer.early()).toEqual([candidate(1)]) // what was held, together
+    expect(await offer.early(1_000)).toEqual([candidate(1)]) // what was held, together, at once
     peer.candidate(2) // not sent early: the location that takes the offer gets it
     expect(offer.take()?.later).toEqual([candidate(2)])
+  })
+
+  it('with nothing gathered yet when the find result comes, sends the first burst once, after its linger', async () => {
+    const peer = new Offerer()
+    const offer = new FindOffer(peer)
+    const ready = offer.ready()
+    peer.makeOffer()
+    await ready
+    offer.forFind()
+    const early = offer.early(20)
+    peer.candidate(1)
+    await new Promise((r) => setTimeout(r, 5))
+    peer.candidate(2)
+    expect(await early).toEqual([candidate(1), candidate(2)])
+    peer.candidate(3) // after the burst: for the location that takes the offer
+    expect(offer.take()?.later).toEqual([candidate(3)])
+  })
+
+  it('sends nothing early once a location took the offer first, nor when none comes before it is dropped', async () => {
+    const { peer, offer } = await made()
+    offer.forFind()
+    await offer.early(1_000) // candidate 1
+    const late = offer.early(1_000)
+    const taken = offer.take()
+    expect(await late).toEqual([])
+    peer.candidate(2)
+    expect(taken?.later).toEqual([])
+
+    const other = await made()
+    other.offer.forFind()
+    other.offer.take()
+    const burst = other.offer.early(5)
+    other.peer.candidate(2)
+    expect(await burst).toEqual([])
+
+    const dropped = await made()
+    dropped.offer.forFind()
+    await dropped.offer.early(1_000)
+    const never = dropped.offer.early(1_000)
+    dropped.offer.destroy()
+    expect(await never).toEqual([])
   })
 
   it('goes when nobody took it, or when the caller gives up; a later location gets none', async () => {

@@ -82,9 +82,26 @@ export class FindOffer {
    * waits for `take`, in one message with the session's next: sent as each came, Chromium's
    * spread-out candidates cost the finder four more signed messages per connect (bench:connect).
    */
-  early(): unknown[] {
-    if (this.taken || this.failed) return []
-    return this.held.splice(0)
+  early(linger: number): Promise<unknown[]> {
+    if (this.taken || this.failed) return Promise.resolve([])
+    if (this.held.length) return Promise.resolve(this.held.splice(0))
+    // Nothing gathered yet: a finder this near answers before gathering is done (loopback:
+    // candidates 1–3 ms after the find result, 13 ms after the offer, bench:connect). The first
+    // burst goes then, `linger` ms after its first candidate, unless a location took us first.
+    return new Promise((resolve) => {
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const done = (signals: unknown[]): void => {
+        clearTimeout(timer)
+        this.waiting.delete(check)
+        resolve(signals)
+      }
+      const check = (): void => {
+        if (this.taken || this.failed) return done([])
+        if (this.held.length && timer === undefined)
+          timer = setTimeout(() => done(this.taken ? [] : this.held.splice(0)), linger)
+      }
+      this.waiting.add(check)
+    })
   }
 
   /**
@@ -95,7 +112,9 @@ export class FindOffer {
     if (this.taken || this.failed || this.peer.destroyed) return undefined
     this.taken = true
     this.signal?.removeEventListener('abort', this.abandon)
-    return { peer: this.peer, later: this.held.splice(0) }
+    const later = this.held.splice(0)
+    this.wake() // an early send still waiting for candidates sends nothing now
+    return { peer: this.peer, later }
   }
 
   /** A find nobody answered (or one abandoned): the peer goes, unless a location took it. */
@@ -104,6 +123,7 @@ export class FindOffer {
     this.taken = true
     this.signal?.removeEventListener('abort', this.abandon)
     this.held.length = 0
+    this.wake()
     this.peer.destroy()
   }
 

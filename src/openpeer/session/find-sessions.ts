@@ -65,7 +65,7 @@ export interface FindContext {
  * signals is sealed, signed and sent in ~0.5 ms: without the wait each went alone, and the other
  * side verified and opened four messages, the answerer before making its answer.
  */
-const CANDIDATE_LINGER = 3
+export const CANDIDATE_LINGER = 3
 
 /** Makes the peers, sessions and signal messages of find exchanges. */
 export class SessionMaker {

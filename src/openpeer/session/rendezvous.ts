@@ -14,7 +14,12 @@ import {
 import type { FindChannel } from './find-channel.ts'
 import { FindOffer } from './find-offer.ts'
 import { FoundSide, type FindNotify } from './found-side.ts'
-import { SessionMaker, type FindContext, type SessionMakerDeps } from './find-sessions.ts'
+import {
+  CANDIDATE_LINGER,
+  SessionMaker,
+  type FindContext,
+  type SessionMakerDeps,
+} from './find-sessions.ts'
 import type { SessionManager } from './manager.ts'
 import { signalType } from './session-types.ts'
 import { trace } from '../trace.ts'
@@ -133,12 +138,18 @@ export class Rendezvous {
     }
   }
 
-  /** What our offer's peer gathered meanwhile, to the one location the find reached. */
+  /**
+   * What our offer's peer gathered meanwhile (or, if nothing yet, its first burst), to the one
+   * location the find reached.
+   */
   private sendEarly(ctx: FindContext, context: string, offer: FindOffer, to: string): void {
-    const signals = offer.early()
-    if (signals.length === 0) return
-    // Its reply and our session's signals carry on if this fails: nothing is lost but time.
-    this.maker.signal(ctx, context, to, signals).catch(() => undefined)
+    offer
+      .early(CANDIDATE_LINGER)
+      .then((signals) => {
+        if (signals.length) return this.maker.signal(ctx, context, to, signals)
+      })
+      // Its reply and our session's signals carry on if this fails: nothing is lost but time.
+      .catch(() => undefined)
   }
 
   /**
