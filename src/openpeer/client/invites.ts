@@ -1,6 +1,6 @@
 import { raceSignal, withTimeout } from '../async.ts'
 import { OpenPeerError, isOpenPeerError } from '../errors.ts'
-import { parseInvite } from '../identity/invite.ts'
+import { parseInvite, type Invite } from '../identity/invite.ts'
 import { decodeLinkCard } from '../identity/link-card.ts'
 import { verifyPeerFile, type VerifiedPeerFile } from '../identity/peer-file.ts'
 import type { ContactRecord, StoredIdentity } from '../ports.ts'
@@ -73,7 +73,6 @@ export interface Prefetched {
   card: Promise<VerifiedPeerFile>
 }
 
-type Invite = ReturnType<typeof parseInvite>
 const cardKey = (invite: Invite): string => `${invite.domain} ${invite.contactId}`
 
 /** How long a card fetched ahead is used instead of asking the finder again. */

@@ -50,6 +50,11 @@ export function encodeLinkCard(A: SectionA): string | undefined {
  * wrong.
  */
 export function checkLinkCard(code: string): void {
+  cardBytes(code)
+}
+
+/** The card's bytes, their form checked (checkLinkCard). */
+function cardBytes(code: string): Uint8Array {
   let bytes: Uint8Array
   try {
     bytes = fromBase64Url(code)
@@ -61,12 +66,12 @@ export function checkLinkCard(code: string): void {
   for (const at of [1, 1 + POINT])
     if (bytes[at] !== 2 && bytes[at] !== 3)
       throw new TypeError('its card holds a key of an unknown form')
+  return bytes
 }
 
 /** Section A from its link form, for the link's domain. Rejects with a TypeError saying what is wrong. */
 export async function decodeLinkCard(code: string, domain: string): Promise<SectionA> {
-  checkLinkCard(code)
-  const bytes = fromBase64Url(code)
+  const bytes = cardBytes(code)
   const at = 1 + 2 * POINT
   const [signKey, boxKey] = await Promise.all([
     pointToJwk(bytes.subarray(1, 1 + POINT)),

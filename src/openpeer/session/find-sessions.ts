@@ -67,6 +67,12 @@ export interface FindContext {
  */
 export const CANDIDATE_LINGER = 3
 
+/** What opening an exchange is told; the rest of a FindContext starts empty. */
+export type FindContextInit = Omit<
+  FindContext,
+  'queue' | 'sessions' | 'receive' | 'fresh' | 'replied' | 'timer'
+>
+
 /** Makes the peers, sessions and signal messages of find exchanges. */
 export class SessionMaker {
   /** `idle`: every session of an exchange identified or closed; it needs the finder no more */

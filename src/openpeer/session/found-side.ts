@@ -3,7 +3,12 @@ import type { NotifyOf, RequestOf } from '../wire/messages.ts'
 import { digestOf } from '../wire/proof.ts'
 import { checkFind, makeFindReply } from './find-proofs.ts'
 import type { FindChannel } from './find-channel.ts'
-import type { FindContext, SessionMaker, SessionMakerDeps } from './find-sessions.ts'
+import type {
+  FindContext,
+  FindContextInit,
+  SessionMaker,
+  SessionMakerDeps,
+} from './find-sessions.ts'
 import type { SessionManager } from './manager.ts'
 import type { PeerSession } from './peer-session.ts'
 import { signalType } from './session-types.ts'
@@ -20,10 +25,7 @@ export interface FoundSideHost {
   maker: SessionMaker
   /** an exchange by that context is open */
   has(context: string): boolean
-  open(
-    context: string,
-    init: Omit<FindContext, 'queue' | 'sessions' | 'receive' | 'fresh' | 'replied' | 'timer'>,
-  ): FindContext
+  open(context: string, init: FindContextInit): FindContext
   /** replays a signal message that waited for its find's checks */
   receiveNotify(message: FindNotify): void
 }

@@ -18,6 +18,7 @@ import {
   CANDIDATE_LINGER,
   SessionMaker,
   type FindContext,
+  type FindContextInit,
   type SessionMakerDeps,
 } from './find-sessions.ts'
 import type { SessionManager } from './manager.ts'
@@ -193,10 +194,7 @@ export class Rendezvous {
     for (const [id, ctx] of this.contexts) this.drop(id, ctx)
   }
 
-  private open(
-    context: string,
-    init: Omit<FindContext, 'queue' | 'sessions' | 'receive' | 'fresh' | 'replied' | 'timer'>,
-  ): FindContext {
+  private open(context: string, init: FindContextInit): FindContext {
     const ctx: FindContext = {
       ...init,
       queue: Promise.resolve(),
